@@ -1,0 +1,61 @@
+# Entry points for people and CI. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CLUSTER_DIR ?= $(CURDIR)/.cluster
+
+.PHONY: demo test test-live test-offline lint docs cluster-up cluster-down demo-cluster clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## demo: install into .venv and diagnose the bundled example snapshots (no cluster needed)
+demo: $(STAMP)
+	@echo '$$ kubectl podwhy -f examples/'
+	@if command -v kubectl >/dev/null 2>&1; then \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" kubectl podwhy -f examples/ --color=always || [ $$? -eq 1 ]; \
+	else \
+	  $(BIN)/kubectl-podwhy -f examples/ --color=always || [ $$? -eq 1 ]; \
+	fi
+
+## lint: ruff, mypy --strict, import-linter
+lint: $(STAMP)
+	$(BIN)/ruff check kubectl_podwhy tests scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## test: lint, then every test tier (offline and live)
+test: lint
+	$(BIN)/pytest
+
+## test-offline: only the tests that need no cluster
+test-offline: $(STAMP)
+	$(BIN)/pytest -m "not live"
+
+## test-live: only the live tier (local control plane, kind, or PODWHY_TEST_KUBECONFIG)
+test-live: $(STAMP)
+	$(BIN)/pytest -m live
+
+## docs: regenerate docs/rules.md from the rule catalog
+docs: $(STAMP)
+	$(BIN)/python -m kubectl_podwhy.rules.docs > docs/rules.md
+
+## cluster-up: start a local control plane (built once per machine) and print its kubeconfig
+cluster-up: $(STAMP)
+	$(BIN)/python scripts/control_plane.py up --dir $(CLUSTER_DIR)
+	@echo "export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig"
+
+## cluster-down: stop it
+cluster-down:
+	$(PYTHON) scripts/control_plane.py down --dir $(CLUSTER_DIR)
+
+## demo-cluster: create broken workloads on the local cluster and diagnose them
+demo-cluster: $(STAMP)
+	$(BIN)/python scripts/demo_cluster.py --dir $(CLUSTER_DIR)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

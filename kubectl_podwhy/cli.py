@@ -1,0 +1,219 @@
+"""``kubectl podwhy``: parse flags like kubectl, call the pieces, print, exit. Nothing else."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from datetime import datetime, timezone
+from typing import NoReturn
+
+import click
+import yaml
+
+from kubectl_podwhy import __version__
+from kubectl_podwhy.errors import ExitCode, InputError, NotFoundError, PodwhyError, UsageError
+from kubectl_podwhy.render import RENDERERS, sanitize
+from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID
+from kubectl_podwhy.snapshot import Gathered, build_snapshots
+from kubectl_podwhy.timeutil import parse_time
+from kubectl_podwhy.verdict import diagnose_all, exit_code
+
+PROG = "kubectl podwhy"
+POD_PREFIXES = ("pod/", "pods/", "po/")
+
+EPILOG = """\b
+Examples:
+  # Why is this pod not working?
+  kubectl podwhy checkout-7f9c6d5b8-x2x9q -n shop
+
+  # Every pod in the current namespace, as JSON for a script
+  kubectl podwhy -o json
+
+  # Offline: diagnose saved objects (kubectl get pod,events -o yaml > incident.yaml)
+  kubectl podwhy -f incident.yaml
+
+  # Health check: exit 0 healthy, 1 problem, 2 usage/input, 3 cluster, 4 not found
+  kubectl podwhy web-0 -o json > /dev/null || echo "web-0 is not healthy"
+
+  # The rules, and one rule's documentation
+  kubectl podwhy --list-rules
+  kubectl podwhy --explain PW220
+"""
+
+
+def fail(message: str, code: ExitCode) -> NoReturn:
+    click.echo(f"error: {sanitize(message, single_line=True)}", err=True)
+    sys.exit(int(code))
+
+
+def parse_timeout(text: str) -> float | None:
+    """kubectl's --request-timeout: 0 (none), a number of seconds, or 1h2m3s / 500ms."""
+    t = text.strip()
+    if t in ("0", ""):
+        return None
+    if re.fullmatch(r"\d+(\.\d+)?", t):
+        return float(t) or None
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", t)
+    if not parts or "".join(n + u for n, u in parts) != t:
+        raise UsageError(f"invalid --request-timeout {text!r}: use e.g. 30s, 1m or 0 for none")
+    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    return sum(float(n) * scale[u] for n, u in parts) or None
+
+
+def pod_names(targets: tuple[str, ...]) -> list[str]:
+    names = []
+    for t in targets:
+        low = t.lower()
+        if "/" in t:
+            if not low.startswith(POD_PREFIXES):
+                kind = t.split("/", 1)[0]
+                raise UsageError(f"unsupported target {t!r}: only pods (NAME or pod/NAME) can be "
+                                 f"diagnosed in this version, not {kind}")
+            t = t.split("/", 1)[1]
+        if not t or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", t):
+            raise UsageError(f"invalid pod name {t!r}")
+        names.append(t)
+    return names
+
+
+def rules_listing() -> str:
+    return "".join(f"{r.id}  {r.level:<9}  {r.severity:<7}  {r.name:<26}  {r.title}\n"
+                   for r in RULES)
+
+
+def rule_docs(rule_id: str) -> str:
+    r = RULES_BY_ID.get(rule_id.upper())
+    if r is None:
+        raise UsageError(f"unknown rule {rule_id!r}; see --list-rules")
+    return (f"{r.id} {r.name}: {r.title}\n\nLevel:    {r.level}\nSeverity: {r.severity}\n\n"
+            f"Why it happens:\n  {r.why}\n\nHow to fix it:\n  {r.fix}\n\nReference:\n  {r.docs}\n")
+
+
+def write_dump(path: str, g: Gathered) -> None:
+    items = list(g.pods) + list(g.events) + list(g.nodes.values()) + list(g.pvcs.values())
+    doc = {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            if path.endswith((".yaml", ".yml")):
+                yaml.safe_dump(doc, fh, sort_keys=False)
+            else:
+                json.dump(doc, fh, indent=2)
+                fh.write("\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write --dump {path}: {exc.strerror or exc}") from None
+
+
+def select_pods(g: Gathered, names: list[str], namespace: str | None) -> None:
+    """With -f, keep the named pods (in -n's namespace if given); error if one is missing."""
+    if not g.pods:
+        raise InputError("no pods in the input (expected Pod objects, e.g. from "
+                         "kubectl get pod,events -o yaml)")
+    if namespace:
+        g.pods = [p for p in g.pods if (p.get("metadata") or {}).get("namespace", "default")
+                  == namespace]
+    if not names:
+        if not g.pods:
+            raise InputError(f"no pods in namespace {namespace!r} in the input")
+        return
+    picked = []
+    for name in names:
+        found = [p for p in g.pods if (p.get("metadata") or {}).get("name") == name]
+        if not found:
+            where = f" in namespace {namespace!r}" if namespace else ""
+            raise NotFoundError(f'pod "{name}" not found{where} in the input')
+        picked += found
+    g.pods = picked
+
+
+@click.command(name=PROG, epilog=EPILOG,
+               context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("targets", nargs=-1, metavar="[POD | pod/NAME ...]")
+@click.option("-n", "--namespace", help="Namespace (default: the context's, else default).")
+@click.option("-A", "--all-namespaces", is_flag=True, help="Diagnose pods in every namespace.")
+@click.option("--context", help="The kubeconfig context to use.")
+@click.option("--kubeconfig", help="Path to the kubeconfig file.")
+@click.option("--request-timeout", default="30s", show_default=True,
+              help="Time to wait for each API request (0: no limit).")
+@click.option("-o", "--output", type=click.Choice(sorted(RENDERERS)), default="table",
+              show_default=True, help="Output format.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour output (auto: on a terminal, unless NO_COLOR).")
+@click.option("-f", "--filename", multiple=True,
+              help="Read objects from a file or directory (- for stdin) instead of a cluster.")
+@click.option("--dump", metavar="FILE",
+              help="Write what a live run gathered as a kubectl List (.json or .yaml).")
+@click.option("--list-rules", is_flag=True, help="List every rule, one per line, and exit.")
+@click.option("--explain", metavar="ID", help="Print a rule's documentation and exit.")
+@click.option("--now", hidden=True, help="Reference time for ages (RFC 3339; for tests).")
+@click.version_option(__version__, prog_name="kubectl-podwhy")
+def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: bool,
+            context: str | None, kubeconfig: str | None, request_timeout: str, output: str,
+            color: str, filename: tuple[str, ...], dump: str | None, list_rules: bool,
+            explain: str | None, now: str | None) -> None:
+    """Why is this pod not working? Names the cause (pod level first, then containers),
+    the container, the evidence and the fix.
+
+    Exit codes: 0 all pods healthy, 1 a pod has a problem, 2 usage error or unusable input,
+    3 cannot reach or authenticate to the cluster, 4 a named pod does not exist.
+    """
+    if list_rules:
+        click.echo(rules_listing(), nl=False)
+        return
+    if explain:
+        click.echo(rule_docs(explain), nl=False)
+        return
+    names = pod_names(targets)
+    if all_namespaces and names:
+        raise UsageError("a pod name cannot be combined with --all-namespaces")
+    ref = datetime.now(timezone.utc)
+    if now:
+        parsed = parse_time(now)
+        if parsed is None:
+            raise UsageError(f"invalid --now {now!r}")
+        ref = parsed
+    if filename:
+        if dump:
+            raise UsageError("--dump records a live run; it cannot be combined with -f")
+        from kubectl_podwhy.sources import files
+
+        g = files.load(filename)
+        select_pods(g, names, None if all_namespaces else namespace)
+    else:
+        timeout = parse_timeout(request_timeout)
+        from kubectl_podwhy.sources import cluster
+
+        src = cluster.open_source(kubeconfig, context, timeout)
+        ns = namespace or src.default_namespace
+        g = src.gather(ns, names, all_namespaces)
+        if dump:
+            write_dump(dump, g)
+        if not g.pods:
+            where = "any namespace" if all_namespaces else f"namespace {ns}"
+            click.echo(f"No pods found in {where}.", err=True)
+    reports = diagnose_all(build_snapshots(g), ref)
+    use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
+                                      and not os.environ.get("NO_COLOR"))
+    notes = sorted({n for r in reports for n in r.pod.notes})
+    for n in notes:
+        click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
+    click.echo(RENDERERS[output](reports, ref, use_color), nl=False)
+    sys.exit(int(exit_code(reports)))
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    try:
+        command.main(args=argv, prog_name=PROG, standalone_mode=False)
+    except click.exceptions.Exit as exc:  # --help, --version
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # bad flags: one line, exit 2
+        fail(exc.format_message(), ExitCode.USAGE)
+    except click.exceptions.Abort:
+        fail("aborted", ExitCode.USAGE)
+    except PodwhyError as exc:
+        fail(exc.message, exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", ExitCode.USAGE)
+    except BrokenPipeError:
+        sys.exit(int(ExitCode.HEALTHY))
+    sys.exit(0)

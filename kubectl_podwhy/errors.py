@@ -1,0 +1,45 @@
+"""Exit codes and the errors that map to them: defined once, here, and documented in README.
+
+Scripts and health checks depend on these numbers; never renumber them.
+"""
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    HEALTHY = 0      # every pod diagnosed is healthy
+    PROBLEM = 1      # at least one pod has an error-severity finding
+    USAGE = 2        # bad flags or unusable input (malformed file, no pods in the input)
+    CLUSTER = 3      # cannot reach or authenticate to the cluster
+    NOT_FOUND = 4    # a named pod (or its namespace) does not exist
+
+
+class PodwhyError(Exception):
+    """An expected failure: printed as one line on stderr, never as a traceback."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(PodwhyError):
+    exit_code = ExitCode.USAGE
+
+
+class InputError(PodwhyError):
+    """A file or stdin that cannot be used (malformed, unreadable, no pods)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ClusterError(PodwhyError):
+    """No usable kubeconfig, connection refused, TLS failure, timeout, 401, 403."""
+
+    exit_code = ExitCode.CLUSTER
+
+
+class NotFoundError(PodwhyError):
+    exit_code = ExitCode.NOT_FOUND

@@ -1,0 +1,1 @@
+"""The rule chain: pure functions from a pod snapshot to findings."""

@@ -1,0 +1,58 @@
+"""The rule chain, in order. The order IS the "pods first, then containers" logic.
+
+Pod-level checks run first; then, unless a pod-level finding already explains the containers
+(eviction, termination, a dead node), the container checks: the first unfinished regular init
+container, the native sidecars, the app containers, and the ephemeral ones (information only).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from kubectl_podwhy.finding import Finding
+from kubectl_podwhy.rules import pod as p
+from kubectl_podwhy.rules.base import Check
+from kubectl_podwhy.rules.container import diagnose, diagnose_ephemeral
+from kubectl_podwhy.snapshot import PodSnapshot
+
+
+def check_init_containers(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    initialized = pod.condition("Initialized")
+    if initialized is not None and initialized.status == "True":
+        return []
+    for c in pod.of_type("init"):
+        t = c.state.terminated
+        if c.state.kind == "terminated" and t is not None and t.exit_code == 0 and not t.signal:
+            continue
+        # Only the first unfinished init container matters: the others have not run yet.
+        return diagnose(pod, c, now)
+    return []
+
+
+def check_sidecars(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    return [f for c in pod.of_type("sidecar") for f in diagnose(pod, c, now)]
+
+
+def check_app_containers(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    return [f for c in pod.of_type("app") for f in diagnose(pod, c, now)]
+
+
+def check_ephemeral_containers(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    return [f for c in pod.of_type("ephemeral") for f in diagnose_ephemeral(pod, c, now)]
+
+
+POD_CHAIN: tuple[Check, ...] = (
+    p.check_terminating,       # 1. object lifecycle   PW101-PW104
+    p.check_terminal,          # 2. terminal reasons   PW110-PW118
+    p.check_scheduling,        # 3. scheduling         PW120-PW131
+    p.check_node,              # 4. node health        PW140-PW141
+    p.check_sandbox,           # 5. sandbox, network   PW150-PW151
+    p.check_volumes,           #    volumes            PW160-PW162
+    p.check_readiness_gates,   # 9. readiness gates    PW170
+)
+
+CONTAINER_CHAIN: tuple[Check, ...] = (
+    check_init_containers,     # 6. init containers, in order
+    check_sidecars,            # 7. native sidecars
+    check_app_containers,      # 8. app containers
+    check_ephemeral_containers,  # 10. ephemeral (never the verdict)
+)

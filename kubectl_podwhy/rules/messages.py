@@ -1,0 +1,314 @@
+"""Parsers for the human messages Kubernetes writes, tolerant of their drift across versions.
+
+Reason strings are stable API values; messages are not (see the failure catalog's drift
+table), so every parser here matches loosely and degrades to "unclassified" rather than fail.
+"""
+from __future__ import annotations
+
+import re
+import signal as _signal
+from dataclasses import dataclass
+
+COMBINED_PREFIX = "(combined from similar events): "
+
+
+def strip_combined(message: str) -> str:
+    """The event correlator prefixes aggregated messages; the prefix carries nothing."""
+    return message[len(COMBINED_PREFIX):] if message.startswith(COMBINED_PREFIX) else message
+
+
+# --- FailedScheduling ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Clause:
+    count: int  # nodes rejected for this reason (all nodes for a PreFilter rejection)
+    text: str
+    bucket: str
+
+
+@dataclass(frozen=True)
+class FitError:
+    total_nodes: int | None
+    clauses: tuple[Clause, ...]
+    preemption: str  # the PostFilter tail, reported separately, never counted as a blocker
+
+    @property
+    def dominant(self) -> Clause | None:
+        if not self.clauses:
+            return None
+        # Most nodes first; ties go to the more actionable bucket.
+        return sorted(self.clauses,
+                      key=lambda c: (-c.count, BUCKET_ORDER.index(c.bucket)))[0]
+
+    def by_bucket(self, bucket: str) -> list[Clause]:
+        return [c for c in self.clauses if c.bucket == bucket]
+
+
+BUCKET_ORDER = ("volumes", "resources", "affinity", "host-ports", "topology", "taints",
+                "cordoned", "other")
+
+# (bucket, pattern) in match order; patterns cover every phrasing in the drift table.
+_BUCKETS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (b, re.compile(p, re.I)) for b, p in (
+        ("resources", r"^Insufficient |^Too many pods"),
+        ("taints", r"taint"),
+        ("volumes", r"persistentvolume|volume|pvc|storage|PersistentVolumeClaim"),
+        ("topology", r"pod affinity|anti-affinity|topology spread|affinity/anti-affinity"),
+        ("affinity", r"node affinity|node selector|node\(s\) didn't match.*selector|"
+                     r"requested node name|NodeAffinity|node label"),
+        ("host-ports", r"free ports|host port|hostport"),
+        ("cordoned", r"were unschedulable|node\(s\) were unschedulable"),
+    ))
+
+_ENVELOPE = re.compile(r"^0/(\d+) nodes are available(?::\s*(.*))?$", re.S)
+_COUNTED = re.compile(r"^(\d+)\s+(.*)$", re.S)
+
+
+def bucket_of(text: str) -> str:
+    for bucket, pattern in _BUCKETS:
+        if pattern.search(text):
+            return bucket
+    return "other"
+
+
+def parse_fit_error(message: str) -> FitError:
+    """Parse ``0/N nodes are available: <n> <reason>, ... [preemption: ...]``.
+
+    The histogram entries are sorted lexicographically by the scheduler, so their order means
+    nothing. The preemption (PostFilter) part is cut off first: its counts are not blockers.
+    """
+    msg = strip_combined(message.strip())
+    preemption = ""
+    cut = len(msg)
+    for marker in (" preemption:", " no new claims to deallocate"):
+        at = msg.find(marker)
+        if at != -1:
+            cut = min(cut, at)
+    if cut < len(msg):
+        preemption = msg[cut:].strip()
+        msg = msg[:cut]
+    msg = msg.strip().rstrip(".").strip()
+    env = _ENVELOPE.match(msg)
+    if not env:
+        if "no nodes available" in msg.lower():
+            return FitError(0, (), preemption)
+        return FitError(None, (Clause(0, msg, bucket_of(msg)),) if msg else (), preemption)
+    total = int(env.group(1))
+    body = (env.group(2) or "").strip().rstrip(".")
+    clauses: list[Clause] = []
+    if body:
+        # Split before ", <count> " only: taint clauses contain "{k: v}, that ...".
+        for part in re.split(r",\s+(?=\d+\s)", body):
+            part = part.strip().rstrip(".").strip()
+            if not part:
+                continue
+            m = _COUNTED.match(part)
+            if m:
+                clauses.append(Clause(int(m.group(1)), m.group(2).strip(), bucket_of(m.group(2))))
+            else:
+                # PreFilter rejections carry no per-node count: they rule out every node.
+                clauses.append(Clause(total, part, bucket_of(part)))
+    return FitError(total, tuple(clauses), preemption)
+
+
+_TAINT = re.compile(r"taint\s*\{([^}]*)\}")
+
+
+def taint_keys(text: str) -> list[str]:
+    """Taint keys named in a clause (``{node-role.kubernetes.io/control-plane: }``)."""
+    return [m.group(1).split(":")[0].strip() for m in _TAINT.finditer(text)]
+
+
+def insufficient_resource(text: str) -> str | None:
+    m = re.match(r"Insufficient\s+(\S+)", text)
+    if m:
+        return m.group(1)
+    if text.lower().startswith("too many pods"):
+        return "pods"
+    return None
+
+
+# --- eviction -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Eviction:
+    resource: str | None  # memory, ephemeral-storage, nodefs, pids, ...
+    node_condition: str | None  # e.g. [DiskPressure]
+    threshold: str | None
+    available: str | None
+    containers: tuple[tuple[str, str, str], ...]  # (name, usage, request or limit)
+
+
+def parse_eviction(message: str) -> Eviction:
+    resource = None
+    m = re.search(r"low on resource: ([\w/-]+(?:\.[\w/-]+)*)", message)
+    if m:
+        resource = m.group(1)
+    cond = None
+    m = re.search(r"had condition: (\[[^\]]*\])", message)
+    if m:
+        cond = m.group(1)
+    threshold = available = None
+    m = re.search(r"Threshold quantity: ([^,]+), available: ([^.\s]+(?:\.\d+)?[^.\s]*)", message)
+    if m:
+        threshold, available = m.group(1).strip(), m.group(2).strip()
+    containers: list[tuple[str, str, str]] = []
+    for m in re.finditer(r"Container (\S+) was using (\S+?),\s*(?:request is|which exceeds its "
+                         r"request of) ([^,.\s]+(?:\.\d+)?[^,.\s]*)", message):
+        containers.append((m.group(1), m.group(2), m.group(3)))
+    for m in re.finditer(r"Container (\S+) exceeded its local ephemeral storage limit "
+                         r"\"?([^\".]+)\"?", message):
+        containers.append((m.group(1), "over limit", m.group(2)))
+        resource = resource or "ephemeral-storage"
+    if "ephemeral local storage" in message or "EmptyDir volume" in message:
+        resource = resource or "ephemeral-storage"
+    return Eviction(resource, cond, threshold, available, tuple(containers))
+
+
+# --- admission rejections ------------------------------------------------------------------
+
+ADMISSION_PREFIXES = ("Pod was rejected: ", "Pod ")
+
+ADMISSION_REASONS = frozenset({
+    "NodeAffinity", "NodeName", "NodePorts", "TaintToleration", "UnexpectedAdmissionError",
+    "TopologyAffinityError", "SMTAlignmentError", "InvalidNodeInfo", "SysctlForbidden",
+    "AppArmor", "PodOSNotSupported", "PodOSSelectorNodeLabelDoesNotMatch",
+    "InitContainerRestartPolicyForbidden", "SupplementalGroupsPolicyNotSupported",
+    "PodLevelResourcesNotSupported", "PodFeatureUnsupported", "VolumeAttachmentLimitExceeded",
+    "UnknownReason", "UnexpectedPredicateFailureType", "Forbidden", "NodeNotReady",
+})
+
+
+def is_admission_reason(reason: str) -> bool:
+    return reason.startswith("OutOf") or reason in ADMISSION_REASONS
+
+
+def strip_admission_prefix(message: str) -> str:
+    for p in ADMISSION_PREFIXES:
+        if message.startswith(p):
+            return message[len(p):]
+    return message
+
+
+# --- volumes --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MountProblem:
+    volume: str | None
+    kind: str | None  # configmap | secret | persistentvolumeclaim | key | timeout | other
+    object: str | None  # the missing object's name (or key)
+    specific: bool  # False for the "Unable to attach or mount volumes" summary
+
+
+def parse_mount(message: str) -> MountProblem:
+    msg = strip_combined(message)
+    vol = None
+    m = re.search(r'for volume "([^"]+)"', msg)
+    if m:
+        vol = m.group(1)
+    m = re.search(r'(configmap|secret|persistentvolumeclaim)s? "([^"]+)" not found', msg, re.I)
+    if m:
+        return MountProblem(vol, m.group(1).lower(), m.group(2), True)
+    m = re.search(r"references non-existent config key: (\S+)", msg)
+    if m:
+        return MountProblem(vol, "key", m.group(1), True)
+    if msg.startswith(("Unable to attach or mount volumes", "Unable to mount volumes")):
+        m = re.search(r"unmounted volumes=\[([^\]]*)\]", msg)
+        unmounted = m.group(1).split() if m else []
+        return MountProblem(unmounted[0] if unmounted else vol, "timeout", None, False)
+    return MountProblem(vol, "other", None, True)
+
+
+# --- image pulls ----------------------------------------------------------------------------
+
+def classify_image_error(text: str) -> str:
+    """Classify a pull error: not-found, unauthorized, unreachable, rate-limited or unknown."""
+    t = text.lower()
+    if "429" in t or "too many requests" in t or "toomanyrequests" in t or "rate limit" in t:
+        return "rate-limited"
+    if ("pull access denied" in t or "unauthorized" in t or "401" in t or "403 forbidden" in t
+            or "authorization failed" in t or "authentication required" in t
+            or "insufficient_scope" in t or "denied:" in t):
+        return "unauthorized"
+    if ("not found" in t or "manifest unknown" in t or "no such image" in t
+            or "name unknown" in t or "no match for platform" in t or "does not exist" in t):
+        return "not-found"
+    if ("no such host" in t or "i/o timeout" in t or "connection refused" in t
+            or "dial tcp" in t or "x509" in t or "tls" in t or "timeout" in t
+            or "deadline exceeded" in t or "network is unreachable" in t
+            or "connection reset" in t or "eof" in t.split()):
+        return "unreachable"
+    return "unknown"
+
+
+def image_of(text: str) -> str | None:
+    m = re.search(r'(?:pull|pulling) image "([^"]+)"', text, re.I)
+    return m.group(1) if m else None
+
+
+# --- container config -----------------------------------------------------------------------
+
+def parse_config_error(message: str) -> tuple[str, str | None]:
+    """(kind, object) for a CreateContainerConfigError message."""
+    m = re.search(r'(secret|configmap)s? "([^"]+)" not found', message, re.I)
+    if m:
+        return m.group(1).lower(), m.group(2)
+    m = re.search(r"couldn't find key (\S+) in (Secret|ConfigMap) (\S+)", message)
+    if m:
+        return f"{m.group(2).lower()}-key", f"{m.group(1)} in {m.group(2)} {m.group(3)}"
+    if "runAsNonRoot" in message:
+        return "run-as-non-root", None
+    m = re.search(r"unable to find target container (\S+)", message)
+    if m:
+        return "target-container", m.group(1)
+    return "other", None
+
+
+def missing_binary(message: str) -> str | None:
+    m = re.search(r'exec: "([^"]+)": (?:executable file not found|stat .*: no such file)', message)
+    if m:
+        return m.group(1)
+    m = re.search(r'exec: "([^"]+)"', message)
+    return m.group(1) if m else None
+
+
+# --- exit codes -----------------------------------------------------------------------------
+
+_SIGNAL_NAMES = {int(s): s.name for s in _signal.Signals if s.name.startswith("SIG")
+                 and not s.name.startswith("SIG_")}
+_EXIT_MEANINGS = {
+    1: "application error",
+    2: "misuse of a shell builtin or invalid arguments",
+    126: "command found but not executable",
+    127: "command not found",
+    128: "the runtime could not start the process",
+    255: "exit status out of range",
+}
+_SIGNAL_MEANINGS = {
+    9: "killed (SIGKILL): OOM, a liveness kill after the grace period, or an external kill",
+    15: "terminated (SIGTERM): asked to stop",
+    11: "segmentation fault (SIGSEGV)",
+    6: "aborted (SIGABRT)",
+    2: "interrupted (SIGINT)",
+    1: "hang-up (SIGHUP)",
+    7: "bus error (SIGBUS)",
+    4: "illegal instruction (SIGILL)",
+}
+
+
+def exit_meaning(exit_code: int, signal: int = 0) -> str:
+    """Plain-language meaning of an exit code or signal (137 is not OOM unless OOMKilled)."""
+    if signal:
+        return _SIGNAL_MEANINGS.get(signal, f"killed by signal {_SIGNAL_NAMES.get(signal, signal)}")
+    if exit_code in _EXIT_MEANINGS:
+        return _EXIT_MEANINGS[exit_code]
+    if 128 < exit_code < 160:
+        sig = exit_code - 128
+        return _SIGNAL_MEANINGS.get(sig, f"killed by signal {_SIGNAL_NAMES.get(sig, sig)}")
+    return "application error"
+
+
+def probe_kind(message: str) -> str | None:
+    """Liveness, Readiness or Startup from an Unhealthy event message (prober.go formats)."""
+    m = re.match(r"(Liveness|Readiness|Startup) probe (?:failed|errored)", message)
+    return m.group(1) if m else None

@@ -1,0 +1,533 @@
+"""Plain, frozen data about a pod, built once from the JSON the API returns.
+
+Both sources (the cluster and files) hand over a :class:`Gathered` bundle of raw objects;
+:func:`build_snapshots` turns it into one :class:`PodSnapshot` per pod. Normalisation happens
+here (missing lists become empty, events are matched to their pod by UID and sorted, init,
+sidecar, app and ephemeral containers are told apart) so that rules never walk raw dicts.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from kubectl_podwhy.timeutil import parse_time
+
+ContainerType = Literal["init", "sidecar", "app", "ephemeral"]
+Lookup = Literal["found", "missing", "unknown"]
+JSON = dict[str, Any]
+
+
+@dataclass
+class Gathered:
+    """Raw objects as a source collected them; what a ``--dump`` writes back out."""
+
+    pods: list[JSON] = field(default_factory=list)
+    events: list[JSON] = field(default_factory=list)
+    nodes: dict[str, JSON] = field(default_factory=dict)
+    pvcs: dict[tuple[str, str], JSON] = field(default_factory=dict)
+    #: node names / (namespace, claim) pairs the source looked up and found absent
+    missing_nodes: set[str] = field(default_factory=set)
+    missing_pvcs: set[tuple[str, str]] = field(default_factory=set)
+    #: True when nodes/PVCs absent from the bundle are known not to exist (a live lookup)
+    authoritative: bool = False
+    #: per-pod notes (by pod uid, or "" for all): e.g. events could not be read
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Terminated:
+    exit_code: int
+    signal: int
+    reason: str
+    message: str
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class State:
+    """One of a container's states: waiting, running, terminated, or none recorded."""
+
+    kind: Literal["waiting", "running", "terminated", "none"]
+    reason: str = ""
+    message: str = ""
+    started_at: datetime | None = None
+    terminated: Terminated | None = None
+
+
+NO_STATE = State("none")
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    type: ContainerType
+    index: int  # position within its spec list (initContainers, containers, ...)
+    image: str
+    has_status: bool
+    state: State
+    last_state: State
+    ready: bool
+    started: bool | None
+    restart_count: int
+    liveness: bool
+    readiness: bool
+    startup: bool
+    post_start: bool
+    pre_stop: bool
+    memory_limit: str | None
+    memory_request: str | None
+    target: str | None  # ephemeral containers: the container they debug
+    status_path: str  # e.g. status.containerStatuses[app]
+
+    @property
+    def spec_list(self) -> str:
+        return {"init": "initContainers", "sidecar": "initContainers", "app": "containers",
+                "ephemeral": "ephemeralContainers"}[self.type]
+
+
+@dataclass(frozen=True)
+class Event:
+    reason: str
+    type: str
+    message: str
+    count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    field_path: str
+    container: str | None  # parsed from fieldPath: spec.containers{app} -> app
+    component: str
+    api: str  # "v1" or "events.k8s.io/v1"
+
+
+@dataclass(frozen=True)
+class Condition:
+    type: str
+    status: str
+    reason: str
+    message: str
+    last_transition: datetime | None
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str
+    value: str
+    effect: str
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    name: str
+    conditions: Mapping[str, Condition]
+    taints: tuple[Taint, ...]
+    unschedulable: bool
+
+    @property
+    def ready(self) -> Condition | None:
+        return self.conditions.get("Ready")
+
+
+@dataclass(frozen=True)
+class PVCInfo:
+    namespace: str
+    name: str
+    phase: str
+    storage_class: str
+    volume_name: str
+
+
+@dataclass(frozen=True)
+class PodSnapshot:
+    namespace: str
+    name: str
+    uid: str
+    phase: str
+    reason: str
+    message: str
+    node_name: str
+    nominated_node: str
+    scheduler_name: str
+    restart_policy: str
+    created: datetime | None
+    start_time: datetime | None
+    deletion_timestamp: datetime | None
+    deletion_grace_seconds: int | None
+    finalizers: tuple[str, ...]
+    owners: tuple[tuple[str, str], ...]  # (kind, name)
+    scheduling_gates: tuple[str, ...]
+    readiness_gates: tuple[str, ...]
+    conditions: Mapping[str, Condition]
+    containers: tuple[Container, ...]  # init (incl. sidecars) in order, then app, then ephemeral
+    events: tuple[Event, ...]  # oldest first by last_seen
+    node: NodeInfo | None
+    node_lookup: Lookup
+    claims: tuple[str, ...]  # PVC names used by the pod's volumes
+    pvcs: Mapping[str, PVCInfo]
+    missing_claims: tuple[str, ...]
+    requests: Mapping[str, str]  # summed effective requests, as text ("cpu": "2500m")
+    notes: tuple[str, ...]
+    raw: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def condition(self, type_: str) -> Condition | None:
+        return self.conditions.get(type_)
+
+    def events_with(self, *reasons: str, container: str | None = None) -> list[Event]:
+        """Events with one of ``reasons`` (all if none given), newest last."""
+        return [e for e in self.events
+                if (not reasons or e.reason in reasons)
+                and (container is None or e.container == container)]
+
+    def of_type(self, *types: ContainerType) -> list[Container]:
+        return [c for c in self.containers if c.type in types]
+
+    def container(self, name: str) -> Container | None:
+        for c in self.containers:
+            if c.name == name and c.type != "ephemeral":
+                return c
+        return None
+
+    @property
+    def terminal(self) -> bool:
+        return self.phase in ("Succeeded", "Failed")
+
+
+# --------------------------------------------------------------------------------------------
+# building
+
+def _s(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _d(value: object) -> JSON:
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _i(value: object, default: int = 0) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return default
+    return default
+
+
+def _state(raw: object) -> State:
+    d = _d(raw)
+    if "waiting" in d and isinstance(d["waiting"], dict):
+        w = d["waiting"]
+        return State("waiting", _s(w.get("reason")), _s(w.get("message")))
+    if "terminated" in d and isinstance(d["terminated"], dict):
+        t = d["terminated"]
+        term = Terminated(
+            exit_code=_i(t.get("exitCode")), signal=_i(t.get("signal")),
+            reason=_s(t.get("reason")), message=_s(t.get("message")),
+            started_at=parse_time(t.get("startedAt")), finished_at=parse_time(t.get("finishedAt")))
+        return State("terminated", term.reason, term.message, term.started_at, term)
+    if "running" in d and isinstance(d["running"], dict):
+        return State("running", started_at=parse_time(d["running"].get("startedAt")))
+    return NO_STATE
+
+
+def _containers(spec: JSON, status: JSON) -> tuple[Container, ...]:
+    out: list[Container] = []
+    lists: tuple[tuple[str, str, ContainerType], ...] = (
+        ("initContainers", "initContainerStatuses", "init"),
+        ("containers", "containerStatuses", "app"),
+        ("ephemeralContainers", "ephemeralContainerStatuses", "ephemeral"),
+    )
+    for spec_key, status_key, default_type in lists:
+        statuses = {_s(st.get("name")): st for st in _l(status.get(status_key))
+                    if isinstance(st, dict)}
+        for index, c in enumerate(_l(spec.get(spec_key))):
+            if not isinstance(c, dict):
+                continue
+            name = _s(c.get("name"))
+            ctype: ContainerType = default_type
+            # A native sidecar is an init container with restartPolicy Always (KEP-753).
+            if default_type == "init" and c.get("restartPolicy") == "Always":
+                ctype = "sidecar"
+            st = statuses.get(name)
+            lifecycle = _d(c.get("lifecycle"))
+            res = _d(c.get("resources"))
+            started = st.get("started") if st else None
+            out.append(Container(
+                name=name, type=ctype, index=index, image=_s(c.get("image")),
+                has_status=st is not None,
+                state=_state(st.get("state")) if st else NO_STATE,
+                last_state=_state(st.get("lastState")) if st else NO_STATE,
+                ready=bool(st.get("ready")) if st else False,
+                started=started if isinstance(started, bool) else None,
+                restart_count=_i(st.get("restartCount")) if st else 0,
+                liveness="livenessProbe" in c, readiness="readinessProbe" in c,
+                startup="startupProbe" in c,
+                post_start="postStart" in lifecycle, pre_stop="preStop" in lifecycle,
+                memory_limit=_s(_d(res.get("limits")).get("memory")) or None,
+                memory_request=_s(_d(res.get("requests")).get("memory")) or None,
+                target=_s(c.get("targetContainerName")) or None,
+                status_path=f"status.{status_key}[{name}]",
+            ))
+    return tuple(out)
+
+
+def _conditions(raw: object) -> dict[str, Condition]:
+    out: dict[str, Condition] = {}
+    for c in _l(raw):
+        if isinstance(c, dict) and c.get("type"):
+            out[_s(c["type"])] = Condition(
+                _s(c["type"]), _s(c.get("status")), _s(c.get("reason")), _s(c.get("message")),
+                parse_time(c.get("lastTransitionTime")))
+    return out
+
+
+def _field_path_container(field_path: str) -> str | None:
+    # spec.containers{app}, spec.initContainers{init-db}, spec.ephemeralContainers{debugger}
+    if "{" in field_path and field_path.endswith("}"):
+        return field_path[field_path.index("{") + 1:-1] or None
+    return None
+
+
+def normalize_event(raw: JSON) -> tuple[JSON, Event]:
+    """Return (the object it regards, the normalised event) for core/v1 or events.k8s.io/v1."""
+    if _s(raw.get("apiVersion")).startswith("events.k8s.io"):
+        obj = _d(raw.get("regarding"))
+        series = _d(raw.get("series"))
+        count = _i(series.get("count")) or _i(raw.get("deprecatedCount")) or 1
+        first = (parse_time(raw.get("deprecatedFirstTimestamp")) or parse_time(raw.get("eventTime"))
+                 or parse_time(_d(raw.get("metadata")).get("creationTimestamp")))
+        last = (parse_time(series.get("lastObservedTime"))
+                or parse_time(raw.get("deprecatedLastTimestamp"))
+                or parse_time(raw.get("eventTime")) or first)
+        message = _s(raw.get("note"))
+        component = _s(raw.get("reportingController")) or _s(
+            _d(raw.get("deprecatedSource")).get("component"))
+        api = "events.k8s.io/v1"
+    else:
+        obj = _d(raw.get("involvedObject"))
+        series = _d(raw.get("series"))
+        count = _i(series.get("count")) or _i(raw.get("count")) or 1
+        first = (parse_time(raw.get("firstTimestamp")) or parse_time(raw.get("eventTime"))
+                 or parse_time(_d(raw.get("metadata")).get("creationTimestamp")))
+        last = (parse_time(series.get("lastObservedTime")) or parse_time(raw.get("lastTimestamp"))
+                or parse_time(raw.get("eventTime")) or first)
+        message = _s(raw.get("message"))
+        component = _s(_d(raw.get("source")).get("component")) or _s(
+            raw.get("reportingComponent"))
+        api = "v1"
+    field_path = _s(obj.get("fieldPath"))
+    ev = Event(reason=_s(raw.get("reason")), type=_s(raw.get("type")) or "Normal",
+               message=message.strip(), count=count, first_seen=first, last_seen=last,
+               field_path=field_path, container=_field_path_container(field_path),
+               component=component, api=api)
+    return obj, ev
+
+
+def _event_sort_key(e: Event) -> tuple[float, float]:
+    last = e.last_seen.timestamp() if e.last_seen else 0.0
+    first = e.first_seen.timestamp() if e.first_seen else 0.0
+    return (last, first)
+
+
+def _quantity(text: str) -> float | None:
+    """Parse a Kubernetes quantity into a float of base units (cores, bytes)."""
+    suffixes = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
+                "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
+                "P": 1e15, "E": 1e18}
+    t = text.strip()
+    for suf in sorted(suffixes, key=len, reverse=True):
+        if t.endswith(suf):
+            try:
+                return float(t[: -len(suf)]) * suffixes[suf]
+            except ValueError:
+                return None
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def format_quantity(resource: str, value: float) -> str:
+    if resource == "cpu":
+        if value == int(value):
+            return str(int(value))
+        return f"{round(value * 1000)}m"
+    if resource in ("memory", "ephemeral-storage") or resource.endswith("storage"):
+        for suf, mul in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+            if value >= mul and (value / mul) == int(value / mul):
+                return f"{int(value / mul)}{suf}"
+        for suf, mul in (("Gi", 2**30), ("Mi", 2**20)):
+            if value >= mul:
+                return f"{value / mul:.1f}{suf}"
+        return str(int(value))
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def effective_requests(spec: JSON) -> dict[str, str]:
+    """The pod's effective requests: max(largest init container, sum of app + sidecars).
+
+    Mirrors the scheduler's accounting (sidecars run alongside the app containers).
+    """
+    def reqs(c: JSON) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for k, v in _d(_d(c.get("resources")).get("requests")).items():
+            q = _quantity(str(v))
+            if q is not None:
+                out[str(k)] = q
+        return out
+
+    total: dict[str, float] = {}
+    for c in _l(spec.get("containers")):
+        for k, v in reqs(_d(c)).items():
+            total[k] = total.get(k, 0.0) + v
+    sidecar_sum: dict[str, float] = {}
+    init_max: dict[str, float] = {}
+    for c in _l(spec.get("initContainers")):
+        c = _d(c)
+        r = reqs(c)
+        for k, v in r.items():
+            # an init container runs next to the sidecars started before it
+            init_max[k] = max(init_max.get(k, 0.0), v + sidecar_sum.get(k, 0.0))
+        if c.get("restartPolicy") == "Always":
+            for k, v in r.items():
+                sidecar_sum[k] = sidecar_sum.get(k, 0.0) + v
+    for k, v in sidecar_sum.items():
+        total[k] = total.get(k, 0.0) + v
+    for k, v in init_max.items():
+        total[k] = max(total.get(k, 0.0), v)
+    return {k: format_quantity(k, v) for k, v in sorted(total.items())}
+
+
+def _node_info(raw: JSON) -> NodeInfo:
+    spec = _d(raw.get("spec"))
+    taints = tuple(Taint(_s(t.get("key")), _s(t.get("value")), _s(t.get("effect")))
+                   for t in _l(spec.get("taints")) if isinstance(t, dict))
+    return NodeInfo(name=_s(_d(raw.get("metadata")).get("name")),
+                    conditions=_conditions(_d(raw.get("status")).get("conditions")),
+                    taints=taints, unschedulable=bool(spec.get("unschedulable")))
+
+
+def _pvc_info(raw: JSON) -> PVCInfo:
+    meta = _d(raw.get("metadata"))
+    spec = _d(raw.get("spec"))
+    return PVCInfo(namespace=_s(meta.get("namespace")) or "default", name=_s(meta.get("name")),
+                   phase=_s(_d(raw.get("status")).get("phase")),
+                   storage_class=_s(spec.get("storageClassName")),
+                   volume_name=_s(spec.get("volumeName")))
+
+
+def pod_claims(pod: JSON) -> list[str]:
+    out = []
+    for v in _l(_d(pod.get("spec")).get("volumes")):
+        claim = _s(_d(_d(v).get("persistentVolumeClaim")).get("claimName"))
+        if claim:
+            out.append(claim)
+        # generic ephemeral volumes get a PVC named <pod>-<volume>
+        if "ephemeral" in _d(v):
+            out.append(f"{_s(_d(pod.get('metadata')).get('name'))}-{_s(_d(v).get('name'))}")
+    return out
+
+
+def index_events(raw_events: Iterable[JSON]) -> tuple[dict[str, list[Event]],
+                                                      dict[tuple[str, str], list[Event]]]:
+    """Index pod events by the pod's UID, and (namespace, name) for events without one.
+
+    Only events about Pods count: a ReplicaSet may share the pod's name (k8sgpt#1789), and a
+    previous pod with the same name has another UID. Duplicates (the same event read through
+    both event APIs) are dropped by metadata.uid.
+    """
+    by_uid: dict[str, list[Event]] = {}
+    by_name: dict[tuple[str, str], list[Event]] = {}
+    seen: set[str] = set()
+    for raw in raw_events:
+        meta = _d(raw.get("metadata"))
+        ev_uid = _s(meta.get("uid"))
+        if ev_uid:
+            if ev_uid in seen:
+                continue
+            seen.add(ev_uid)
+        obj, ev = normalize_event(raw)
+        if _s(obj.get("kind")) not in ("Pod", ""):
+            continue
+        uid = _s(obj.get("uid"))
+        if uid:
+            by_uid.setdefault(uid, []).append(ev)
+        else:
+            ns = _s(obj.get("namespace")) or _s(meta.get("namespace")) or "default"
+            by_name.setdefault((ns, _s(obj.get("name"))), []).append(ev)
+    return by_uid, by_name
+
+
+def build_snapshots(g: Gathered) -> list[PodSnapshot]:
+    by_uid, by_name = index_events(g.events)
+    nodes = {name: _node_info(raw) for name, raw in g.nodes.items()}
+    pvcs = {key: _pvc_info(raw) for key, raw in g.pvcs.items()}
+    return [build_snapshot(p, by_uid, by_name, nodes, pvcs, g) for p in g.pods]
+
+
+def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
+                   by_name: Mapping[tuple[str, str], list[Event]],
+                   nodes: Mapping[str, NodeInfo], pvcs: Mapping[tuple[str, str], PVCInfo],
+                   g: Gathered) -> PodSnapshot:
+    meta = _d(pod.get("metadata"))
+    spec = _d(pod.get("spec"))
+    status = _d(pod.get("status"))
+    ns = _s(meta.get("namespace")) or "default"
+    name = _s(meta.get("name"))
+    uid = _s(meta.get("uid"))
+    events = list(by_uid.get(uid, [])) if uid else []
+    # Events without an involvedObject.uid can only be matched by name.
+    events += by_name.get((ns, name), [])
+    events.sort(key=_event_sort_key)
+    node_name = _s(spec.get("nodeName"))
+    node = nodes.get(node_name) if node_name else None
+    lookup: Lookup = "unknown"
+    if node is not None:
+        lookup = "found"
+    elif node_name and (node_name in g.missing_nodes):
+        lookup = "missing"
+    claims = tuple(pod_claims(pod))
+    known = {c: pvcs[(ns, c)] for c in claims if (ns, c) in pvcs}
+    missing = tuple(c for c in claims if (ns, c) in g.missing_pvcs)
+    owners = tuple((_s(o.get("kind")), _s(o.get("name"))) for o in _l(meta.get("ownerReferences"))
+                   if isinstance(o, dict))
+    grace = meta.get("deletionGracePeriodSeconds")
+    notes = tuple(g.notes.get("", []) + g.notes.get(uid, []))
+    return PodSnapshot(
+        namespace=ns, name=name, uid=uid,
+        phase=_s(status.get("phase")) or "Pending",
+        reason=_s(status.get("reason")), message=_s(status.get("message")).strip(),
+        node_name=node_name, nominated_node=_s(status.get("nominatedNodeName")),
+        scheduler_name=_s(spec.get("schedulerName")) or "default-scheduler",
+        restart_policy=_s(spec.get("restartPolicy")) or "Always",
+        created=parse_time(meta.get("creationTimestamp")),
+        start_time=parse_time(status.get("startTime")),
+        deletion_timestamp=parse_time(meta.get("deletionTimestamp")),
+        deletion_grace_seconds=grace if isinstance(grace, int) else None,
+        finalizers=tuple(_s(f) for f in _l(meta.get("finalizers"))),
+        owners=owners,
+        scheduling_gates=tuple(_s(_d(x).get("name")) for x in _l(spec.get("schedulingGates"))),
+        readiness_gates=tuple(_s(_d(x).get("conditionType"))
+                              for x in _l(spec.get("readinessGates"))),
+        conditions=_conditions(status.get("conditions")),
+        containers=_containers(spec, status),
+        events=tuple(events),
+        node=node, node_lookup=lookup,
+        claims=claims, pvcs=known, missing_claims=missing,
+        requests=effective_requests(spec),
+        notes=notes,
+        raw=pod,
+    )

@@ -1,0 +1,262 @@
+"""The cluster source: the only module that talks to an API server (and imports ``kubernetes``).
+
+Read-only by construction: it issues GET and LIST requests only. Responses are kept as raw
+JSON (``_preload_content=False``); the client's generated models are never built, which keeps
+large lists fast and memory-light. Every transport or API failure is turned into a
+:class:`~kubectl_podwhy.errors.PodwhyError` with a one-line message and its exit code.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import urllib3
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
+from kubectl_podwhy.snapshot import Gathered, pod_claims
+
+JSON = dict[str, Any]
+PAGE_SIZE = 500
+
+
+def _status_message(exc: ApiException) -> str:
+    try:
+        body = json.loads(exc.body) if exc.body else {}
+        msg = body.get("message") if isinstance(body, dict) else None
+    except (ValueError, TypeError):
+        msg = None
+    return str(msg or exc.reason or f"HTTP {exc.status}")
+
+
+class ClusterSource:
+    """Gathers pods and what their rules need from one cluster context."""
+
+    def __init__(self, kubeconfig: str | None = None, context: str | None = None,
+                 request_timeout: float | None = None) -> None:
+        self.timeout = request_timeout
+        # KUBECONFIG may name several files (':'-separated); the client merges them like kubectl.
+        path = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+        self._where = f"kubeconfig {path}"
+        if not kubeconfig and not os.environ.get("KUBECONFIG") and \
+                not os.path.exists(os.path.expanduser(path)):
+            raise ClusterError("no kubeconfig: set KUBECONFIG or pass --kubeconfig "
+                               "(or use -f to read saved objects)")
+        cfg = client.Configuration()
+        try:
+            config.load_kube_config(config_file=path, context=context,
+                                    client_configuration=cfg, persist_config=False)
+            contexts, current = config.list_kube_config_contexts(config_file=path)
+        except ConfigException as exc:
+            raise ClusterError(f"cannot use {self._where}: {exc}") from None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            # the client raises these for unreadable or malformed files
+            raise ClusterError(f"cannot use {self._where}: {type(exc).__name__}: {exc}") from None
+        active = next((c for c in contexts if c.get("name") == context), None) if context \
+            else current
+        self.context = str(active.get("name")) if isinstance(active, dict) else (context or "")
+        ctx = active.get("context") if isinstance(active, dict) else None
+        self.default_namespace = str((ctx or {}).get("namespace") or "default")
+        cfg.retries = False  # fail fast: one attempt, bounded by --request-timeout
+        self.server = str(cfg.host)
+        self._api = client.ApiClient(cfg)
+        self._core = client.CoreV1Api(self._api)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except ApiException as exc:
+            if exc.status == 401:
+                raise ClusterError(f"unauthorized: the server {self.server} rejected the "
+                                   f"credentials of context {self.context!r}") from None
+            if exc.status == 403:
+                raise ClusterError(f"forbidden: cannot {what}: {_status_message(exc)}") from None
+            if exc.status == 404:
+                raise NotFoundError(_status_message(exc)) from None
+            if exc.status == 0 or exc.status is None:
+                raise ClusterError(f"cannot {what}: {exc.reason}") from None
+            raise ClusterError(f"cannot {what}: HTTP {exc.status}: {_status_message(exc)}"
+                               ) from None
+        except urllib3.exceptions.SSLError as exc:
+            raise ClusterError(f"TLS error talking to {self.server}: {_short(exc)}") from None
+        except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError,
+                TimeoutError):
+            raise ClusterError(f"timed out talking to {self.server} after "
+                               f"{self.timeout or 0:g}s (--request-timeout)") from None
+        except urllib3.exceptions.MaxRetryError as exc:
+            raise ClusterError(f"cannot reach {self.server}: {_short(exc.reason or exc)}"
+                               ) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise ClusterError(f"cannot reach {self.server}: {_short(exc)}") from None
+        except OSError as exc:
+            raise ClusterError(f"cannot reach {self.server}: {exc}") from None
+
+    def _get(self, call: Callable[..., Any], *args: Any, **kw: Any) -> JSON:
+        resp = call(*args, _preload_content=False, _request_timeout=self.timeout, **kw)
+        data = json.loads(resp.data)
+        return data if isinstance(data, dict) else {}
+
+    def _list(self, call: Callable[..., Any], *args: Any, **kw: Any) -> tuple[list[JSON], str]:
+        """Every page of a LIST; returns the items (with kind filled in) and the list kind."""
+        items: list[JSON] = []
+        token: str | None = None
+        kind = ""
+        while True:
+            extra = {"_continue": token} if token else {}
+            page = self._get(call, *args, limit=PAGE_SIZE, **extra, **kw)
+            kind = str(page.get("kind") or kind)
+            items += [i for i in page.get("items") or [] if isinstance(i, dict)]
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return items, kind
+
+    # --- what the rules need ------------------------------------------------------------------
+
+    def gather(self, namespace: str, names: list[str], all_namespaces: bool = False) -> Gathered:
+        g = Gathered(authoritative=True)
+        if names:
+            for name in names:
+                g.pods.append(self._get_pod(namespace, name))
+            for pod in g.pods:
+                self._pod_events(g, pod)
+        else:
+            with self._errors(f"list pods in namespace {namespace}"):
+                if all_namespaces:
+                    pods, _ = self._list(self._core.list_pod_for_all_namespaces)
+                else:
+                    pods, _ = self._list(self._core.list_namespaced_pod, namespace)
+            g.pods = [dict(p, kind="Pod", apiVersion="v1") for p in pods]
+            self._namespace_events(g, namespace, all_namespaces)
+        self._nodes(g)
+        self._pvcs(g)
+        return g
+
+    def _get_pod(self, namespace: str, name: str) -> JSON:
+        try:
+            with self._errors(f"get pod {name} in namespace {namespace}"):
+                pod = self._get(self._core.read_namespaced_pod, name, namespace)
+        except NotFoundError:
+            raise NotFoundError(self._missing_pod_message(namespace, name)) from None
+        return dict(pod, kind="Pod", apiVersion="v1")
+
+    def _missing_pod_message(self, namespace: str, name: str) -> str:
+        try:
+            self._get(self._core.read_namespace, namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                return f'namespace "{namespace}" not found (looking for pod "{name}")'
+        except Exception:
+            pass
+        return f'pod "{name}" not found in namespace "{namespace}"'
+
+    def _note(self, g: Gathered, key: str, text: str) -> None:
+        g.notes.setdefault(key, []).append(text)
+
+    def _pod_events(self, g: Gathered, pod: JSON) -> None:
+        meta = pod.get("metadata") or {}
+        uid, ns = str(meta.get("uid") or ""), str(meta.get("namespace") or "default")
+        # One LIST by the pod's UID: events of a previous pod with the same name, or of a
+        # ReplicaSet named like the pod, never match. events.k8s.io/v1 events are the same
+        # stored objects, so this list returns events written through either API.
+        try:
+            with self._errors(f"list events in namespace {ns}"):
+                events, _ = self._list(self._core.list_namespaced_event, ns,
+                                       field_selector=f"involvedObject.uid={uid}")
+        except ClusterError as exc:
+            self._note(g, uid, f"events could not be read ({exc.message}); "
+                               "the verdict comes from the pod's status alone")
+            return
+        g.events += [dict(e, kind="Event", apiVersion="v1") for e in events]
+
+    def _namespace_events(self, g: Gathered, namespace: str, all_namespaces: bool) -> None:
+        try:
+            with self._errors(f"list events in namespace {namespace}"):
+                if all_namespaces:
+                    events, _ = self._list(self._core.list_event_for_all_namespaces,
+                                           field_selector="involvedObject.kind=Pod")
+                else:
+                    events, _ = self._list(self._core.list_namespaced_event, namespace,
+                                           field_selector="involvedObject.kind=Pod")
+        except ClusterError as exc:
+            self._note(g, "", f"events could not be read ({exc.message}); verdicts come "
+                              "from pod status alone")
+            return
+        g.events += [dict(e, kind="Event", apiVersion="v1") for e in events]
+
+    def _needs_node(self, pod: JSON) -> str | None:
+        spec, status = pod.get("spec") or {}, pod.get("status") or {}
+        node = spec.get("nodeName")
+        if node and status.get("phase") not in ("Succeeded", "Failed"):
+            return str(node)
+        return None
+
+    def _nodes(self, g: Gathered) -> None:
+        wanted = sorted({n for n in (self._needs_node(p) for p in g.pods) if n})
+        if not wanted:
+            return
+        try:
+            if len(wanted) <= 3:
+                for name in wanted:
+                    try:
+                        with self._errors(f"get node {name}"):
+                            g.nodes[name] = dict(self._get(self._core.read_node, name),
+                                                 kind="Node", apiVersion="v1")
+                    except NotFoundError:
+                        g.missing_nodes.add(name)
+            else:
+                with self._errors("list nodes"):
+                    nodes, _ = self._list(self._core.list_node)
+                for n in nodes:
+                    g.nodes[str((n.get("metadata") or {}).get("name"))] = dict(
+                        n, kind="Node", apiVersion="v1")
+                g.missing_nodes.update(w for w in wanted if w not in g.nodes)
+        except ClusterError as exc:
+            self._note(g, "", f"nodes could not be read ({exc.message}); node health is "
+                              "judged from the pods' events")
+
+    def _pvcs(self, g: Gathered) -> None:
+        for pod in g.pods:
+            if (pod.get("spec") or {}).get("nodeName"):
+                continue  # only scheduling rules look at claims
+            ns = str((pod.get("metadata") or {}).get("namespace") or "default")
+            for claim in pod_claims(pod):
+                if (ns, claim) in g.pvcs or (ns, claim) in g.missing_pvcs:
+                    continue
+                try:
+                    with self._errors(f"get persistentvolumeclaim {claim}"):
+                        g.pvcs[(ns, claim)] = dict(self._get(
+                            self._core.read_namespaced_persistent_volume_claim, claim, ns),
+                            kind="PersistentVolumeClaim", apiVersion="v1")
+                except NotFoundError:
+                    g.missing_pvcs.add((ns, claim))
+                except ClusterError as exc:
+                    self._note(g, "", f"claims could not be read ({exc.message})")
+                    return
+
+
+def _short(exc: object) -> str:
+    text = str(exc)
+    # urllib3 wraps the useful part: "...: Failed to establish a new connection: [Errno 111]..."
+    for marker in ("Failed to establish a new connection: ", "SSLError(", "] "):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+            break
+    return text.rstrip(")").strip()[:200]
+
+
+def open_source(kubeconfig: str | None, context: str | None,
+                request_timeout: float | None) -> ClusterSource:
+    try:
+        return ClusterSource(kubeconfig, context, request_timeout)
+    except PodwhyError:
+        raise
+    except Exception as exc:
+        raise ClusterError(f"cannot load kubeconfig: {type(exc).__name__}: {exc}") from None

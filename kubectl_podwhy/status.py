@@ -1,0 +1,88 @@
+"""The STATUS column exactly as ``kubectl get pod`` prints it (printPod in kubectl's printers)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _d(v: object) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _l(v: object) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def _ready_condition_true(status: dict[str, Any]) -> bool:
+    return any(_d(c).get("type") == "Ready" and _d(c).get("status") == "True"
+               for c in _l(status.get("conditions")))
+
+
+def _initialized_true(status: dict[str, Any]) -> bool:
+    return any(_d(c).get("type") == "Initialized" and _d(c).get("status") == "True"
+               for c in _l(status.get("conditions")))
+
+
+def _terminated_text(t: dict[str, Any], prefix: str = "") -> str:
+    if t.get("reason"):
+        return prefix + str(t["reason"])
+    if t.get("signal"):
+        return f"{prefix}Signal:{t['signal']}"
+    return f"{prefix}ExitCode:{t.get('exitCode', 0)}"
+
+
+def kubectl_status(pod: dict[str, Any]) -> str:
+    meta = _d(pod.get("metadata"))
+    spec = _d(pod.get("spec"))
+    status = _d(pod.get("status"))
+    phase = str(status.get("phase") or "")
+    reason = str(status.get("reason") or phase)
+    for c in _l(status.get("conditions")):
+        c = _d(c)
+        if c.get("type") == "PodScheduled" and c.get("reason") == "SchedulingGated":
+            reason = "SchedulingGated"
+
+    init_specs = {str(_d(c).get("name")): _d(c) for c in _l(spec.get("initContainers"))}
+    n_init = len(_l(spec.get("initContainers")))
+
+    initializing = False
+    for i, cs in enumerate(_l(status.get("initContainerStatuses"))):
+        cs = _d(cs)
+        state = _d(cs.get("state"))
+        term = state.get("terminated")
+        waiting = state.get("waiting")
+        restartable = init_specs.get(str(cs.get("name")), {}).get("restartPolicy") == "Always"
+        if isinstance(term, dict) and int(term.get("exitCode") or 0) == 0:
+            continue
+        if restartable and cs.get("started") is True:
+            continue
+        if isinstance(term, dict):
+            reason = _terminated_text(term, "Init:")
+        elif isinstance(waiting, dict) and waiting.get("reason") and \
+                waiting.get("reason") != "PodInitializing":
+            reason = f"Init:{waiting['reason']}"
+        else:
+            reason = f"Init:{i}/{n_init}"
+        initializing = True
+        break
+
+    if not initializing or _initialized_true(status):
+        has_running = False
+        for cs in reversed(_l(status.get("containerStatuses"))):
+            cs = _d(cs)
+            state = _d(cs.get("state"))
+            waiting = state.get("waiting")
+            term = state.get("terminated")
+            if isinstance(waiting, dict) and waiting.get("reason"):
+                reason = str(waiting["reason"])
+            elif isinstance(term, dict):
+                reason = _terminated_text(term)
+            elif cs.get("ready") and isinstance(state.get("running"), dict):
+                has_running = True
+        if reason == "Completed" and has_running:
+            reason = "Running" if _ready_condition_true(status) else "NotReady"
+
+    if meta.get("deletionTimestamp") and status.get("reason") == "NodeLost":
+        reason = "Unknown"
+    elif meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
+        reason = "Terminating"
+    return reason or "Unknown"

@@ -1,0 +1,64 @@
+"""Timestamps from the API (RFC 3339) and kubectl-style ages ("5m", "3h2m", "4d")."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def parse_time(value: object) -> datetime | None:
+    """Parse an API timestamp; None for anything missing or malformed (never raises)."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    # MicroTime has up to 6 fractional digits; some producers write 9 (nanoseconds).
+    if "." in text:
+        head, _, rest = text.partition(".")
+        digits = ""
+        i = 0
+        while i < len(rest) and rest[i].isdigit():
+            digits += rest[i]
+            i += 1
+        text = f"{head}.{(digits + '000000')[:6]}{rest[i:]}"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def format_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def human_duration(seconds: float) -> str:
+    """kubectl's HumanDuration, simplified: 45s, 5m, 3h2m, 4d, 2y."""
+    s = int(max(seconds, 0))
+    if s < 120:
+        return f"{s}s"
+    m = s // 60
+    if m < 10:
+        rem = s % 60
+        return f"{m}m{rem}s" if rem else f"{m}m"
+    if m < 180:
+        return f"{m}m"
+    h = m // 60
+    if h < 8:
+        rem = m % 60
+        return f"{h}h{rem}m" if rem else f"{h}h"
+    if h < 48:
+        return f"{h}h"
+    d = h // 24
+    if d < 365 * 2:
+        return f"{d}d"
+    return f"{d // 365}y"
+
+
+def age(then: datetime | None, now: datetime) -> str:
+    if then is None:
+        return "<unknown>"
+    return human_duration((now - then).total_seconds())

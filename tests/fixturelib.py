@@ -1,0 +1,69 @@
+"""Loading fixture files: kubectl-style objects plus an Expectation document in one file."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kubectl_podwhy.finding import PodReport
+from kubectl_podwhy.snapshot import build_snapshots
+from kubectl_podwhy.sources import files
+from kubectl_podwhy.timeutil import parse_time
+from kubectl_podwhy.verdict import diagnose_all
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@dataclass
+class Fixture:
+    path: Path
+    expectation: dict[str, Any]
+    now: datetime
+
+    @property
+    def pods(self) -> list[dict[str, Any]]:
+        return list(self.expectation.get("pods") or [])
+
+
+def fixture_paths() -> list[Path]:
+    return sorted(FIXTURES.glob("*.yaml"))
+
+
+def load_fixture(path: Path) -> Fixture:
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
+    exp = next(d for d in docs if d.get("kind") == "Expectation")
+    now = parse_time(str(exp.get("now")))
+    assert now is not None, f"{path.name}: Expectation needs a valid 'now'"
+    return Fixture(path, exp, now)
+
+
+def diagnose_files(paths: list[Path], now: datetime) -> dict[str, PodReport]:
+    g = files.load([str(p) for p in paths])
+    return {r.pod.key: r for r in diagnose_all(build_snapshots(g), now)}
+
+
+def assert_report(r: PodReport, want: dict[str, Any], where: str) -> None:
+    """Assert one pod's report matches an expectation entry exactly."""
+    got_rules = [f.rule for f in r.findings]
+    ctx = f"{where}: findings={got_rules} verdict={r.verdict}"
+    if "status" in want:
+        assert r.status == want["status"], f"{ctx}: STATUS"
+    assert r.healthy is bool(want["healthy"]), f"{ctx}: healthy"
+    v = want.get("verdict")
+    if v is None:
+        assert r.verdict is None, ctx
+    else:
+        assert r.verdict is not None, ctx
+        got = {"rule": r.verdict.rule, "level": r.verdict.level, "reason": r.verdict.reason,
+               "container": r.verdict.container, "containerType": r.verdict.container_type}
+        exp = {k: v.get(k) for k in got}
+        assert got == exp, ctx
+        text = (r.verdict.summary + "\n" + r.verdict.detail).lower()
+        for needle in v.get("mentions") or []:
+            assert str(needle).lower() in text, f"{ctx}: verdict should mention {needle!r}"
+    if "findings" in want:
+        assert got_rules == list(want["findings"]), ctx

@@ -1,0 +1,45 @@
+"""Keep the rule catalog honest: IDs, docs, fixture coverage, generated docs current."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kubectl_podwhy.rules.catalog import RULES
+from kubectl_podwhy.rules.docs import render_markdown
+from tests.fixturelib import fixture_paths, load_fixture
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_rule_ids_are_unique_ordered_and_in_their_level_range() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    assert ids == sorted(ids)
+    for r in RULES:
+        assert re.fullmatch(r"PW[12]\d\d", r.id), r.id
+        assert r.level == ("pod" if r.id.startswith("PW1") else "container"), r.id
+    assert len({r.name for r in RULES}) == len(RULES)
+
+
+def test_every_rule_has_why_fix_and_a_kubernetes_docs_link() -> None:
+    for r in RULES:
+        assert r.title, r.id
+        assert len(r.why) > 40, r.id
+        assert len(r.fix) > 20, r.id
+        assert r.docs.startswith("https://kubernetes.io/docs/"), r.id
+
+
+def test_every_rule_has_a_fixture_asserting_it() -> None:
+    covered: set[str] = set()
+    for path in fixture_paths():
+        for pod in load_fixture(path).pods:
+            if pod.get("verdict"):
+                covered.add(pod["verdict"]["rule"])
+            covered.update(pod.get("findings") or [])
+    missing = [r.id for r in RULES if r.id not in covered]
+    assert not missing, f"rules without a fixture: {missing}"
+
+
+def test_generated_rule_catalog_doc_is_current() -> None:
+    doc = (ROOT / "docs" / "rules.md").read_text()
+    assert doc == render_markdown(), "docs/rules.md is stale: run `make docs`"
