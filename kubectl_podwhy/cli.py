@@ -197,7 +197,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     notes = sorted({n for r in reports for n in r.pod.notes})
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
-    click.echo(RENDERERS[output](reports, ref, use_color), nl=False)
+    # click strips ANSI codes when stdout is not a terminal unless told otherwise
+    click.echo(RENDERERS[output](reports, ref, use_color), nl=False, color=use_color)
     sys.exit(int(exit_code(reports)))
 
 

@@ -87,6 +87,9 @@ class ClusterSource:
                                ) from None
         except urllib3.exceptions.SSLError as exc:
             raise ClusterError(f"TLS error talking to {self.server}: {_short(exc)}") from None
+        except urllib3.exceptions.NewConnectionError as exc:
+            # checked before timeouts: urllib3 makes it a subclass of ConnectTimeoutError
+            raise ClusterError(f"cannot reach {self.server}: {_short(exc)}") from None
         except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError,
                 TimeoutError):
             raise ClusterError(f"timed out talking to {self.server} after "

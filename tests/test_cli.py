@@ -1,0 +1,267 @@
+"""The CLI contract scripts rely on: flags, output shapes, exit codes, one-line errors."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kubectl_podwhy.rules.catalog import RULES
+from tests import podfactory as pf
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "KUBECONFIG")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "kubectl_podwhy", *args], input=stdin,
+                          capture_output=True, text=True, env=full_env, timeout=timeout,
+                          cwd=ROOT, check=False)
+
+
+def write(tmp_path: Path, obj: Any, name: str = "in.yaml") -> str:
+    p = tmp_path / name
+    p.write_text(yaml.safe_dump(obj) if name.endswith(".yaml") else json.dumps(obj))
+    return str(p)
+
+
+def assert_one_line_error(r: subprocess.CompletedProcess[str], code: int, needle: str) -> None:
+    assert r.returncode == code, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error: ")
+    assert needle.lower() in lines[0].lower()
+
+
+def test_help_says_kubectl_podwhy_and_has_examples() -> None:
+    r = run("--help")
+    assert r.returncode == 0
+    assert "Usage: kubectl podwhy" in r.stdout
+    assert "Examples:" in r.stdout
+    assert "kubectl podwhy -f incident.yaml" in r.stdout
+
+
+def test_list_rules_prints_one_line_per_rule_starting_with_its_id() -> None:
+    r = run("--list-rules")
+    assert r.returncode == 0
+    lines = r.stdout.splitlines()
+    assert [ln.split()[0] for ln in lines] == [x.id for x in RULES]
+
+
+def test_explain_prints_why_fix_and_link() -> None:
+    r = run("--explain", "pw220")
+    assert r.returncode == 0
+    assert r.stdout.startswith("PW220 crashloop-oomkilled")
+    assert "Why it happens:" in r.stdout
+    assert "How to fix it:" in r.stdout
+    assert "https://kubernetes.io/docs/" in r.stdout
+
+
+def test_explain_unknown_rule_is_a_usage_error() -> None:
+    assert_one_line_error(run("--explain", "PW999"), 2, "unknown rule")
+
+
+def test_bad_flag_is_a_one_line_usage_error() -> None:
+    assert_one_line_error(run("--bogus"), 2, "no such option")
+
+
+def test_bad_output_format_is_a_usage_error() -> None:
+    assert_one_line_error(run("-o", "xml", "-f", "x"), 2, "xml")
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("kind: Pod\nmetadata: {name: [unclosed\n", "malformed YAML at line"),
+    ('{"kind": "Pod", ', "malformed JSON"),
+    ("just a string\n", "expected Kubernetes objects"),
+])
+def test_malformed_input_is_exit_2_with_one_line(tmp_path: Path, content: str,
+                                                 needle: str) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text(content)
+    assert_one_line_error(run("-f", str(p)), 2, needle)
+
+
+def test_missing_file_is_exit_2() -> None:
+    assert_one_line_error(run("-f", "/nonexistent/pods.yaml"), 2, "no such file")
+
+
+def test_input_without_pods_is_exit_2(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.as_list(pf.event("BackOff", "x")))
+    assert_one_line_error(run("-f", f), 2, "no pods in the input")
+
+
+def test_named_pod_missing_from_input_is_exit_4(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod())
+    assert_one_line_error(run("-f", f, "nope"), 4, 'pod "nope" not found')
+
+
+def test_file_mode_never_touches_a_cluster(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod())
+    r = run("-f", f, env={"KUBECONFIG": "/dev/null"})
+    assert r.returncode == 0, r.stderr
+    assert "healthy" in r.stdout
+
+
+def test_healthy_pod_exits_0_broken_pod_exits_1(tmp_path: Path) -> None:
+    ok = write(tmp_path, pf.pod(), "ok.yaml")
+    bad = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()), "bad.yaml")
+    assert run("-f", ok).returncode == 0
+    assert run("-f", bad).returncode == 1
+    assert run("-f", ok, "-f", bad).returncode == 1
+
+
+def test_stdin_input_and_pod_prefix(tmp_path: Path) -> None:
+    r = run("-f", "-", "pod/web-0", "--now", pf.NOW,
+            stdin=json.dumps(pf.pod(statuses=pf.crashloop_statuses(exit_code=127))))
+    assert r.returncode == 1
+    assert "exit code 127 (command not found)" in r.stdout
+
+
+def test_json_output_has_exactly_the_documented_shape(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.as_list(pf.pod(statuses=pf.crashloop_statuses(137, "OOMKilled")),
+                                   pf.event("BackOff", "Back-off restarting failed container "
+                                            "app in pod web-0_default(uid-web-0)",
+                                            field_path="spec.containers{app}", count=12)))
+    r = run("-f", f, "-o", "json", "--now", pf.NOW)
+    assert r.returncode == 1
+    doc = json.loads(r.stdout)
+    assert set(doc) == {"apiVersion", "kind", "items"}
+    assert (doc["apiVersion"], doc["kind"]) == ("podwhy/v1", "Report")
+    item = doc["items"][0]
+    assert set(item) == {"pod", "healthy", "verdict", "findings"}
+    assert item["pod"] == {"namespace": "default", "name": "web-0", "uid": "uid-web-0",
+                           "node": "node-1", "phase": "Running", "status": "CrashLoopBackOff"}
+    assert item["healthy"] is False
+    v = item["verdict"]
+    assert set(v) == {"rule", "level", "severity", "reason", "container", "containerType",
+                      "summary", "detail", "hint", "docs", "evidence"}
+    assert (v["rule"], v["level"], v["reason"], v["container"], v["containerType"]) == \
+        ("PW220", "container", "OOMKilled", "app", "app")
+    assert item["findings"][0] == v
+    for e in v["evidence"]:
+        assert set(e) == {"source", "text", "count", "lastSeen"}
+    backoff = next(e for e in v["evidence"] if e["source"] == "event:BackOff")
+    assert (backoff["count"], backoff["lastSeen"]) == (12, "2026-11-21T09:58:00Z")
+
+
+def test_yaml_output_is_the_same_content_as_json(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
+    j = json.loads(run("-f", f, "-o", "json", "--now", pf.NOW).stdout)
+    y = yaml.safe_load(run("-f", f, "-o", "yaml", "--now", pf.NOW).stdout)
+    assert j == y
+
+
+def test_healthy_pod_json_has_null_verdict(tmp_path: Path) -> None:
+    doc = json.loads(run("-f", write(tmp_path, pf.pod()), "-o", "json").stdout)
+    assert doc["items"][0]["healthy"] is True
+    assert doc["items"][0]["verdict"] is None
+    assert doc["items"][0]["findings"] == []
+
+
+def test_single_pod_table_shows_detail_block_with_next_command(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
+    r = run("-f", f, "--now", pf.NOW)
+    head = r.stdout.splitlines()[0].split()
+    assert head == ["NAMESPACE", "NAME", "STATUS", "LEVEL", "CONTAINER", "REASON", "SUMMARY"]
+    assert "Verdict:   PW221 Error" in r.stdout
+    assert "Fix:" in r.stdout
+    assert "Docs:      https://kubernetes.io/docs/" in r.stdout
+    assert "Next:      kubectl logs web-0 -n default -c app --previous" in r.stdout
+
+
+def test_wide_output_adds_rule_and_node(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
+    head = run("-f", f, "-o", "wide").stdout.splitlines()[0].split()
+    assert head == ["NAMESPACE", "NAME", "STATUS", "RULE", "LEVEL", "CONTAINER", "REASON",
+                    "NODE", "SUMMARY"]
+
+
+def test_terminal_escapes_from_the_cluster_never_reach_the_screen(tmp_path: Path) -> None:
+    evil = "boom \x1b[2J\x1b]0;pwned\x07\x1b[31mred\x9b1m \x07bell"
+    f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses(message=evil)), "e.json")
+    for fmt in ("table", "wide"):
+        r = run("-f", f, "-o", fmt, "--color", "never", "--now", pf.NOW)
+        assert "\x1b" not in r.stdout
+        assert "\x07" not in r.stdout
+        assert "\x9b" not in r.stdout
+        assert "boom" in r.stdout
+
+
+def test_color_always_colours_and_never_or_no_color_does_not(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
+    assert "\x1b[31m" in run("-f", f, "--color", "always").stdout
+    assert "\x1b[" not in run("-f", f, "--color", "never").stdout
+    # auto: not a terminal here, and NO_COLOR is honoured too
+    assert "\x1b[" not in run("-f", f, env={"NO_COLOR": "1"}).stdout
+
+
+def test_directory_input_reads_every_file_recursively(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    write(tmp_path / "a", pf.pod("one", uid="u1"), "one.yaml")
+    write(tmp_path, pf.pod("two", uid="u2"), "two.json")
+    doc = json.loads(run("-f", str(tmp_path), "-o", "json").stdout)
+    assert sorted(i["pod"]["name"] for i in doc["items"]) == ["one", "two"]
+
+
+def test_namespace_filter_applies_to_files(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.as_list(pf.pod("a", "shop", "u1"), pf.pod("b", "other", "u2")))
+    doc = json.loads(run("-f", f, "-n", "shop", "-o", "json").stdout)
+    assert [i["pod"]["name"] for i in doc["items"]] == ["a"]
+
+
+def test_workload_targets_are_a_clear_usage_error_for_now(tmp_path: Path) -> None:
+    assert_one_line_error(run("deploy/web", "-f", write(tmp_path, pf.pod())), 2,
+                          "only pods")
+
+
+@pytest.mark.parametrize("value", ["abc", "5x", "-1s"])
+def test_bad_request_timeout_is_a_usage_error(value: str) -> None:
+    assert_one_line_error(run("web", "--request-timeout", value,
+                              env={"KUBECONFIG": "/dev/null"}), 2, "request-timeout")
+
+
+def test_no_usable_kubeconfig_is_exit_3(tmp_path: Path) -> None:
+    assert_one_line_error(run("web", env={"KUBECONFIG": "/dev/null"}), 3, "kubeconfig")
+    assert_one_line_error(run("web", "--kubeconfig", str(tmp_path / "none")), 3, "kubeconfig")
+    garbage = tmp_path / "garbage"
+    garbage.write_text("{{{ not yaml")
+    assert_one_line_error(run("web", "--kubeconfig", str(garbage)), 3, "kubeconfig")
+
+
+def test_unknown_context_is_exit_3(tmp_path: Path) -> None:
+    kc = tmp_path / "kc"
+    kc.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "a",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "a", "context": {"cluster": "c", "user": "u"}}]}))
+    assert_one_line_error(run("web", "--kubeconfig", str(kc), "--context", "nope"), 3, "nope")
+
+
+def test_connection_refused_is_exit_3_and_fast(tmp_path: Path) -> None:
+    kc = tmp_path / "kc"
+    kc.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "a",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1",
+                                               "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "a", "context": {"cluster": "c", "user": "u"}}]}))
+    r = run("web", "--kubeconfig", str(kc), "--request-timeout", "5s", timeout=30)
+    assert_one_line_error(r, 3, "cannot reach https://127.0.0.1:1")
+
+
+def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
+    script = Path(sys.executable).parent / "kubectl-podwhy"
+    a = subprocess.run([str(script), "-f", f, "-o", "json", "--now", pf.NOW],
+                       capture_output=True, text=True, check=False)
+    b = run("-f", f, "-o", "json", "--now", pf.NOW)
+    assert (a.returncode, a.stdout) == (b.returncode, b.stdout)

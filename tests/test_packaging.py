@@ -1,0 +1,41 @@
+"""The project's packaging stays installable: krew manifest, console script, metadata."""
+from __future__ import annotations
+
+import configparser
+import re
+from pathlib import Path
+
+import yaml
+
+from kubectl_podwhy import __version__
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_krew_manifest_is_a_valid_v1alpha2_plugin_for_podwhy() -> None:
+    m = yaml.safe_load((ROOT / "krew-manifest.yaml").read_text())
+    assert m["apiVersion"] == "krew.googlecontainertools.github.com/v1alpha2"
+    assert m["kind"] == "Plugin"
+    assert m["metadata"]["name"] == "podwhy"
+    spec = m["spec"]
+    assert spec["version"] == f"v{__version__}"
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", spec["version"])
+    assert spec["shortDescription"]
+    assert len(spec["shortDescription"]) <= 60
+    assert spec["homepage"].startswith("https://")
+    for p in spec["platforms"]:
+        assert p["uri"].startswith("https://")
+        assert re.fullmatch(r"[0-9a-f]{64}", p["sha256"])
+        assert p["bin"] == "kubectl-podwhy"
+        assert p["selector"]["matchExpressions"]
+        assert any(f["from"] == p["bin"] for f in p["files"])
+
+
+def test_console_script_is_kubectl_podwhy_so_kubectl_finds_the_plugin() -> None:
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    scripts = cfg["options.entry_points"]["console_scripts"].strip()
+    assert scripts == "kubectl-podwhy = kubectl_podwhy.cli:main"
+    deps = cfg["options"]["install_requires"]
+    for dep in ("kubernetes", "click", "tabulate", "PyYAML"):
+        assert dep in deps
