@@ -15,7 +15,7 @@ from kubectl_podwhy import __version__
 from kubectl_podwhy.errors import ExitCode, InputError, NotFoundError, PodwhyError, UsageError
 from kubectl_podwhy.render import RENDERERS, sanitize
 from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID
-from kubectl_podwhy.snapshot import Gathered, build_snapshots
+from kubectl_podwhy.snapshot import Gathered, build_snapshots, snapshot_time
 from kubectl_podwhy.timeutil import parse_time
 from kubectl_podwhy.verdict import diagnose_all, exit_code
 
@@ -145,7 +145,9 @@ def select_pods(g: Gathered, names: list[str], namespace: str | None) -> None:
               help="Write what a live run gathered as a kubectl List (.json or .yaml).")
 @click.option("--list-rules", is_flag=True, help="List every rule, one per line, and exit.")
 @click.option("--explain", metavar="ID", help="Print a rule's documentation and exit.")
-@click.option("--now", hidden=True, help="Reference time for ages (RFC 3339; for tests).")
+@click.option("--now", metavar="TIME",
+              help="Reference time for ages and recency, RFC 3339 (default: the current time; "
+                   "with -f, the newest timestamp in the input).")
 @click.version_option(__version__, prog_name="kubectl-podwhy")
 def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: bool,
             context: str | None, kubeconfig: str | None, request_timeout: str, output: str,
@@ -179,6 +181,10 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
 
         g = files.load(filename)
         select_pods(g, names, None if all_namespaces else namespace)
+        if not now:
+            taken = snapshot_time(g)
+            if taken is not None and taken < ref:
+                ref = taken
     else:
         timeout = parse_timeout(request_timeout)
         from kubectl_podwhy.sources import cluster

@@ -168,6 +168,10 @@ class PodSnapshot:
     pvcs: Mapping[str, PVCInfo]
     missing_claims: tuple[str, ...]
     requests: Mapping[str, str]  # summed effective requests, as text ("cpu": "2500m")
+    active_deadline_seconds: int | None
+    node_selector: Mapping[str, str]
+    affinity_terms: tuple[str, ...]  # required node affinity, as "key op values" text
+    host_ports: tuple[int, ...]
     notes: tuple[str, ...]
     raw: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
 
@@ -342,7 +346,7 @@ def _event_sort_key(e: Event) -> tuple[float, float]:
     return (last, first)
 
 
-def _quantity(text: str) -> float | None:
+def parse_quantity(text: str) -> float | None:
     """Parse a Kubernetes quantity into a float of base units (cores, bytes)."""
     suffixes = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
                 "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
@@ -366,13 +370,14 @@ def format_quantity(resource: str, value: float) -> str:
             return str(int(value))
         return f"{round(value * 1000)}m"
     if resource in ("memory", "ephemeral-storage") or resource.endswith("storage"):
-        for suf, mul in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+        for suf, mul in (("Gi", 2**30), ("Mi", 2**20)):
             if value >= mul and (value / mul) == int(value / mul):
                 return f"{int(value / mul)}{suf}"
-        for suf, mul in (("Gi", 2**30), ("Mi", 2**20)):
-            if value >= mul:
-                return f"{value / mul:.1f}{suf}"
-        return str(int(value))
+        if value >= 2**30:
+            return f"{value / 2**30:.1f}Gi"
+        if value >= 2**20:
+            return f"{value / 2**20:.0f}Mi"
+        return f"{int(value / 2**10)}Ki" if value >= 2**10 else str(int(value))
     return str(int(value)) if value == int(value) else str(value)
 
 
@@ -384,7 +389,7 @@ def effective_requests(spec: JSON) -> dict[str, str]:
     def reqs(c: JSON) -> dict[str, float]:
         out: dict[str, float] = {}
         for k, v in _d(_d(c.get("resources")).get("requests")).items():
-            q = _quantity(str(v))
+            q = parse_quantity(str(v))
             if q is not None:
                 out[str(k)] = q
         return out
@@ -441,6 +446,18 @@ def pod_claims(pod: JSON) -> list[str]:
     return out
 
 
+def _affinity_terms(spec: JSON) -> tuple[str, ...]:
+    required = _d(_d(_d(spec.get("affinity")).get("nodeAffinity")).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"))
+    out = []
+    for term in _l(required.get("nodeSelectorTerms")):
+        for expr in _l(_d(term).get("matchExpressions")) + _l(_d(term).get("matchFields")):
+            e = _d(expr)
+            values = ",".join(_s(v) for v in _l(e.get("values")))
+            out.append(f"{_s(e.get('key'))} {_s(e.get('operator'))} {values}".strip())
+    return tuple(out)
+
+
 def index_events(raw_events: Iterable[JSON]) -> tuple[dict[str, list[Event]],
                                                       dict[tuple[str, str], list[Event]]]:
     """Index pod events by the pod's UID, and (namespace, name) for events without one.
@@ -469,6 +486,35 @@ def index_events(raw_events: Iterable[JSON]) -> tuple[dict[str, list[Event]],
             ns = _s(obj.get("namespace")) or _s(meta.get("namespace")) or "default"
             by_name.setdefault((ns, _s(obj.get("name"))), []).append(ev)
     return by_uid, by_name
+
+
+def _times(obj: object, key: str = "") -> Iterable[datetime]:
+    """Every timestamp in an object, except deletionTimestamp (it lies in the future)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k != "deletionTimestamp":
+                yield from _times(v, k)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _times(v, key)
+    elif isinstance(obj, str) and (key.endswith(("Timestamp", "Time", "At"))):
+        t = parse_time(obj)
+        if t is not None:
+            yield t
+
+
+def snapshot_time(g: Gathered) -> datetime | None:
+    """When a saved snapshot was taken, near enough: its newest timestamp.
+
+    Ages and recency in offline mode are judged against this, so a snapshot saved during
+    yesterday's incident reads the same today.
+    """
+    newest: datetime | None = None
+    for obj in [*g.pods, *g.events, *g.nodes.values()]:
+        for t in _times(obj):
+            if newest is None or t > newest:
+                newest = t
+    return newest
 
 
 def build_snapshots(g: Gathered) -> list[PodSnapshot]:
@@ -528,6 +574,13 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
         node=node, node_lookup=lookup,
         claims=claims, pvcs=known, missing_claims=missing,
         requests=effective_requests(spec),
+        active_deadline_seconds=_i(spec.get("activeDeadlineSeconds"), 0) or None,
+        node_selector={str(k): _s(v) for k, v in _d(spec.get("nodeSelector")).items()},
+        affinity_terms=_affinity_terms(spec),
+        host_ports=tuple(sorted({_i(port.get("hostPort")) for c in _l(spec.get("containers"))
+                                 + _l(spec.get("initContainers"))
+                                 for port in _l(_d(c).get("ports"))
+                                 if isinstance(port, dict) and _i(port.get("hostPort"))})),
         notes=notes,
         raw=pod,
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from kubectl_podwhy.rules.catalog import RULES
 from kubectl_podwhy.rules.docs import render_markdown
+from tests import test_rules_live_only
 from tests.fixturelib import fixture_paths, load_fixture
 
 ROOT = Path(__file__).parent.parent
@@ -30,7 +31,7 @@ def test_every_rule_has_why_fix_and_a_kubernetes_docs_link() -> None:
 
 
 def test_every_rule_has_a_fixture_asserting_it() -> None:
-    covered: set[str] = set()
+    covered: set[str] = set(test_rules_live_only.COVERED)
     for path in fixture_paths():
         for pod in load_fixture(path).pods:
             if pod.get("verdict"):

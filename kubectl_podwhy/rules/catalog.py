@@ -236,7 +236,8 @@ RULES: tuple[Rule, ...] = (
        "Run the pull by hand on the node (crictl pull) or read the kubelet log.",
        f"{K8S}/concepts/containers/images/"),
     _r("PW206", "invalid-image-name", "container", "Invalid image name",
-       "The image reference cannot be parsed.",
+       "The image reference in the pod spec cannot be parsed (bad characters, upper case, a "
+       "stray space or scheme).",
        "Fix the image string (registry/repository:tag or @sha256:digest, lower case).",
        f"{K8S}/concepts/containers/images/#image-names"),
     _r("PW207", "image-never-pull", "container", "Image not on the node and pull policy is Never",

@@ -16,9 +16,8 @@ from kubectl_podwhy.snapshot import PodSnapshot
 
 
 def check_init_containers(pod: PodSnapshot, now: datetime) -> list[Finding]:
-    initialized = pod.condition("Initialized")
-    if initialized is not None and initialized.status == "True":
-        return []
+    # Not skipped when Initialized is True: init containers re-run after the sandbox is
+    # recreated (a node reboot), and a crash there blocks the pod again.
     for c in pod.of_type("init"):
         t = c.state.terminated
         if c.state.kind == "terminated" and t is not None and t.exit_code == 0 and not t.signal:
@@ -41,8 +40,10 @@ def check_ephemeral_containers(pod: PodSnapshot, now: datetime) -> list[Finding]
 
 
 POD_CHAIN: tuple[Check, ...] = (
-    p.check_terminating,       # 1. object lifecycle   PW101-PW104
-    p.check_terminal,          # 2. terminal reasons   PW110-PW118
+    # A terminal reason or DisruptionTarget says why the pod is going away (eviction, the
+    # taint manager, PodGC): that is the cause; being stuck in termination comes second.
+    p.check_terminal,          # 1. terminal reasons   PW110-PW118
+    p.check_terminating,       # 2. object lifecycle   PW101-PW104
     p.check_scheduling,        # 3. scheduling         PW120-PW131
     p.check_node,              # 4. node health        PW140-PW141
     p.check_sandbox,           # 5. sandbox, network   PW150-PW151

@@ -11,7 +11,7 @@ from datetime import datetime
 from kubectl_podwhy.finding import Evidence, Finding
 from kubectl_podwhy.rules import messages as m
 from kubectl_podwhy.rules.base import describe_cmd, ev, field, finding, newest, recent
-from kubectl_podwhy.snapshot import NodeInfo, PodSnapshot
+from kubectl_podwhy.snapshot import NodeInfo, PodSnapshot, format_quantity, parse_quantity
 from kubectl_podwhy.timeutil import human_duration
 
 NODE_PROBLEM_TAINTS = frozenset({
@@ -24,6 +24,14 @@ NODE_PROBLEM_TAINTS = frozenset({
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _readable(quantity: str) -> str:
+    """The kubelet prints usage in Ki (2311444Ki); people read 2.2Gi."""
+    value = parse_quantity(quantity)
+    if value is None or not quantity.endswith("Ki"):
+        return quantity
+    return format_quantity("memory", value)
 
 
 def _node_state(node: NodeInfo) -> str:
@@ -131,7 +139,7 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
             if usage == "over limit":
                 summary += f"; container {name} exceeded its ephemeral-storage limit {req}"
             else:
-                summary += f"; container {name} used {usage} (request {req})"
+                summary += f"; container {name} used {_readable(usage)} (request {req})"
         evs = [ev(x) for x in pod.events_with("Evicted")]
         return [finding("PW110", "Evicted", summary, detail=msg, evidence=status_ev + evs,
                         explains_containers=True)]
@@ -152,8 +160,9 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
                         detail=msg, evidence=status_ev, explains_containers=True)]
     if reason == "DeadlineExceeded":
         evs = [ev(x) for x in pod.events_with("DeadlineExceeded")]
+        limit = (f" ({pod.active_deadline_seconds}s)" if pod.active_deadline_seconds else "")
         return [finding("PW116", reason,
-                        "killed after running longer than spec.activeDeadlineSeconds",
+                        f"killed after running longer than spec.activeDeadlineSeconds{limit}",
                         detail=msg, evidence=status_ev + evs, explains_containers=True)]
     if reason and m.is_admission_reason(reason):
         text = m.strip_admission_prefix(msg)
@@ -218,6 +227,14 @@ def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
             if any(k in NODE_PROBLEM_TAINTS for k in keys):
                 hint = ("The taint comes from the node lifecycle (not-ready, unreachable or "
                         "pressure): fix the nodes rather than adding tolerations.")
+        elif bucket == "affinity":
+            wants = [f"{k}={v}" for k, v in sorted(pod.node_selector.items())]
+            wants += list(pod.affinity_terms)
+            if wants:
+                summary += f"; the pod requires {', '.join(wants)}"
+        elif bucket == "host-ports" and pod.host_ports:
+            ports = ", ".join(str(x) for x in pod.host_ports)
+            summary += f"; the pod asks for hostPort {ports}"
         elif bucket == "volumes":
             extra = []
             for claim in pod.claims:
@@ -228,6 +245,8 @@ def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
                     sc = f", storageClass {pvc.storage_class}" if pvc.storage_class else \
                         ", no storageClass"
                     extra.append(f"PVC {claim} is {pvc.phase or 'not bound'}{sc}")
+            if not extra and pod.claims:
+                extra.append("the pod uses PVC " + ", ".join(pod.claims))
             if extra:
                 summary += "; " + "; ".join(extra)
         others = [c for c in fit.clauses if c is not dom]
