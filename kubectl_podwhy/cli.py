@@ -6,7 +6,7 @@ import os
 import re
 import sys
 from datetime import datetime, timezone
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 import yaml
@@ -90,8 +90,17 @@ def rule_docs(rule_id: str) -> str:
             f"Why it happens:\n  {r.why}\n\nHow to fix it:\n  {r.fix}\n\nReference:\n  {r.docs}\n")
 
 
+def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        obj = dict(obj, metadata={k: v for k, v in meta.items() if k != "managedFields"})
+    return obj
+
+
 def write_dump(path: str, g: Gathered) -> None:
-    items = list(g.pods) + list(g.events) + list(g.nodes.values()) + list(g.pvcs.values())
+    """Write what a live run gathered, as kubectl prints it (managedFields hidden)."""
+    items = [_without_managed_fields(o) for o in
+             [*g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]]
     doc = {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}
     try:
         with open(path, "w", encoding="utf-8") as fh:
