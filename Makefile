@@ -46,7 +46,7 @@ docs: $(STAMP)
 
 ## cluster-up: start a local control plane (built once per machine) and print its kubeconfig
 cluster-up: $(STAMP)
-	$(BIN)/python scripts/control_plane.py up --dir $(CLUSTER_DIR)
+	$(BIN)/python scripts/control_plane.py up --build --dir $(CLUSTER_DIR)
 	@echo "export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig"
 
 ## cluster-down: stop it
