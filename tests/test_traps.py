@@ -90,3 +90,17 @@ def test_terminating_pod_is_not_blamed_on_its_unready_containers() -> None:
     r = diagnose(p)
     assert r.healthy
     assert [f.rule for f in r.findings] == ["PW104"]
+
+
+def test_dra_device_taint_deletion_is_reported_as_a_taint_manager_deletion() -> None:
+    p = pf.pod()
+    p["metadata"]["deletionTimestamp"] = "2026-11-21T10:00:20Z"
+    p["metadata"]["deletionGracePeriodSeconds"] = 30
+    p["status"]["conditions"].append({
+        "type": "DisruptionTarget", "status": "True", "reason": "DeletionByDeviceTaintManager",
+        "message": "Device Taint manager: deleting due to NoExecute taint"})
+    r = diagnose(p)
+    assert r.verdict is not None
+    assert (r.verdict.rule, r.verdict.reason) == ("PW112", "DeletionByDeviceTaintManager")
+    assert "device" in r.verdict.summary
+    assert [f.rule for f in r.findings] == ["PW112", "PW104"]

@@ -113,6 +113,7 @@ def check_terminating(pod: PodSnapshot, now: datetime) -> list[Finding]:
 _DISRUPTION_RULES = {
     "PreemptionByScheduler": "PW111",
     "DeletionByTaintManager": "PW112",
+    "DeletionByDeviceTaintManager": "PW112",  # DRA: a device the pod uses got a NoExecute taint
     "DeletionByPodGC": "PW113",
     "EvictionByEvictionAPI": "PW114",
 }
@@ -174,8 +175,11 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
     if dt is not None and dt.status == "True" and dt.reason in _DISRUPTION_RULES:
         rid = _DISRUPTION_RULES[dt.reason]
         summaries = {
-            "PW112": f"deleted by the taint manager: node {pod.node_name or '?'} has a NoExecute "
-                     "taint the pod does not tolerate",
+            "PW112": (f"deleted by the device taint manager: a device the pod uses has a "
+                      f"NoExecute taint ({dt.message})"
+                      if dt.reason == "DeletionByDeviceTaintManager"
+                      else f"deleted by the taint manager: node {pod.node_name or '?'} has a "
+                      "NoExecute taint the pod does not tolerate"),
             "PW113": "removed by pod garbage collection"
                      + (f" ({dt.message})" if dt.message else ""),
             "PW114": "evicted through the Eviction API (drain, descheduler, autoscaler or VPA)",
