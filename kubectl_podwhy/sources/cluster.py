@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import urllib3
+import yaml
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
@@ -40,8 +42,10 @@ class ClusterSource:
     def __init__(self, kubeconfig: str | None = None, context: str | None = None,
                  request_timeout: float | None = None) -> None:
         self.timeout = request_timeout
-        # KUBECONFIG may name several files (':'-separated); the client merges them like kubectl.
+        # KUBECONFIG may name several files (':'-separated); the client merges their entries.
         path = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+        if context is None and not kubeconfig:
+            context = _first_current_context(path)
         self._where = f"kubeconfig {path}"
         if not kubeconfig and not os.environ.get("KUBECONFIG") and \
                 not os.path.exists(os.path.expanduser(path)):
@@ -82,7 +86,12 @@ class ClusterSource:
             if exc.status == 404:
                 raise NotFoundError(_status_message(exc)) from None
             if exc.status == 0 or exc.status is None:
-                raise ClusterError(f"cannot {what}: {exc.reason}") from None
+                # the client wraps urllib3's SSLError into ApiException(status=0)
+                reason = str(exc.reason or "")
+                if "SSL" in reason or "certificate" in reason.lower():
+                    raise ClusterError(f"TLS error talking to {self.server}: "
+                                       f"{_tls_reason(reason)}") from None
+                raise ClusterError(f"cannot reach {self.server}: {reason}") from None
             raise ClusterError(f"cannot {what}: HTTP {exc.status}: {_status_message(exc)}"
                                ) from None
         except urllib3.exceptions.SSLError as exc:
@@ -243,6 +252,33 @@ class ClusterSource:
                 except ClusterError as exc:
                     self._note(g, "", f"claims could not be read ({exc.message})")
                     return
+
+
+def _first_current_context(paths: str) -> str | None:
+    """kubectl takes current-context from the FIRST file of a KUBECONFIG list that sets it;
+    the Python client would let later files override it."""
+    files = [p for p in paths.split(os.pathsep) if p]
+    if len(files) < 2:
+        return None
+    for f in files:
+        try:
+            with open(os.path.expanduser(f), encoding="utf-8") as fh:
+                doc = yaml.safe_load(fh)
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            continue
+        if isinstance(doc, dict) and doc.get("current-context"):
+            return str(doc["current-context"])
+    return None
+
+
+def _tls_reason(reason: str) -> str:
+    # "SSLError\nHTTPSConnectionPool(...): Max retries exceeded ... (Caused by SSLError(
+    #  SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed:
+    #  unable to get local issuer certificate (_ssl.c:1006)')))"
+    m = re.search(r"\[SSL: [A-Z_]+\] ([^(')\]]+)", reason)
+    if m:
+        return m.group(1).strip()
+    return " ".join(reason.split())[:200]
 
 
 def _short(exc: object) -> str:
