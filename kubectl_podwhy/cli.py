@@ -15,17 +15,27 @@ from kubectl_podwhy import __version__
 from kubectl_podwhy.errors import ExitCode, InputError, NotFoundError, PodwhyError, UsageError
 from kubectl_podwhy.render import RENDERERS, sanitize
 from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID
-from kubectl_podwhy.snapshot import Gathered, build_snapshots, snapshot_time
+from kubectl_podwhy.selector import parse_selector
+from kubectl_podwhy.snapshot import Gathered, snapshot_time
+from kubectl_podwhy.targets import Target, parse_targets
 from kubectl_podwhy.timeutil import parse_time
-from kubectl_podwhy.verdict import diagnose_all, exit_code
+from kubectl_podwhy.verdict import assemble, exit_code
+from kubectl_podwhy.workloads import controller_uid
 
 PROG = "kubectl podwhy"
-POD_PREFIXES = ("pod/", "pods/", "po/")
 
 EPILOG = """\b
 Examples:
   # Why is this pod not working?
   kubectl podwhy checkout-7f9c6d5b8-x2x9q -n shop
+
+  # A workload: its pods found through owner references, grouped by verdict
+  kubectl podwhy deploy/web -n shop
+  kubectl podwhy sts/db cronjob/nightly-report job/migrate-42
+
+  # The namespace that is on fire, or everything (healthy pods are counted, not listed)
+  kubectl podwhy -n shop
+  kubectl podwhy -A -l app.kubernetes.io/part-of=checkout
 
   # Every pod in the current namespace, as JSON for a script
   kubectl podwhy -o json
@@ -61,22 +71,6 @@ def parse_timeout(text: str) -> float | None:
     return sum(float(n) * scale[u] for n, u in parts) or None
 
 
-def pod_names(targets: tuple[str, ...]) -> list[str]:
-    names = []
-    for t in targets:
-        low = t.lower()
-        if "/" in t:
-            if not low.startswith(POD_PREFIXES):
-                kind = t.split("/", 1)[0]
-                raise UsageError(f"unsupported target {t!r}: only pods (NAME or pod/NAME) can be "
-                                 f"diagnosed in this version, not {kind}")
-            t = t.split("/", 1)[1]
-        if not t or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", t):
-            raise UsageError(f"invalid pod name {t!r}")
-        names.append(t)
-    return names
-
-
 def rules_listing() -> str:
     return "".join(f"{r.id}  {r.level:<9}  {r.severity:<7}  {r.name:<26}  {r.title}\n"
                    for r in RULES)
@@ -100,7 +94,7 @@ def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
 def write_dump(path: str, g: Gathered) -> None:
     """Write what a live run gathered, as kubectl prints it (managedFields hidden)."""
     items = [_without_managed_fields(o) for o in
-             [*g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]]
+             [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]]
     doc = {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}
     try:
         with open(path, "w", encoding="utf-8") as fh:
@@ -113,33 +107,68 @@ def write_dump(path: str, g: Gathered) -> None:
         raise UsageError(f"cannot write --dump {path}: {exc.strerror or exc}") from None
 
 
-def select_pods(g: Gathered, names: list[str], namespace: str | None) -> None:
-    """With -f, keep the named pods (in -n's namespace if given); error if one is missing."""
-    if not g.pods:
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    m = obj.get("metadata")
+    return m if isinstance(m, dict) else {}
+
+
+def select_input(g: Gathered, targets: list[Target], namespace: str | None,
+                 selector: str | None) -> list[tuple[str, str, str]] | None:
+    """With -f, narrow the bundle to what was asked for, like a live run would.
+
+    Returns the workload targets as (kind, namespace, name), or None when no target was
+    named (then every pod, and every top-level workload in the input, is diagnosed).
+    """
+    if not g.pods and not g.workloads:
         raise InputError("no pods in the input (expected Pod objects, e.g. from "
                          "kubectl get pod,events -o yaml)")
     if namespace:
-        g.pods = [p for p in g.pods if (p.get("metadata") or {}).get("namespace", "default")
-                  == namespace]
-    if not names:
-        if not g.pods:
-            raise InputError(f"no pods in namespace {namespace!r} in the input")
-        return
-    picked = []
-    for name in names:
-        found = [p for p in g.pods if (p.get("metadata") or {}).get("name") == name]
+        g.pods = [p for p in g.pods if _meta(p).get("namespace", "default") == namespace]
+        g.workloads = [w for w in g.workloads
+                       if _meta(w).get("namespace", "default") == namespace]
+    if selector:
+        match = parse_selector(selector)
+        g.pods = [p for p in g.pods if match(_meta(p).get("labels") or {})]
+    where = f" in namespace {namespace!r}" if namespace else ""
+    if not targets:
+        if not g.pods and not g.workloads:
+            raise InputError(f"no pods{where} in the input"
+                             + (f" match {selector!r}" if selector else ""))
+        return None
+    keys: list[tuple[str, str, str]] = []
+    owners: set[str] = set()
+    kept_workloads: list[dict[str, Any]] = []
+    for t in (t for t in targets if not t.is_pod):
+        found = [w for w in g.workloads
+                 if w.get("kind") == t.kind and _meta(w).get("name") == t.name]
         if not found:
-            where = f" in namespace {namespace!r}" if namespace else ""
+            raise NotFoundError(f'{t.kind.lower()} "{t.name}" not found{where} in the input')
+        for w in found:
+            keys.append((t.kind, str(_meta(w).get("namespace") or "default"), t.name))
+            owners.add(str(_meta(w).get("uid")))
+            kept_workloads.append(w)
+    for _ in range(2):  # Deployment -> ReplicaSet -> Pod, CronJob -> Job -> Pod
+        for w in g.workloads:
+            if controller_uid(w) in owners and w not in kept_workloads:
+                kept_workloads.append(w)
+                owners.add(str(_meta(w).get("uid")))
+    names = {t.name for t in targets if t.is_pod}
+    for name in sorted(names):
+        if not any(_meta(p).get("name") == name for p in g.pods):
             raise NotFoundError(f'pod "{name}" not found{where} in the input')
-        picked += found
-    g.pods = picked
+    g.pods = [p for p in g.pods if _meta(p).get("name") in names or controller_uid(p) in owners]
+    g.workloads = kept_workloads
+    return keys
 
 
 @click.command(name=PROG, epilog=EPILOG,
                context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("targets", nargs=-1, metavar="[POD | pod/NAME ...]")
+@click.argument("targets", nargs=-1, metavar="[POD | TYPE/NAME ...]")
 @click.option("-n", "--namespace", help="Namespace (default: the context's, else default).")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Diagnose pods in every namespace.")
+@click.option("-l", "--selector", help="Only pods matching this label selector (app=web,tier!=db).")
+@click.option("--show-healthy", is_flag=True,
+              help="List healthy pods too when diagnosing many pods (they are counted anyway).")
 @click.option("--context", help="The kubeconfig context to use.")
 @click.option("--kubeconfig", help="Path to the kubeconfig file.")
 @click.option("--request-timeout", default="30s", show_default=True,
@@ -159,7 +188,8 @@ def select_pods(g: Gathered, names: list[str], namespace: str | None) -> None:
                    "with -f, the newest timestamp in the input).")
 @click.version_option(__version__, prog_name="kubectl-podwhy")
 def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: bool,
-            context: str | None, kubeconfig: str | None, request_timeout: str, output: str,
+            selector: str | None, show_healthy: bool, context: str | None,
+            kubeconfig: str | None, request_timeout: str, output: str,
             color: str, filename: tuple[str, ...], dump: str | None, list_rules: bool,
             explain: str | None, now: str | None) -> None:
     """Why is this pod not working? Names the cause (pod level first, then containers),
@@ -174,9 +204,11 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     if explain:
         click.echo(rule_docs(explain), nl=False)
         return
-    names = pod_names(targets)
-    if all_namespaces and names:
-        raise UsageError("a pod name cannot be combined with --all-namespaces")
+    wanted = parse_targets(targets)
+    if all_namespaces and wanted:
+        raise UsageError("a pod or workload name cannot be combined with --all-namespaces")
+    if selector:
+        parse_selector(selector)  # a bad selector is a usage error, before any I/O
     ref = datetime.now(timezone.utc)
     if now:
         parsed = parse_time(now)
@@ -189,7 +221,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         from kubectl_podwhy.sources import files
 
         g = files.load(filename)
-        select_pods(g, names, None if all_namespaces else namespace)
+        wl_keys = select_input(g, wanted, None if all_namespaces else namespace, selector)
         if not now:
             taken = snapshot_time(g)
             if taken is not None and taken < ref:
@@ -200,21 +232,23 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
 
         src = cluster.open_source(kubeconfig, context, timeout)
         ns = namespace or src.default_namespace
-        g = src.gather(ns, names, all_namespaces)
+        g = src.gather(ns, wanted, all_namespaces, selector)
+        wl_keys = [(t.kind, ns, t.name) for t in wanted if not t.is_pod] or None
         if dump:
             write_dump(dump, g)
-        if not g.pods:
+        if not g.pods and not g.workloads:
             where = "any namespace" if all_namespaces else f"namespace {ns}"
             click.echo(f"No pods found in {where}.", err=True)
-    reports = diagnose_all(build_snapshots(g), ref)
+    result = assemble(g, wl_keys, ref)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
                                       and not os.environ.get("NO_COLOR"))
-    notes = sorted({n for r in reports for n in r.pod.notes})
+    notes = sorted({n for r in result.pods for n in r.pod.notes})
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
+    text = RENDERERS[output](result, ref, use_color, show_healthy)
     # click strips ANSI codes when stdout is not a terminal unless told otherwise
-    click.echo(RENDERERS[output](reports, ref, use_color), nl=False, color=use_color)
-    sys.exit(int(exit_code(reports)))
+    click.echo(text, nl=False, color=use_color)
+    sys.exit(int(exit_code(result.pods, result.workloads)))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

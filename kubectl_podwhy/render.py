@@ -16,7 +16,10 @@ import yaml
 from tabulate import tabulate
 
 from kubectl_podwhy.finding import Finding, PodReport
+from kubectl_podwhy.rules.workload import group_text
 from kubectl_podwhy.timeutil import age, parse_time
+from kubectl_podwhy.verdict import Report
+from kubectl_podwhy.workloads import OwnerView, PodGroup, WorkloadReport, sort_key_severity
 
 API_VERSION = "podwhy/v1"
 
@@ -45,25 +48,76 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def report_dict(reports: Sequence[PodReport]) -> dict[str, Any]:
+def _pod_item(r: PodReport) -> dict[str, Any]:
     return {
-        "apiVersion": API_VERSION, "kind": "Report",
-        "items": [{
-            "pod": {"namespace": r.pod.namespace, "name": r.pod.name, "uid": r.pod.uid,
-                    "node": r.pod.node_name or None, "phase": r.pod.phase, "status": r.status},
-            "healthy": r.healthy,
-            "verdict": finding_dict(r.verdict) if r.verdict else None,
-            "findings": [finding_dict(f) for f in r.findings],
-        } for r in reports],
+        "pod": {"namespace": r.pod.namespace, "name": r.pod.name, "uid": r.pod.uid,
+                "node": r.pod.node_name or None, "phase": r.pod.phase, "status": r.status},
+        "healthy": r.healthy,
+        "verdict": finding_dict(r.verdict) if r.verdict else None,
+        "findings": [finding_dict(f) for f in r.findings],
     }
 
 
-def render_json(reports: Sequence[PodReport], now: datetime, color: bool) -> str:
-    return json.dumps(report_dict(reports), indent=2) + "\n"
+def _group_dict(g: PodGroup, total: int) -> dict[str, Any]:
+    v = g.verdict
+    return {
+        "count": g.count, "of": total,
+        "pods": [r.pod.key for r in g.reports],
+        "verdict": None if v is None else {
+            "rule": v.rule, "level": v.level, "reason": v.reason, "container": v.container,
+            "containerType": v.container_type, "summary": v.summary},
+        "text": group_text(g, total),
+    }
 
 
-def render_yaml(reports: Sequence[PodReport], now: datetime, color: bool) -> str:
-    return yaml.safe_dump(report_dict(reports), sort_keys=False, allow_unicode=True, width=120)
+def _owner_dict(o: OwnerView) -> dict[str, Any]:
+    return {"kind": o.kind, "name": o.name, "note": o.note, "pods": o.pod_count,
+            "groups": [_group_dict(g, o.pod_count) for g in o.groups]}
+
+
+def _workload_dict(w: WorkloadReport) -> dict[str, Any]:
+    wl = w.view.workload
+    total = len(w.view.reports)
+    return {
+        "kind": wl.kind, "namespace": wl.namespace, "name": wl.name, "uid": wl.uid,
+        "replicas": {"desired": wl.desired, "ready": wl.ready, "available": wl.available,
+                     "updated": wl.updated, "pods": total},
+        "healthy": w.healthy,
+        "verdict": finding_dict(w.verdict) if w.verdict else None,
+        "findings": [finding_dict(f) for f in w.findings],
+        "groups": [_group_dict(g, total) for g in w.view.groups],
+        "owners": [_owner_dict(o) for o in w.view.owners],
+    }
+
+
+def _owner_group_dict(o: OwnerView) -> dict[str, Any]:
+    """A namespace-wide run's owner group, in the same shape as a workload."""
+    failing = [g for g in o.groups if g.verdict is not None]
+    return {
+        "kind": o.kind, "namespace": o.note, "name": o.name, "uid": None, "replicas": None,
+        "healthy": not failing,
+        "verdict": finding_dict(failing[0].verdict) if failing and failing[0].verdict else None,
+        "findings": [],
+        "groups": [_group_dict(g, o.pod_count) for g in o.groups],
+        "owners": [],
+    }
+
+
+def report_dict(result: Report) -> dict[str, Any]:
+    return {
+        "apiVersion": API_VERSION, "kind": "Report",
+        "items": [_pod_item(r) for r in result.pods],
+        "workloads": [_workload_dict(w) for w in result.workloads]
+        + [_owner_group_dict(o) for o in result.owners],
+    }
+
+
+def render_json(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+    return json.dumps(report_dict(result), indent=2) + "\n"
+
+
+def render_yaml(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+    return yaml.safe_dump(report_dict(result), sort_keys=False, allow_unicode=True, width=120)
 
 
 # --- for people -------------------------------------------------------------------------------
@@ -166,21 +220,89 @@ def _finding_body(f: Finding, now: datetime) -> list[str]:
     return lines
 
 
-def render_table(reports: Sequence[PodReport], now: datetime, color: bool) -> str:
-    out = _table(reports, wide=False, color=color)
-    if len(reports) == 1:
-        out += "\n" + render_detail(reports[0], now, color)
+def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
+    wl = w.view.workload
+    lines = []
+    counts = f"{wl.ready}/{wl.desired} ready" if wl.desired is not None else \
+        f"{len(w.view.reports)} pods"
+    head = f"{wl.kind} {sanitize(wl.namespace)}/{sanitize(wl.name)}  {counts}"
+    state = _paint("healthy", GREEN, color) if w.healthy else _paint("not healthy", RED, color)
+    lines.append(_paint(head, BOLD, color) + f"  ({state})")
+    for f in w.findings:
+        sev = _paint(f"{f.rule} {f.reason}", RED if f.severity == "error" else YELLOW, color)
+        lines.append(f"  {sev}: {sanitize(f.summary, single_line=True)}")
+        if f.detail and f.detail not in f.summary:
+            lines.append(f"    Message: {sanitize(f.detail, single_line=True)[:300]}")
+        lines.append(f"    Fix:     {sanitize(f.hint)}")
+        lines.append(f"    Docs:    {f.docs}")
+        if f.next_command:
+            lines.append(f"    Next:    {sanitize(f.next_command)}")
+    if not w.view.owners:
+        lines.append("  (no pods)")
+    for o in w.view.owners:
+        label = o.kind if o.workload is None or o.workload is not wl else "pods"
+        if o.workload is wl:
+            lines.append(f"  └─ {o.pod_count} pod{'s' if o.pod_count != 1 else ''}")
+        else:
+            lines.append(f"  └─ {label} {sanitize(o.name)} ({o.note}): {o.pod_count} pod"
+                         f"{'s' if o.pod_count != 1 else ''}")
+        for g in o.groups:
+            text = sanitize(group_text(g, o.pod_count), single_line=True)
+            text = _paint(text, RED if g.verdict is not None else GREEN, color)
+            lines.append(f"       {text}")
+            names = [sanitize(r.pod.name) for r in g.reports]
+            shown = ", ".join(names[:6]) + (f", ... ({len(names) - 6} more)" if len(names) > 6
+                                            else "")
+            lines.append(f"         {shown}")
+    return "\n".join(lines) + "\n"
+
+
+def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: bool) -> str:
+    out = "".join(_workload_block(w, now, color) + "\n" for w in result.workloads)
+    pods = sorted(result.pods, key=sort_key_severity)
+    listed = [r for r in pods if show_healthy or r.verdict is not None or r.findings]
+    if listed:
+        out += _table(listed, wide=wide, color=color)
+    bad = sum(1 for r in pods if r.verdict is not None)
+    warn = sum(1 for r in pods if r.verdict is None and r.findings)
+    ok = len(pods) - bad - warn
+    tail = f"{len(pods)} pod{'s' if len(pods) != 1 else ''}: {bad} with problems"
+    if warn:
+        tail += f", {warn} with warnings"
+    tail += f", {ok} healthy"
+    if ok and not show_healthy:
+        tail += " (not listed; --show-healthy lists them)"
+    out += ("\n" if listed else "") + tail + "\n"
+    groups = [(o, g) for o in result.owners for g in o.groups
+              if g.verdict is not None and g.count > 1]
+    if groups:
+        out += "\nPods with the same verdict, by owner:\n"
+        for o, g in groups:
+            others = [x for x in o.groups if x is not g]
+            outliers = "; ".join(
+                f"{', '.join(sanitize(r.pod.name) for r in x.reports[:3])} "
+                f"({x.verdict.reason if x.verdict else 'healthy'})" for x in others)
+            out += (f"  {o.kind} {sanitize(o.note)}/{sanitize(o.name)}: "
+                    f"{sanitize(group_text(g, o.pod_count), single_line=True)}"
+                    + (f"; outliers: {outliers}" if outliers else "") + "\n")
     return out
 
 
-def render_wide(reports: Sequence[PodReport], now: datetime, color: bool) -> str:
-    out = _table(reports, wide=True, color=color)
-    if len(reports) == 1:
-        out += "\n" + render_detail(reports[0], now, color)
-    return out
+def render_table(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+    if len(result.pods) == 1 and not result.workloads:
+        return _table(result.pods, wide=False, color=color) + "\n" + \
+            render_detail(result.pods[0], now, color)
+    return _many(result, now, color, show_healthy, wide=False)
 
 
-Renderer = Callable[[Sequence[PodReport], datetime, bool], str]
+def render_wide(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+    if len(result.pods) == 1 and not result.workloads:
+        return _table(result.pods, wide=True, color=color) + "\n" + \
+            render_detail(result.pods[0], now, color)
+    return _many(result, now, color, show_healthy, wide=True)
+
+
+Renderer = Callable[[Report, datetime, bool, bool], str]
 
 RENDERERS: dict[str, Renderer] = {
     "table": render_table,

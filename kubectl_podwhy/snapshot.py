@@ -27,6 +27,8 @@ class Gathered:
     events: list[JSON] = field(default_factory=list)
     nodes: dict[str, JSON] = field(default_factory=dict)
     pvcs: dict[tuple[str, str], JSON] = field(default_factory=dict)
+    #: workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob), raw
+    workloads: list[JSON] = field(default_factory=list)
     #: node names / (namespace, claim) pairs the source looked up and found absent
     missing_nodes: set[str] = field(default_factory=set)
     missing_pvcs: set[tuple[str, str]] = field(default_factory=set)
@@ -121,6 +123,7 @@ class Taint:
 @dataclass(frozen=True)
 class NodeInfo:
     name: str
+    labels: Mapping[str, str]
     conditions: Mapping[str, Condition]
     taints: tuple[Taint, ...]
     unschedulable: bool
@@ -421,6 +424,8 @@ def _node_info(raw: JSON) -> NodeInfo:
     taints = tuple(Taint(_s(t.get("key")), _s(t.get("value")), _s(t.get("effect")))
                    for t in _l(spec.get("taints")) if isinstance(t, dict))
     return NodeInfo(name=_s(_d(raw.get("metadata")).get("name")),
+                    labels={str(k): _s(v) for k, v in
+                            _d(_d(raw.get("metadata")).get("labels")).items()},
                     conditions=_conditions(_d(raw.get("status")).get("conditions")),
                     taints=taints, unschedulable=bool(spec.get("unschedulable")))
 
@@ -458,8 +463,8 @@ def _affinity_terms(spec: JSON) -> tuple[str, ...]:
     return tuple(out)
 
 
-def index_events(raw_events: Iterable[JSON]) -> tuple[dict[str, list[Event]],
-                                                      dict[tuple[str, str], list[Event]]]:
+def index_events(raw_events: Iterable[JSON], kinds: frozenset[str] | None = frozenset({"Pod"})
+                 ) -> tuple[dict[str, list[Event]], dict[tuple[str, str], list[Event]]]:
     """Index pod events by the pod's UID, and (namespace, name) for events without one.
 
     Only events about Pods count: a ReplicaSet may share the pod's name (k8sgpt#1789), and a
@@ -477,7 +482,7 @@ def index_events(raw_events: Iterable[JSON]) -> tuple[dict[str, list[Event]],
                 continue
             seen.add(ev_uid)
         obj, ev = normalize_event(raw)
-        if _s(obj.get("kind")) not in ("Pod", ""):
+        if kinds is not None and _s(obj.get("kind")) not in kinds and obj.get("kind"):
             continue
         uid = _s(obj.get("uid"))
         if uid:
@@ -510,7 +515,7 @@ def snapshot_time(g: Gathered) -> datetime | None:
     yesterday's incident reads the same today.
     """
     newest: datetime | None = None
-    for obj in [*g.pods, *g.events, *g.nodes.values()]:
+    for obj in [*g.pods, *g.events, *g.nodes.values(), *g.workloads]:
         for t in _times(obj):
             if newest is None or t > newest:
                 newest = t

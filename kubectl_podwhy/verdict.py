@@ -8,13 +8,31 @@ error-severity finding at all; warnings are reported but do not make it unhealth
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from kubectl_podwhy.errors import ExitCode
 from kubectl_podwhy.finding import Finding, PodReport
-from kubectl_podwhy.rules.chain import CONTAINER_CHAIN, POD_CHAIN
-from kubectl_podwhy.snapshot import PodSnapshot
+from kubectl_podwhy.rules.chain import CONTAINER_CHAIN, POD_CHAIN, WORKLOAD_CHAIN
+from kubectl_podwhy.snapshot import Gathered, PodSnapshot, build_snapshots
 from kubectl_podwhy.status import kubectl_status
+from kubectl_podwhy.workloads import (
+    OwnerView,
+    WorkloadReport,
+    WorkloadView,
+    build_views,
+    owner_groups,
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run found: pods, the workloads above them, pods grouped by owner."""
+
+    pods: tuple[PodReport, ...]
+    workloads: tuple[WorkloadReport, ...] = ()
+    #: namespace-wide runs: pods grouped by their controller ownerReference
+    owners: tuple[OwnerView, ...] = ()
 
 
 def run_chain(pod: PodSnapshot, now: datetime) -> list[Finding]:
@@ -49,5 +67,32 @@ def diagnose_all(pods: Iterable[PodSnapshot], now: datetime) -> list[PodReport]:
     return [diagnose_pod(p, now) for p in pods]
 
 
-def exit_code(reports: Sequence[PodReport]) -> ExitCode:
-    return ExitCode.HEALTHY if all(r.healthy for r in reports) else ExitCode.PROBLEM
+def diagnose_workload(view: WorkloadView, now: datetime) -> WorkloadReport:
+    """Workload findings first (a controller error explains missing pods); else the verdict
+    of its largest group of failing pods."""
+    findings: list[Finding] = []
+    for check in WORKLOAD_CHAIN:
+        findings += check(view, now)
+    errors = [f for f in findings if f.severity == "error"]
+    verdict = errors[0] if errors else None
+    if verdict is None:
+        failing = [g for g in view.groups if g.verdict is not None]
+        verdict = failing[0].verdict if failing else None
+    healthy = not errors and all(r.healthy for r in view.reports)
+    return WorkloadReport(view=view, healthy=healthy, verdict=verdict, findings=tuple(findings))
+
+
+def exit_code(reports: Sequence[PodReport],
+              workloads: Sequence[WorkloadReport] = ()) -> ExitCode:
+    ok = all(r.healthy for r in reports) and all(w.healthy for w in workloads)
+    return ExitCode.HEALTHY if ok else ExitCode.PROBLEM
+
+
+def assemble(g: Gathered, workload_targets: Sequence[tuple[str, str, str]] | None,
+             now: datetime) -> Report:
+    """Diagnose every pod in the bundle, then the workloads above them."""
+    pods = diagnose_all(build_snapshots(g), now)
+    views = build_views(g, pods, workload_targets) if g.workloads else []
+    return Report(pods=tuple(pods),
+                  workloads=tuple(diagnose_workload(v, now) for v in views),
+                  owners=tuple(owner_groups(pods)) if not views and len(pods) > 1 else ())

@@ -8,11 +8,14 @@ from typing import Any
 
 import yaml
 
+from kubectl_podwhy.cli import select_input
 from kubectl_podwhy.finding import PodReport
 from kubectl_podwhy.snapshot import build_snapshots
 from kubectl_podwhy.sources import files
+from kubectl_podwhy.targets import parse_targets
 from kubectl_podwhy.timeutil import parse_time
-from kubectl_podwhy.verdict import diagnose_all
+from kubectl_podwhy.verdict import Report, assemble, diagnose_all
+from kubectl_podwhy.workloads import WorkloadReport
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -44,6 +47,34 @@ def load_fixture(path: Path) -> Fixture:
 def diagnose_files(paths: list[Path], now: datetime) -> dict[str, PodReport]:
     g = files.load([str(p) for p in paths])
     return {r.pod.key: r for r in diagnose_all(build_snapshots(g), now)}
+
+
+def run_fixture(fx: Fixture) -> Report:
+    """What `kubectl podwhy -f FILE [targets]` computes for a fixture."""
+    g = files.load([str(fx.path)])
+    targets = parse_targets(list(fx.expectation.get("targets") or []))
+    keys = select_input(g, targets, fx.expectation.get("namespace"), None)
+    return assemble(g, keys, fx.now)
+
+
+def assert_workload(w: WorkloadReport, want: dict[str, Any], where: str) -> None:
+    ctx = f"{where}: findings={[f.rule for f in w.findings]} verdict={w.verdict}"
+    assert w.healthy is bool(want["healthy"]), f"{ctx}: healthy"
+    v = want.get("verdict")
+    if v is None:
+        assert w.verdict is None, ctx
+    else:
+        assert w.verdict is not None, ctx
+        got = {"rule": w.verdict.rule, "level": w.verdict.level, "reason": w.verdict.reason}
+        assert got == {k: v.get(k) for k in got}, ctx
+        text = (w.verdict.summary + "\n" + w.verdict.detail).lower()
+        for needle in v.get("mentions") or []:
+            assert str(needle).lower() in text, f"{ctx}: verdict should mention {needle!r}"
+    if "findings" in want:
+        assert [f.rule for f in w.findings] == list(want["findings"]), ctx
+    if "groups" in want:
+        got_groups = [(g.count, g.verdict.rule if g.verdict else None) for g in w.view.groups]
+        assert got_groups == [(x["count"], x["rule"]) for x in want["groups"]], ctx
 
 
 def assert_report(r: PodReport, want: dict[str, Any], where: str) -> None:

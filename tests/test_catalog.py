@@ -17,8 +17,9 @@ def test_rule_ids_are_unique_ordered_and_in_their_level_range() -> None:
     assert len(ids) == len(set(ids))
     assert ids == sorted(ids)
     for r in RULES:
-        assert re.fullmatch(r"PW[12]\d\d", r.id), r.id
-        assert r.level == ("pod" if r.id.startswith("PW1") else "container"), r.id
+        assert re.fullmatch(r"PW[123]\d\d", r.id), r.id
+        level = {"1": "pod", "2": "container", "3": "workload"}[r.id[2]]
+        assert r.level == level, r.id
     assert len({r.name for r in RULES}) == len(RULES)
 
 
@@ -37,6 +38,10 @@ def test_every_rule_has_a_fixture_asserting_it() -> None:
             if pod.get("verdict"):
                 covered.add(pod["verdict"]["rule"])
             covered.update(pod.get("findings") or [])
+        for wl in load_fixture(path).expectation.get("workloads") or []:
+            if wl.get("verdict"):
+                covered.add(wl["verdict"]["rule"])
+            covered.update(wl.get("findings") or [])
     missing = [r.id for r in RULES if r.id not in covered]
     assert not missing, f"rules without a fixture: {missing}"
 

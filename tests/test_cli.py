@@ -133,7 +133,8 @@ def test_json_output_has_exactly_the_documented_shape(tmp_path: Path) -> None:
     r = run("-f", f, "-o", "json", "--now", pf.NOW)
     assert r.returncode == 1
     doc = json.loads(r.stdout)
-    assert set(doc) == {"apiVersion", "kind", "items"}
+    assert set(doc) == {"apiVersion", "kind", "items", "workloads"}
+    assert doc["workloads"] == []
     assert (doc["apiVersion"], doc["kind"]) == ("podwhy/v1", "Report")
     item = doc["items"][0]
     assert set(item) == {"pod", "healthy", "verdict", "findings"}
@@ -217,9 +218,14 @@ def test_namespace_filter_applies_to_files(tmp_path: Path) -> None:
     assert [i["pod"]["name"] for i in doc["items"]] == ["a"]
 
 
-def test_workload_targets_are_a_clear_usage_error_for_now(tmp_path: Path) -> None:
-    assert_one_line_error(run("deploy/web", "-f", write(tmp_path, pf.pod())), 2,
-                          "only pods")
+def test_unknown_target_type_is_a_usage_error(tmp_path: Path) -> None:
+    assert_one_line_error(run("svc/web", "-f", write(tmp_path, pf.pod())), 2,
+                          "unsupported target type 'svc'")
+
+
+def test_workload_target_missing_from_input_is_exit_4(tmp_path: Path) -> None:
+    assert_one_line_error(run("deploy/web", "-f", write(tmp_path, pf.pod())), 4,
+                          'deployment "web" not found in the input')
 
 
 @pytest.mark.parametrize("value", ["abc", "5x", "-1s"])

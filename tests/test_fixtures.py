@@ -5,14 +5,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixturelib import assert_report, diagnose_files, fixture_paths, load_fixture
+from tests.fixturelib import (
+    assert_report,
+    assert_workload,
+    fixture_paths,
+    load_fixture,
+    run_fixture,
+)
 
 
 @pytest.mark.parametrize("path", fixture_paths(), ids=lambda p: p.stem)
 def test_fixture_gives_expected_verdict(path: Path) -> None:
     fx = load_fixture(path)
-    reports = diagnose_files([path], fx.now)
-    assert fx.pods, f"{path.name}: the Expectation lists no pods"
+    result = run_fixture(fx)
+    reports = {r.pod.key: r for r in result.pods}
+    assert fx.pods or fx.expectation.get("workloads"), f"{path.name}: the Expectation is empty"
     for want in fx.pods:
         assert want["pod"] in reports, f"{path.name}: no pod {want['pod']} in {list(reports)}"
         assert_report(reports[want["pod"]], want, f"{path.name} {want['pod']}")
+    workloads = {w.view.workload.key: w for w in result.workloads}
+    for want in fx.expectation.get("workloads") or []:
+        assert want["workload"] in workloads, f"{path.name}: no {want['workload']}"
+        assert_workload(workloads[want["workload"]], want, f"{path.name} {want['workload']}")

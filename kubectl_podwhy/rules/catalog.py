@@ -1,6 +1,7 @@
 """The rule catalog: every rule's stable ID, level, title and user-facing docs.
 
-IDs are never reused. Pod-level rules live in PW1xx, container-level rules in PW2xx. The order
+IDs are never reused. Pod-level rules live in PW1xx, container-level rules in PW2xx,
+workload-level rules (Deployments, Jobs, ...; above the pod level) in PW3xx. The order
 of the chain itself is defined in :mod:`kubectl_podwhy.rules.chain`; this module only describes.
 """
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Level = Literal["pod", "container"]
+Level = Literal["workload", "pod", "container"]
 Severity = Literal["error", "warning"]
 
 K8S = "https://kubernetes.io/docs"
@@ -328,6 +329,59 @@ RULES: tuple[Rule, ...] = (
        "Fix the debug image or --target and run kubectl debug again.",
        f"{K8S}/concepts/workloads/pods/ephemeral-containers/", severity="warning"),
 )
+
+WORKLOAD_RULES: tuple[Rule, ...] = (
+    _r("PW301", "failed-create", "workload", "The controller cannot create pods",
+       "The ReplicaSet, Job, StatefulSet or DaemonSet controller's pod creations are rejected by "
+       "the API server: a ResourceQuota is exhausted, PodSecurity admission or a webhook denies "
+       "the pod, its ServiceAccount does not exist, or a LimitRange forbids its resources.",
+       "Read the FailedCreate message: raise or free the quota, make the pod spec meet the "
+       "namespace's Pod Security level, create the ServiceAccount, or fix the webhook.",
+       f"{K8S}/concepts/policy/resource-quotas/"),
+    _r("PW302", "progress-deadline", "workload", "Rollout stuck: progress deadline exceeded",
+       "The Deployment's new ReplicaSet did not become available within "
+       "progressDeadlineSeconds; the controller gave up reporting progress (it keeps trying).",
+       "Fix what the new pods fail on (see their verdict), then roll out again, or roll back "
+       "with kubectl rollout undo.",
+       f"{K8S}/concepts/workloads/controllers/deployment/#failed-deployment"),
+    _r("PW303", "rollout-stalled", "workload", "Rollout stalled: the new pods fail",
+       "The new ReplicaSet's pods are failing while the old ReplicaSet still serves traffic; "
+       "the rollout cannot finish.",
+       "Fix what the new pods fail on (see their verdict), or roll back with "
+       "kubectl rollout undo.",
+       f"{K8S}/concepts/workloads/controllers/deployment/#rolling-back-a-deployment"),
+    _r("PW304", "job-backoff-limit", "workload", "Job failed: backoff limit reached",
+       "The Job's pods failed more times than spec.backoffLimit allows; the Job is Failed and "
+       "creates no more pods.",
+       "Fix what its pods fail on (see their verdict or kubectl logs job/NAME), then re-run it.",
+       f"{K8S}/concepts/workloads/controllers/job/#pod-backoff-failure-policy"),
+    _r("PW305", "job-deadline", "workload", "Job failed: active deadline exceeded",
+       "The Job ran longer than spec.activeDeadlineSeconds; its running pods were terminated.",
+       "Raise activeDeadlineSeconds, or find out why the work is slower than expected.",
+       f"{K8S}/concepts/workloads/controllers/job/#job-termination-and-cleanup"),
+    _r("PW306", "cronjob-suspended", "workload", "CronJob is suspended",
+       "spec.suspend is true, so no Jobs are created for its schedule.",
+       "kubectl patch cronjob NAME -p '{\"spec\":{\"suspend\":false}}' when it should run.",
+       f"{K8S}/concepts/workloads/controllers/cron-jobs/#schedule-suspension",
+       severity="warning"),
+    _r("PW307", "daemonset-no-nodes", "workload", "DaemonSet fits no node",
+       "The DaemonSet wants to run on no node at all: its nodeSelector or node affinity matches "
+       "no node, or every node carries a NoSchedule/NoExecute taint it does not tolerate.",
+       "Fix the nodeSelector/affinity, label the nodes, or add tolerations.",
+       f"{K8S}/concepts/workloads/controllers/daemonset/#running-pods-on-select-nodes"),
+    _r("PW308", "scaled-to-zero", "workload", "Scaled to zero",
+       "spec.replicas is 0: no pods are wanted (an autoscaler, a person, or a GitOps tool set it).",
+       "kubectl scale --replicas=N when it should run.",
+       f"{K8S}/concepts/workloads/controllers/deployment/#scaling-a-deployment",
+       severity="warning"),
+    _r("PW309", "missing-pods", "workload", "Fewer pods than desired",
+       "The workload has fewer pods than it wants and no controller error is on record: a "
+       "StatefulSet waits for an earlier ordinal to become Ready, or pods are being replaced.",
+       "Look at the first pod that is not Ready; for StatefulSets, ordinal N waits for N-1.",
+       f"{K8S}/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees"),
+)
+
+RULES = (*RULES, *WORKLOAD_RULES)
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 

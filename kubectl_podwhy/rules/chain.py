@@ -10,6 +10,7 @@ from datetime import datetime
 
 from kubectl_podwhy.finding import Finding
 from kubectl_podwhy.rules import pod as p
+from kubectl_podwhy.rules import workload as w
 from kubectl_podwhy.rules.base import Check
 from kubectl_podwhy.rules.container import diagnose, diagnose_ephemeral
 from kubectl_podwhy.snapshot import PodSnapshot
@@ -56,4 +57,17 @@ CONTAINER_CHAIN: tuple[Check, ...] = (
     check_sidecars,            # 7. native sidecars
     check_app_containers,      # 8. app containers
     check_ephemeral_containers,  # 10. ephemeral (never the verdict)
+)
+
+#: Workload-level checks, above the pod level: run for workloads named as targets (or present
+#: in -f input). Pod verdicts are grouped beneath them.
+WORKLOAD_CHAIN: tuple[w.WorkloadCheck, ...] = (
+    w.check_failed_create,       # PW301
+    w.check_progress_deadline,   # PW302
+    w.check_rollout_stalled,     # PW303
+    w.check_job_failed,          # PW304, PW305
+    w.check_cronjob_suspended,   # PW306
+    w.check_daemonset_no_nodes,  # PW307
+    w.check_scaled_to_zero,      # PW308
+    w.check_missing_pods,        # PW309
 )

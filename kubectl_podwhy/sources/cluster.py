@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,9 +22,15 @@ from kubernetes.config.config_exception import ConfigException
 
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
 from kubectl_podwhy.snapshot import Gathered, pod_claims
+from kubectl_podwhy.targets import Target
+from kubectl_podwhy.workloads import controller_uid as workloads_controller_uid
 
 JSON = dict[str, Any]
 PAGE_SIZE = 500
+#: the owner kind between a workload and its pods
+CHILD_KIND = {"Deployment": "ReplicaSet", "CronJob": "Job"}
+API_VERSION = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
+               "ReplicaSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 
 
 def _status_message(exc: ApiException) -> str:
@@ -70,6 +76,8 @@ class ClusterSource:
         self.server = str(cfg.host)
         self._api = client.ApiClient(cfg)
         self._core = client.CoreV1Api(self._api)
+        self._apps = client.AppsV1Api(self._api)
+        self._batch = client.BatchV1Api(self._api)
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -132,24 +140,95 @@ class ClusterSource:
 
     # --- what the rules need ------------------------------------------------------------------
 
-    def gather(self, namespace: str, names: list[str], all_namespaces: bool = False) -> Gathered:
+    def gather(self, namespace: str, targets: Sequence[Target] = (),
+               all_namespaces: bool = False, selector: str | None = None) -> Gathered:
+        """Collect what the rules need, with one (paginated) LIST per kind per scope.
+
+        Named pods alone: GET each and LIST its events by UID. Workload targets, a selector
+        or a whole namespace: LIST pods once, LIST events once (plus one LIST of the
+        workloads' own events), and the owner kinds the targets need (ReplicaSets, Jobs).
+        """
         g = Gathered(authoritative=True)
-        if names:
-            for name in names:
+        workloads = [t for t in targets if not t.is_pod]
+        pod_names = [t.name for t in targets if t.is_pod]
+        if targets and not workloads and not selector:
+            for name in pod_names:
                 g.pods.append(self._get_pod(namespace, name))
             for pod in g.pods:
                 self._pod_events(g, pod)
-        else:
-            with self._errors(f"list pods in namespace {namespace}"):
-                if all_namespaces:
-                    pods, _ = self._list(self._core.list_pod_for_all_namespaces)
-                else:
-                    pods, _ = self._list(self._core.list_namespaced_pod, namespace)
-            g.pods = [dict(p, kind="Pod", apiVersion="v1") for p in pods]
-            self._namespace_events(g, namespace, all_namespaces)
-        self._nodes(g)
+            self._nodes(g)
+            self._pvcs(g)
+            return g
+        owner_uids: set[str] = set()
+        for t in workloads:
+            obj = self._get_workload(namespace, t)
+            g.workloads.append(obj)
+            owner_uids.add(str((obj.get("metadata") or {}).get("uid") or ""))
+        child_kinds = {CHILD_KIND[t.kind] for t in workloads if t.kind in CHILD_KIND}
+        for kind in sorted(child_kinds):
+            for child in self._list_kind(kind, namespace):
+                if workloads_controller_uid(child) in owner_uids:
+                    g.workloads.append(child)
+                    owner_uids.add(str((child.get("metadata") or {}).get("uid") or ""))
+        label_selector = selector or (self._selector_of(g.workloads[0])
+                                      if len(workloads) == 1 and not pod_names else None)
+        scope = "all namespaces" if all_namespaces else f"namespace {namespace}"
+        with self._errors(f"list pods in {scope}"):
+            kw = {"label_selector": label_selector} if label_selector else {}
+            if all_namespaces:
+                pods, _ = self._list(self._core.list_pod_for_all_namespaces, **kw)
+            else:
+                pods, _ = self._list(self._core.list_namespaced_pod, namespace, **kw)
+        if targets:
+            wanted = set(pod_names)
+            kept = [p for p in pods if workloads_controller_uid(p) in owner_uids
+                    or (p.get("metadata") or {}).get("name") in wanted]
+            found = {(p.get("metadata") or {}).get("name") for p in kept}
+            for name in pod_names:
+                if name not in found:
+                    raise NotFoundError(self._missing_pod_message(namespace, name))
+            pods = kept
+        g.pods = [dict(p, kind="Pod", apiVersion="v1") for p in pods]
+        if g.pods:
+            self._namespace_events(g, namespace, all_namespaces, "involvedObject.kind=Pod")
+        if workloads:
+            self._namespace_events(g, namespace, all_namespaces, "involvedObject.kind!=Pod")
+        self._nodes(g, every_node=any(t.kind == "DaemonSet" for t in workloads))
         self._pvcs(g)
         return g
+
+    def _selector_of(self, workload: JSON) -> str | None:
+        """A workload's matchLabels as a label selector: narrows the pod LIST on big
+        namespaces (ownership is still checked by UID, so a superset is harmless)."""
+        sel = ((workload.get("spec") or {}).get("selector") or {})
+        labels = sel.get("matchLabels") if isinstance(sel, dict) else None
+        if not isinstance(labels, dict) or not labels or sel.get("matchExpressions"):
+            return None
+        return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+    def _get_workload(self, namespace: str, t: Target) -> JSON:
+        read = {
+            "Deployment": self._apps.read_namespaced_deployment,
+            "StatefulSet": self._apps.read_namespaced_stateful_set,
+            "DaemonSet": self._apps.read_namespaced_daemon_set,
+            "ReplicaSet": self._apps.read_namespaced_replica_set,
+            "Job": self._batch.read_namespaced_job,
+            "CronJob": self._batch.read_namespaced_cron_job,
+        }[t.kind]
+        try:
+            with self._errors(f"get {t.kind.lower()} {t.name} in namespace {namespace}"):
+                obj = self._get(read, t.name, namespace)
+        except NotFoundError:
+            raise NotFoundError(self._missing_message(namespace, t.kind.lower(), t.name)
+                                ) from None
+        return dict(obj, kind=t.kind, apiVersion=API_VERSION[t.kind])
+
+    def _list_kind(self, kind: str, namespace: str) -> list[JSON]:
+        call = {"ReplicaSet": self._apps.list_namespaced_replica_set,
+                "Job": self._batch.list_namespaced_job}[kind]
+        with self._errors(f"list {kind.lower()}s in namespace {namespace}"):
+            items, _ = self._list(call, namespace)
+        return [dict(i, kind=kind, apiVersion=API_VERSION[kind]) for i in items]
 
     def _get_pod(self, namespace: str, name: str) -> JSON:
         try:
@@ -160,14 +239,17 @@ class ClusterSource:
         return dict(pod, kind="Pod", apiVersion="v1")
 
     def _missing_pod_message(self, namespace: str, name: str) -> str:
+        return self._missing_message(namespace, "pod", name)
+
+    def _missing_message(self, namespace: str, kind: str, name: str) -> str:
         try:
             self._get(self._core.read_namespace, namespace)
         except ApiException as exc:
             if exc.status == 404:
-                return f'namespace "{namespace}" not found (looking for pod "{name}")'
-        except Exception:
+                return f'namespace "{namespace}" not found (looking for {kind} "{name}")'
+        except Exception:  # only refines a message: the object is missing either way
             pass
-        return f'pod "{name}" not found in namespace "{namespace}"'
+        return f'{kind} "{name}" not found in namespace "{namespace}"'
 
     def _note(self, g: Gathered, key: str, text: str) -> None:
         g.notes.setdefault(key, []).append(text)
@@ -188,15 +270,16 @@ class ClusterSource:
             return
         g.events += [dict(e, kind="Event", apiVersion="v1") for e in events]
 
-    def _namespace_events(self, g: Gathered, namespace: str, all_namespaces: bool) -> None:
+    def _namespace_events(self, g: Gathered, namespace: str, all_namespaces: bool,
+                          field_selector: str) -> None:
         try:
             with self._errors(f"list events in namespace {namespace}"):
                 if all_namespaces:
                     events, _ = self._list(self._core.list_event_for_all_namespaces,
-                                           field_selector="involvedObject.kind=Pod")
+                                           field_selector=field_selector)
                 else:
                     events, _ = self._list(self._core.list_namespaced_event, namespace,
-                                           field_selector="involvedObject.kind=Pod")
+                                           field_selector=field_selector)
         except ClusterError as exc:
             self._note(g, "", f"events could not be read ({exc.message}); verdicts come "
                               "from pod status alone")
@@ -210,12 +293,12 @@ class ClusterSource:
             return str(node)
         return None
 
-    def _nodes(self, g: Gathered) -> None:
+    def _nodes(self, g: Gathered, every_node: bool = False) -> None:
         wanted = sorted({n for n in (self._needs_node(p) for p in g.pods) if n})
-        if not wanted:
+        if not wanted and not every_node:
             return
         try:
-            if len(wanted) <= 3:
+            if len(wanted) <= 3 and not every_node:
                 for name in wanted:
                     try:
                         with self._errors(f"get node {name}"):

@@ -19,8 +19,11 @@ from kubectl_podwhy.errors import InputError
 from kubectl_podwhy.snapshot import Gathered
 
 SUFFIXES = (".json", ".yaml", ".yml")
+WORKLOAD_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job",
+                            "CronJob"})
 _LIST_ITEM_KIND = {"PodList": "Pod", "EventList": "Event", "NodeList": "Node",
-                   "PersistentVolumeClaimList": "PersistentVolumeClaim"}
+                   "PersistentVolumeClaimList": "PersistentVolumeClaim",
+                   **{f"{k}List": k for k in WORKLOAD_KINDS}}
 
 try:  # the C loader is several times faster on large dumps
     _Loader: Any = yaml.CSafeLoader
@@ -87,7 +90,8 @@ def _flatten(obj: Any, name: str,
     yield obj
 
 
-def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]]) -> None:
+def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
+         workloads: dict[str, dict[str, Any]]) -> None:
     kind = obj.get("kind")
     raw_meta = obj.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
@@ -101,12 +105,16 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]]) -> N
         g.nodes[str(meta["name"])] = obj
     elif kind == "PersistentVolumeClaim" and meta.get("name"):
         g.pvcs[(str(meta.get("namespace") or "default"), str(meta["name"]))] = obj
+    elif kind in WORKLOAD_KINDS and meta.get("name"):
+        key = str(meta.get("uid") or f"{kind}/{meta.get('namespace', 'default')}/{meta['name']}")
+        workloads[key] = obj
 
 
 def load(paths: Iterable[str]) -> Gathered:
     """Read every path into one bundle. Raises InputError (exit 2) on unusable input."""
     g = Gathered()
     pods: dict[str, dict[str, Any]] = {}
+    workloads: dict[str, dict[str, Any]] = {}
     for name, src in _expand(paths):
         try:
             text = src.read_text(encoding="utf-8") if isinstance(src, Path) else src.read()
@@ -114,6 +122,7 @@ def load(paths: Iterable[str]) -> Gathered:
             raise InputError(f"{name}: cannot read: {exc}") from None
         for doc in _documents(name, text):
             for obj in _flatten(doc, name):
-                _add(g, obj, pods)
+                _add(g, obj, pods, workloads)
     g.pods = list(pods.values())
+    g.workloads = list(workloads.values())
     return g

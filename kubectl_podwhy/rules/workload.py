@@ -1,0 +1,253 @@
+"""Workload-level checks: why a Deployment, StatefulSet, DaemonSet, Job or CronJob has no pods,
+fewer pods than it wants, or pods that fail. These sit above the pod level."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+from kubectl_podwhy.finding import Evidence, Finding
+from kubectl_podwhy.rules.base import ev, field, finding, recent
+from kubectl_podwhy.workloads import PodGroup, Workload, WorkloadView
+
+WorkloadCheck = Callable[[WorkloadView, datetime], list[Finding]]
+
+
+def group_text(g: PodGroup, total: int) -> str:
+    """"4 of 5 pods: ImagePullBackOff on container app: image x not found"."""
+    head = f"{g.count} of {total} pod{'s' if total != 1 else ''}"
+    v = g.verdict
+    if v is None:
+        return f"{head}: healthy"
+    where = f" on {v.container_type or ''} container {v.container}".replace("  ", " ") \
+        if v.container else ""
+    return f"{head}: {v.reason}{where}: {v.summary}"
+
+
+def _cond_ev(w: Workload, type_: str) -> list[Evidence]:
+    c = w.condition(type_)
+    if c is None:
+        return []
+    return [field(f"{w.ref}.status.conditions[{type_}]",
+                  f"{c.status} {c.reason}: {c.message}".strip())]
+
+
+# --- PW301 FailedCreate -----------------------------------------------------------------------
+
+def _classify_failed_create(msg: str) -> str:
+    low = msg.lower()
+    m = re.search(r"exceeded quota: ([\w.-]+)(?:, requested: ([^,]+(?:,[^,]+)*?), used: ([^,]+),"
+                  r" limited: ([^\s]+))?", msg)
+    if m:
+        text = f"ResourceQuota {m.group(1)} is exhausted"
+        if m.group(2):
+            text += f" (requested {m.group(2)}, used {m.group(3)}, limited {m.group(4)})"
+        return text
+    if "violates podsecurity" in low:
+        level = re.search(r'PodSecurity "([^"]+)"', msg)
+        detail = msg.split("violates PodSecurity", 1)[1]
+        detail = detail.split(":", 1)[1].strip() if ":" in detail else ""
+        return (f"PodSecurity {level.group(1) if level else ''} admission denies the pod"
+                + (f": {detail[:200]}" if detail else "")).replace("  ", " ")
+    m = re.search(r'admission webhook "([^"]+)" denied the request:?\s*(.*)', msg)
+    if m:
+        return f"admission webhook {m.group(1)} denies the pod" + (
+            f": {m.group(2)[:200]}" if m.group(2) else "")
+    m = re.search(r'serviceaccount "([^"]+)" not found', msg)
+    if m:
+        return f"its ServiceAccount {m.group(1)} does not exist"
+    if "limitrange" in low or ("maximum " in low and "usage per" in low):
+        return "a LimitRange forbids its resources: " + msg.split("forbidden:", 1)[-1].strip()[:200]
+    return msg.split("forbidden:", 1)[-1].strip()[:240]
+
+
+def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
+    for w in (v.workload, *v.children):
+        events = [e for e in w.events if e.reason == "FailedCreate" and recent(e, now)]
+        cond = w.condition("ReplicaFailure")
+        if not events and not (cond is not None and cond.status == "True"):
+            continue
+        # A newer child that creates pods fine makes an older child's failure history.
+        msg = events[-1].message if events else (cond.message if cond else "")
+        why = _classify_failed_create(msg)
+        who = "" if w is v.workload else f" ({w.kind} {w.name})"
+        summary = f"cannot create pods{who}: {why}"
+        if v.workload.desired is not None:
+            summary += f"; {len(v.reports)} of {v.workload.desired} pods exist"
+        evidence = [ev(e) for e in events[-1:]] + _cond_ev(w, "ReplicaFailure")
+        return [finding("PW301", "FailedCreate", summary, detail=msg, evidence=evidence,
+                        next_command=f"kubectl describe {w.kind.lower()} {w.name} "
+                                     f"-n {w.namespace}")]
+    return []
+
+
+# --- Deployments ------------------------------------------------------------------------------
+
+def _new_rs_problem(v: WorkloadView) -> tuple[str, int]:
+    """(the grouped verdict of the newest ReplicaSet's failing pods, old pods still serving)."""
+    newest = v.newest_child()
+    new_text = ""
+    old_ready = 0
+    for o in v.owners:
+        if o.workload is None:
+            continue
+        if newest is not None and o.workload.uid == newest.uid:
+            bad = [g for g in o.groups if g.verdict is not None]
+            if bad:
+                new_text = group_text(bad[0], o.pod_count)
+        elif o.workload.kind == "ReplicaSet":
+            old_ready += o.workload.ready
+    return new_text, old_ready
+
+
+def check_progress_deadline(v: WorkloadView, now: datetime) -> list[Finding]:
+    w = v.workload
+    if w.kind != "Deployment":
+        return []
+    cond = w.condition("Progressing")
+    if cond is None or cond.status != "False" or cond.reason != "ProgressDeadlineExceeded":
+        return []
+    new_text, old_ready = _new_rs_problem(v)
+    summary = f"rollout stuck: {cond.message}"
+    if new_text:
+        summary += f"; new pods: {new_text}"
+    if old_ready:
+        summary += f"; the old ReplicaSet still serves {old_ready} ready pod(s)"
+    return [finding("PW302", "ProgressDeadlineExceeded", summary, detail=cond.message,
+                    evidence=_cond_ev(w, "Progressing") + _cond_ev(w, "Available"),
+                    next_command=f"kubectl rollout history deployment/{w.name} "
+                                 f"-n {w.namespace}")]
+
+
+def check_rollout_stalled(v: WorkloadView, now: datetime) -> list[Finding]:
+    w = v.workload
+    if w.kind != "Deployment" or len(v.children) < 2:
+        return []
+    new_text, old_ready = _new_rs_problem(v)
+    newest = v.newest_child()
+    if not new_text or newest is None:
+        return []
+    summary = (f"rollout to ReplicaSet {newest.name} (revision {newest.revision or '?'}) is "
+               f"stalled: {new_text}")
+    if old_ready:
+        summary += f"; the old ReplicaSet still serves {old_ready} ready pod(s)"
+    return [finding("PW303", "RolloutStalled", summary,
+                    evidence=_cond_ev(w, "Progressing"),
+                    next_command=f"kubectl rollout undo deployment/{w.name} -n {w.namespace}")]
+
+
+# --- Jobs and CronJobs -------------------------------------------------------------------------
+
+def _job_failure(job: Workload, v: WorkloadView) -> list[Finding]:
+    cond = job.condition("Failed")
+    if cond is None or cond.status != "True":
+        return []
+    failing = [g for o in v.owners if o.workload is not None and o.workload.uid == job.uid
+               for g in o.groups if g.verdict is not None]
+    total = sum(o.pod_count for o in v.owners if o.workload is not None
+                and o.workload.uid == job.uid)
+    extra = f"; its pods: {group_text(failing[0], total)}" if failing else ""
+    who = "" if job is v.workload else f"Job {job.name}: "
+    evidence = _cond_ev(job, "Failed") + [ev(e) for e in job.events
+                                          if e.reason in ("BackoffLimitExceeded",
+                                                          "DeadlineExceeded")][-1:]
+    if cond.reason == "BackoffLimitExceeded":
+        limit = job.spec.get("backoffLimit", 6)
+        return [finding("PW304", "BackoffLimitExceeded",
+                        f"{who}failed after reaching its backoff limit ({limit}){extra}",
+                        detail=cond.message, evidence=evidence,
+                        next_command=f"kubectl logs job/{job.name} -n {job.namespace}")]
+    if cond.reason == "DeadlineExceeded":
+        limit = job.spec.get("activeDeadlineSeconds")
+        return [finding("PW305", "DeadlineExceeded",
+                        f"{who}ran longer than its activeDeadlineSeconds ({limit}s){extra}",
+                        detail=cond.message, evidence=evidence)]
+    return []
+
+
+def check_job_failed(v: WorkloadView, now: datetime) -> list[Finding]:
+    w = v.workload
+    if w.kind == "Job":
+        return _job_failure(w, v)
+    if w.kind == "CronJob":
+        jobs = [c for c in v.children if c.kind == "Job"]
+        if jobs:
+            newest = max(jobs, key=lambda j: j.created.timestamp() if j.created else 0.0)
+            return _job_failure(newest, v)
+    return []
+
+
+def check_cronjob_suspended(v: WorkloadView, now: datetime) -> list[Finding]:
+    w = v.workload
+    if w.kind != "CronJob" or not w.suspended:
+        return []
+    return [finding("PW306", "Suspended",
+                    f"suspended: no Jobs are created for its schedule "
+                    f"{w.spec.get('schedule', '?')!r}",
+                    evidence=[field(f"{w.ref}.spec.suspend", "true")])]
+
+
+# --- DaemonSets, replicas ----------------------------------------------------------------------
+
+def _tolerates(tolerations: list[dict[str, object]], key: str, value: str, effect: str) -> bool:
+    for t in tolerations:
+        if t.get("effect") not in (None, "", effect):
+            continue
+        if t.get("operator") == "Exists" and (not t.get("key") or t.get("key") == key):
+            return True
+        if t.get("key") == key and str(t.get("value") or "") == value:
+            return True
+    return False
+
+
+def check_daemonset_no_nodes(v: WorkloadView, now: datetime) -> list[Finding]:
+    w = v.workload
+    if w.kind != "DaemonSet" or w.desired != 0 or w.status.get("observedGeneration") is None:
+        return []
+    tmpl = w.spec.get("template")
+    pod_spec = tmpl.get("spec", {}) if isinstance(tmpl, dict) else {}
+    selector = pod_spec.get("nodeSelector") or {}
+    tolerations = [t for t in pod_spec.get("tolerations") or [] if isinstance(t, dict)]
+    nodes = list(v.nodes.values())
+    why = "its nodeSelector, affinity or tolerations exclude every node"
+    if nodes:
+        match = [n for n in nodes if all(n.labels.get(k) == val for k, val in selector.items())]
+        if selector and not match:
+            sel = ", ".join(f"{k}={val}" for k, val in sorted(selector.items()))
+            why = f"nodeSelector {sel} matches none of the {len(nodes)} nodes"
+        else:
+            tainted = [n for n in match if any(
+                t.effect in ("NoSchedule", "NoExecute")
+                and not _tolerates(tolerations, t.key, t.value, t.effect) for t in n.taints)]
+            if match and len(tainted) == len(match):
+                keys = sorted({t.key for n in tainted for t in n.taints})
+                why = (f"all {len(match)} matching nodes carry taints it does not tolerate "
+                       f"({', '.join(keys)})")
+    return [finding("PW307", "NoNodes", f"wants to run on 0 nodes: {why}",
+                    evidence=[field(f"{w.ref}.status.desiredNumberScheduled", "0")])]
+
+
+def check_scaled_to_zero(v: WorkloadView, now: datetime) -> list[Finding]:
+    w = v.workload
+    if w.kind in ("Deployment", "StatefulSet", "ReplicaSet") and w.desired == 0:
+        return [finding("PW308", "ScaledToZero", "spec.replicas is 0: no pods are wanted",
+                        evidence=[field(f"{w.ref}.spec.replicas", "0")])]
+    return []
+
+
+def check_missing_pods(v: WorkloadView, now: datetime) -> list[Finding]:
+    w = v.workload
+    if w.kind not in ("StatefulSet", "ReplicaSet") or not w.desired:
+        return []
+    have = len(v.reports)
+    if have >= w.desired:
+        return []
+    not_ready = [r for r in v.reports if r.verdict is not None]
+    summary = f"{have} of {w.desired} pods exist"
+    if w.kind == "StatefulSet" and not_ready and \
+            w.spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady":
+        first = sorted(not_ready, key=lambda r: r.pod.name)[0]
+        summary += (f"; OrderedReady: the next pod waits for {first.pod.name}, which is not "
+                    f"ready ({first.verdict.reason if first.verdict else '?'})")
+    return [finding("PW309", "MissingPods", summary,
+                    evidence=[field(f"{w.ref}.status.replicas", str(w.current))])]

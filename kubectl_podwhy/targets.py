@@ -1,0 +1,70 @@
+"""What the user asked about: pods and workloads named like kubectl names them.
+
+``web-0``, ``pod/web-0``, ``deploy/web``, ``deployments.apps/web``, ``sts/db``, ``ds/agent``,
+``rs/web-7d9c``, ``job/backup``, ``cronjob/report`` (and every alias kubectl accepts).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kubectl_podwhy.errors import UsageError
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
+
+_ALIASES: dict[str, str] = {}
+for _kind, _names in {
+    "Pod": ("pod", "pods", "po"),
+    "Deployment": ("deployment", "deployments", "deploy"),
+    "StatefulSet": ("statefulset", "statefulsets", "sts"),
+    "DaemonSet": ("daemonset", "daemonsets", "ds"),
+    "ReplicaSet": ("replicaset", "replicasets", "rs"),
+    "Job": ("job", "jobs"),
+    "CronJob": ("cronjob", "cronjobs", "cj"),
+}.items():
+    group = "" if _kind == "Pod" else ("apps" if _kind in ("Deployment", "StatefulSet",
+                                                           "DaemonSet", "ReplicaSet")
+                                       else "batch")
+    for _n in _names:
+        _ALIASES[_n] = _kind
+        if group:
+            _ALIASES[f"{_n}.{group}"] = _kind
+            for _v in ("v1",):
+                _ALIASES[f"{_n}.{_v}.{group}"] = _kind
+
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # Pod or one of WORKLOAD_KINDS
+    name: str
+
+    @property
+    def is_pod(self) -> bool:
+        return self.kind == "Pod"
+
+    def __str__(self) -> str:
+        return f"{self.kind.lower()}/{self.name}"
+
+
+def parse_targets(args: tuple[str, ...] | list[str]) -> list[Target]:
+    """Parse ``NAME`` (a pod) or ``TYPE/NAME``; several may be given."""
+    out: list[Target] = []
+    for arg in args:
+        kind = "Pod"
+        name = arg
+        if "/" in arg:
+            typ, _, name = arg.partition("/")
+            found = _ALIASES.get(typ.lower())
+            if found is None:
+                raise UsageError(f"unsupported target type {typ!r} in {arg!r}: use a pod name, "
+                                 "pod/NAME, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME "
+                                 "or cronjob/NAME")
+            kind = found
+        if not name or not _NAME.fullmatch(name) or len(name) > 253:
+            raise UsageError(f"invalid name {name!r} in {arg!r}")
+        t = Target(kind, name)
+        if t not in out:
+            out.append(t)
+    return out
