@@ -271,3 +271,69 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
                        capture_output=True, text=True, check=False)
     b = run("-f", f, "-o", "json", "--now", pf.NOW)
     assert (a.returncode, a.stdout) == (b.returncode, b.stdout)
+
+
+def _owned(name: str, uid: str, statuses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    p = pf.pod(name, "shop", uid, statuses=statuses)
+    p["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                         "name": "web-7d9c", "uid": "rs-uid",
+                                         "controller": True}]
+    return p
+
+
+def test_many_pods_are_grouped_by_owner_and_healthy_ones_counted(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.as_list(
+        _owned("web-7d9c-a", "a", pf.crashloop_statuses()),
+        _owned("web-7d9c-b", "b", pf.crashloop_statuses()),
+        _owned("web-7d9c-c", "c"),
+        pf.pod("other", "shop", "o")))
+    r = run("-f", f, "--color", "never", "--now", pf.NOW)
+    assert r.returncode == 1
+    table = r.stdout.split("\n\n")[0]
+    assert "web-7d9c-a" in table
+    assert "web-7d9c-c" not in table
+    assert "4 pods: 2 with problems, 2 healthy (not listed; --show-healthy lists them)" in r.stdout
+    assert ("ReplicaSet shop/web-7d9c: 2 of 3 pods: Error in container app: container app "
+            "keeps crashing") in r.stdout
+    assert "outliers: web-7d9c-c (healthy)" in r.stdout
+    shown = run("-f", f, "--color", "never", "--show-healthy").stdout
+    assert "web-7d9c-c" in shown.split("\n\n")[0]
+    doc = json.loads(run("-f", f, "-o", "json", "--now", pf.NOW).stdout)
+    [w] = doc["workloads"]
+    assert (w["kind"], w["namespace"], w["name"], w["healthy"]) == (
+        "ReplicaSet", "shop", "web-7d9c", False)
+    assert [(g["count"], g["of"], (g["verdict"] or {}).get("rule")) for g in w["groups"]] == [
+        (2, 3, "PW221"), (1, 3, None)]
+    assert w["groups"][0]["pods"] == ["shop/web-7d9c-a", "shop/web-7d9c-b"]
+
+
+def test_workload_target_offline_has_the_workload_shape() -> None:
+    f = str(ROOT / "tests" / "fixtures" / "live-wl-progress-deadline.yaml")
+    ns = yaml.safe_load(Path(f).read_text().split("\n---")[0])["namespace"]
+    r = run("-f", f, "deploy/web", "-n", ns, "-o", "json")
+    assert r.returncode == 1, r.stderr
+    doc = json.loads(r.stdout)
+    [w] = doc["workloads"]
+    assert set(w) == {"kind", "namespace", "name", "uid", "replicas", "healthy", "verdict",
+                      "findings", "groups", "owners"}
+    assert (w["kind"], w["name"], w["verdict"]["rule"], w["verdict"]["level"]) == (
+        "Deployment", "web", "PW302", "workload")
+    assert set(w["replicas"]) == {"desired", "ready", "available", "updated", "pods"}
+    assert [o["kind"] for o in w["owners"]] == ["ReplicaSet"]
+    assert all(i["verdict"]["rule"] == "PW201" for i in doc["items"])
+    table = run("-f", f, "deploy/web", "-n", ns, "--color", "never").stdout
+    assert table.startswith(f"Deployment {ns}/web  0/2 ready  (not healthy)")
+    assert "PW302 ProgressDeadlineExceeded: rollout stuck" in table
+    assert "└─ ReplicaSet web-" in table
+
+
+def test_selector_filters_file_input(tmp_path: Path) -> None:
+    a = pf.pod("a", "shop", "ua")
+    a["metadata"]["labels"] = {"app": "web"}
+    b = pf.pod("b", "shop", "ub", statuses=pf.crashloop_statuses())
+    b["metadata"]["labels"] = {"app": "db"}
+    f = write(tmp_path, pf.as_list(a, b))
+    doc = json.loads(run("-f", f, "-l", "app=web", "-o", "json").stdout)
+    assert [i["pod"]["name"] for i in doc["items"]] == ["a"]
+    assert_one_line_error(run("-f", f, "-l", "app=nope"), 2, "match 'app=nope'")
+    assert_one_line_error(run("-f", f, "-l", "a=b=c"), 2, "invalid label selector")

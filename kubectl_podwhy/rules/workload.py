@@ -19,8 +19,8 @@ def group_text(g: PodGroup, total: int) -> str:
     v = g.verdict
     if v is None:
         return f"{head}: healthy"
-    where = f" on {v.container_type or ''} container {v.container}".replace("  ", " ") \
-        if v.container else ""
+    kind = "" if v.container_type in (None, "app") else f"{v.container_type} "
+    where = f" in {kind}container {v.container}" if v.container else ""
     return f"{head}: {v.reason}{where}: {v.summary}"
 
 

@@ -167,7 +167,7 @@ def test_progress_deadline_exceeded_names_the_new_pods_cause(
     doc = workload_item(live_cluster, namespace, "deploy/web", "PW302", timeout=90)
     w = doc["workloads"][0]
     assert w["verdict"]["reason"] == "ProgressDeadlineExceeded"
-    assert "2 of 2 pods: ImagePullBackOff on app container app" in w["verdict"]["summary"]
+    assert "2 of 2 pods: ImagePullBackOff in container app" in w["verdict"]["summary"]
     assert [(g["count"], g["verdict"]["rule"]) for g in w["groups"]] == [(2, "PW201")]
     assert [o["kind"] for o in w["owners"]] == ["ReplicaSet"]
     assert {i["verdict"]["rule"] for i in doc["items"]} == {"PW201"}
@@ -229,11 +229,11 @@ def test_same_verdicts_are_grouped_and_the_outlier_shown(
     assert [(g["count"], g["of"], (g["verdict"] or {}).get("rule")) for g in w["groups"]] == [
         (4, 5, "PW220"), (1, 5, None)]
     assert w["groups"][1]["pods"] == [f"{namespace}/{victim}"]
-    assert w["groups"][0]["text"].startswith("4 of 5 pods: OOMKilled on app container app")
+    assert w["groups"][0]["text"].startswith("4 of 5 pods: OOMKilled in container app")
     table = subprocess.run([sys.executable, "-m", "kubectl_podwhy", "deploy/web", "-n",
                             namespace, "--kubeconfig", live_cluster.kubeconfig, "--color",
                             "never"], capture_output=True, text=True, check=False, cwd=ROOT)
-    assert "4 of 5 pods: OOMKilled on app container app" in table.stdout
+    assert "4 of 5 pods: OOMKilled in container app" in table.stdout
     assert "1 of 5 pods: healthy" in table.stdout
     assert "1 healthy (not listed; --show-healthy lists them)" in table.stdout
     assert victim not in table.stdout.split("pods: 4 with problems")[0].split("SUMMARY")[-1]
@@ -293,7 +293,7 @@ def test_job_backoff_limit_exceeded(live_cluster: LiveCluster, local_control_pla
     v = doc["workloads"][0]["verdict"]
     assert v["reason"] == "BackoffLimitExceeded"
     assert "backoff limit (0)" in v["summary"]
-    assert "1 of 1 pod: Error on app container app" in v["summary"]
+    assert "1 of 1 pod: Error in container app" in v["summary"]
     replay(live_cluster, namespace, "job/migrate", doc, "job-backoff", tmp_path)
 
 
