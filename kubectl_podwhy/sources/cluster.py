@@ -318,23 +318,40 @@ class ClusterSource:
                               "judged from the pods' events")
 
     def _pvcs(self, g: Gathered) -> None:
-        for pod in g.pods:
-            if (pod.get("spec") or {}).get("nodeName"):
-                continue  # only scheduling rules look at claims
-            ns = str((pod.get("metadata") or {}).get("namespace") or "default")
-            for claim in pod_claims(pod):
-                if (ns, claim) in g.pvcs or (ns, claim) in g.missing_pvcs:
-                    continue
-                try:
-                    with self._errors(f"get persistentvolumeclaim {claim}"):
-                        g.pvcs[(ns, claim)] = dict(self._get(
-                            self._core.read_namespaced_persistent_volume_claim, claim, ns),
-                            kind="PersistentVolumeClaim", apiVersion="v1")
-                except NotFoundError:
-                    g.missing_pvcs.add((ns, claim))
-                except ClusterError as exc:
-                    self._note(g, "", f"claims could not be read ({exc.message})")
-                    return
+        """Claims of unscheduled pods (only scheduling rules read them): a GET for a few, one
+        LIST per scope for more."""
+        wanted = sorted({(str((p.get("metadata") or {}).get("namespace") or "default"), c)
+                         for p in g.pods if not (p.get("spec") or {}).get("nodeName")
+                         for c in pod_claims(p)})
+        if not wanted:
+            return
+        try:
+            if len(wanted) <= 3:
+                for ns, claim in wanted:
+                    try:
+                        with self._errors(f"get persistentvolumeclaim {claim}"):
+                            g.pvcs[(ns, claim)] = dict(self._get(
+                                self._core.read_namespaced_persistent_volume_claim, claim, ns),
+                                kind="PersistentVolumeClaim", apiVersion="v1")
+                    except NotFoundError:
+                        g.missing_pvcs.add((ns, claim))
+                return
+            namespaces = {ns for ns, _ in wanted}
+            with self._errors("list persistentvolumeclaims"):
+                if len(namespaces) == 1:
+                    items, _ = self._list(self._core.list_namespaced_persistent_volume_claim,
+                                          next(iter(namespaces)))
+                else:
+                    items, _ = self._list(
+                        self._core.list_persistent_volume_claim_for_all_namespaces)
+            for pvc in items:
+                meta = pvc.get("metadata") or {}
+                key = (str(meta.get("namespace") or "default"), str(meta.get("name")))
+                if key in wanted:
+                    g.pvcs[key] = dict(pvc, kind="PersistentVolumeClaim", apiVersion="v1")
+            g.missing_pvcs.update(k for k in wanted if k not in g.pvcs)
+        except ClusterError as exc:
+            self._note(g, "", f"claims could not be read ({exc.message})")
 
 
 def _first_current_context(paths: str) -> str | None:

@@ -1,0 +1,82 @@
+"""The scale contract, proven from the API server's audit log: one (paginated) LIST per kind
+per scope, never one call per pod, and only the kinds the rules need."""
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from tests.live.conftest import LiveCluster, wait_for
+from tests.live.test_scenarios import ROOT
+from tests.live.test_workloads import deployment
+
+
+def calls(cp: Any, cluster: LiveCluster, *args: str) -> tuple[int, Counter[tuple[str, str]]]:
+    """Run podwhy as a fresh admin user; count its requests by (verb, resource)."""
+    user = f"podwhy-counted-{secrets.token_hex(3)}"
+    kc = cp.make_user_kubeconfig(user, ("system:masters",))
+    since = time.time() - 1
+    r = subprocess.run([sys.executable, "-m", "kubectl_podwhy", "--kubeconfig", str(kc),
+                        "-o", "json", *args], capture_output=True, text=True, check=False,
+                       cwd=ROOT)
+    assert "Traceback" not in r.stderr, r.stderr
+    time.sleep(1.5)  # the audit backend writes asynchronously
+    evs = cp.audit_events(user=user, since=since)
+    return r.returncode, Counter((e["verb"], (e.get("objectRef") or {}).get("resource", ""))
+                                 for e in evs)
+
+
+def test_namespace_run_lists_each_kind_once(live_cluster: LiveCluster, local_control_plane: Any,
+                                            namespace: str) -> None:
+    pods = [live_cluster.scenario_pod(f"ok-{i}") for i in range(4)]
+    pods += [live_cluster.scenario_pod(f"oom-{i}", "crashloop-oom") for i in range(2)]
+    for i in range(4):  # unschedulable, each with its own missing claim
+        p = live_cluster.scenario_pod(f"claims-{i}")
+        p["spec"]["volumes"] = [{"name": "d", "persistentVolumeClaim": {"claimName": f"d-{i}"}}]
+        pods.append(p)
+    live_cluster.apply(pods, namespace)
+    wait_for("pods running", lambda: all(
+        p["status"].get("phase") == "Running" for p in
+        live_cluster.get_json("pods", "-n", namespace)["items"]
+        if not p["metadata"]["name"].startswith("claims")), timeout=40)
+    code, counted = calls(local_control_plane, live_cluster, "-n", namespace)
+    assert code == 1
+    assert counted[("list", "pods")] == 1
+    assert counted[("list", "events")] == 1
+    assert counted[("list", "persistentvolumeclaims")] == 1
+    assert counted[("get", "pods")] == 0
+    assert counted[("get", "persistentvolumeclaims")] == 0
+    assert counted[("get", "nodes")] + 3 * counted[("list", "nodes")] <= 3
+    assert set(counted) <= {("list", "pods"), ("list", "events"),
+                            ("list", "persistentvolumeclaims"), ("get", "nodes"),
+                            ("list", "nodes")}
+
+
+def test_workload_run_lists_owners_once(live_cluster: LiveCluster, local_control_plane: Any,
+                                        namespace: str) -> None:
+    live_cluster.apply(deployment("web", 4), namespace)
+    wait_for("4 pods", lambda: len(live_cluster.get_json(
+        "pods", "-n", namespace)["items"]) == 4, timeout=40)
+    code, counted = calls(local_control_plane, live_cluster, "deploy/web", "-n", namespace)
+    assert code in (0, 1)
+    assert counted[("get", "deployments")] == 1
+    assert counted[("list", "replicasets")] == 1
+    assert counted[("list", "pods")] == 1
+    assert counted[("list", "events")] == 2  # the pods' events, and the workloads' own
+    assert counted[("get", "pods")] == 0
+
+
+def test_all_namespaces_run_is_one_list_per_kind(live_cluster: LiveCluster,
+                                                 local_control_plane: Any,
+                                                 namespace: str) -> None:
+    live_cluster.apply([live_cluster.scenario_pod(f"p-{i}") for i in range(3)], namespace)
+    code, counted = calls(local_control_plane, live_cluster, "-A")
+    assert code in (0, 1)
+    assert counted[("list", "pods")] == 1
+    assert counted[("list", "events")] == 1
+    assert counted[("get", "pods")] == 0
+    assert counted[("get", "nodes")] <= 3
+    assert counted[("list", "nodes")] <= 1
