@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import urllib3
 import yaml
-from kubernetes import client, config
+from kubernetes import config
+from kubernetes.client.api_client import ApiClient
+from kubernetes.client.configuration import Configuration
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
@@ -29,6 +31,9 @@ JSON = dict[str, Any]
 PAGE_SIZE = 500
 #: the owner kind between a workload and its pods
 CHILD_KIND = {"Deployment": "ReplicaSet", "CronJob": "Job"}
+RESOURCE = {"Deployment": "deployments", "StatefulSet": "statefulsets",
+            "DaemonSet": "daemonsets", "ReplicaSet": "replicasets", "Job": "jobs",
+            "CronJob": "cronjobs"}
 API_VERSION = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
                "ReplicaSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 
@@ -57,7 +62,7 @@ class ClusterSource:
                 not os.path.exists(os.path.expanduser(path)):
             raise ClusterError("no kubeconfig: set KUBECONFIG or pass --kubeconfig "
                                "(or use -f to read saved objects)")
-        cfg = client.Configuration()
+        cfg = Configuration()
         try:
             config.load_kube_config(config_file=path, context=context,
                                     client_configuration=cfg, persist_config=False)
@@ -74,10 +79,7 @@ class ClusterSource:
         self.default_namespace = str((ctx or {}).get("namespace") or "default")
         cfg.retries = False  # fail fast: one attempt, bounded by --request-timeout
         self.server = str(cfg.host)
-        self._api = client.ApiClient(cfg)
-        self._core = client.CoreV1Api(self._api)
-        self._apps = client.AppsV1Api(self._api)
-        self._batch = client.BatchV1Api(self._api)
+        self._api = ApiClient(cfg)
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -119,21 +121,34 @@ class ClusterSource:
         except OSError as exc:
             raise ClusterError(f"cannot reach {self.server}: {exc}") from None
 
-    def _get(self, call: Callable[..., Any], *args: Any, **kw: Any) -> JSON:
-        resp = call(*args, _preload_content=False, _request_timeout=self.timeout, **kw)
-        data = json.loads(resp.data)
-        return data if isinstance(data, dict) else {}
+    def _get(self, path: str, **query: str | int) -> JSON:  # query: API names (labelSelector)
+        """GET a path through the official client's ApiClient (its config, auth and TLS), raw.
 
-    def _list(self, call: Callable[..., Any], *args: Any, **kw: Any) -> tuple[list[JSON], str]:
-        """Every page of a LIST; returns the items (with kind filled in) and the list kind."""
+        The generated API classes are deliberately not used: importing them builds hundreds
+        of pydantic models (over a second), and podwhy never uses models, only JSON.
+        """
+        method, url, headers, _, _ = self._api.param_serialize(
+            "GET", path, query_params=[(k, v) for k, v in query.items() if v not in (None, "")],
+            header_params={"Accept": "application/json"}, auth_settings=["BearerToken"])
+        resp = self._api.call_api(method, url, header_params=headers,
+                                  _request_timeout=self.timeout)
+        data = resp.read()
+        if not 200 <= resp.status <= 299:
+            raise ApiException(status=resp.status, reason=resp.reason,
+                               body=data.decode("utf-8", "replace") if data else None)
+        doc = json.loads(data)
+        return _slim(doc) if isinstance(doc, dict) else {}
+
+    def _list(self, path: str, **query: str | int) -> tuple[list[JSON], str]:
+        """Every page of a LIST; returns the items and the list kind."""
         items: list[JSON] = []
         token: str | None = None
         kind = ""
         while True:
-            extra = {"_continue": token} if token else {}
-            page = self._get(call, *args, limit=PAGE_SIZE, **extra, **kw)
+            page = self._get(path, limit=PAGE_SIZE, **({"continue": token} if token else {}),
+                             **query)
             kind = str(page.get("kind") or kind)
-            items += [i for i in page.get("items") or [] if isinstance(i, dict)]
+            items += [_slim(i) for i in page.get("items") or [] if isinstance(i, dict)]
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return items, kind
@@ -174,11 +189,11 @@ class ClusterSource:
                                       if len(workloads) == 1 and not pod_names else None)
         scope = "all namespaces" if all_namespaces else f"namespace {namespace}"
         with self._errors(f"list pods in {scope}"):
-            kw = {"label_selector": label_selector} if label_selector else {}
+            kw = {"labelSelector": label_selector} if label_selector else {}
             if all_namespaces:
-                pods, _ = self._list(self._core.list_pod_for_all_namespaces, **kw)
+                pods, _ = self._list("/api/v1/pods", **kw)
             else:
-                pods, _ = self._list(self._core.list_namespaced_pod, namespace, **kw)
+                pods, _ = self._list(f"/api/v1/namespaces/{namespace}/pods", **kw)
         if targets:
             wanted = set(pod_names)
             kept = [p for p in pods if workloads_controller_uid(p) in owner_uids
@@ -207,33 +222,25 @@ class ClusterSource:
         return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
     def _get_workload(self, namespace: str, t: Target) -> JSON:
-        read = {
-            "Deployment": self._apps.read_namespaced_deployment,
-            "StatefulSet": self._apps.read_namespaced_stateful_set,
-            "DaemonSet": self._apps.read_namespaced_daemon_set,
-            "ReplicaSet": self._apps.read_namespaced_replica_set,
-            "Job": self._batch.read_namespaced_job,
-            "CronJob": self._batch.read_namespaced_cron_job,
-        }[t.kind]
         try:
             with self._errors(f"get {t.kind.lower()} {t.name} in namespace {namespace}"):
-                obj = self._get(read, t.name, namespace)
+                obj = self._get(f"/apis/{API_VERSION[t.kind]}/namespaces/{namespace}/"
+                                f"{RESOURCE[t.kind]}/{t.name}")
         except NotFoundError:
             raise NotFoundError(self._missing_message(namespace, t.kind.lower(), t.name)
                                 ) from None
         return dict(obj, kind=t.kind, apiVersion=API_VERSION[t.kind])
 
     def _list_kind(self, kind: str, namespace: str) -> list[JSON]:
-        call = {"ReplicaSet": self._apps.list_namespaced_replica_set,
-                "Job": self._batch.list_namespaced_job}[kind]
         with self._errors(f"list {kind.lower()}s in namespace {namespace}"):
-            items, _ = self._list(call, namespace)
+            items, _ = self._list(f"/apis/{API_VERSION[kind]}/namespaces/{namespace}/"
+                                  f"{RESOURCE[kind]}")
         return [dict(i, kind=kind, apiVersion=API_VERSION[kind]) for i in items]
 
     def _get_pod(self, namespace: str, name: str) -> JSON:
         try:
             with self._errors(f"get pod {name} in namespace {namespace}"):
-                pod = self._get(self._core.read_namespaced_pod, name, namespace)
+                pod = self._get(f"/api/v1/namespaces/{namespace}/pods/{name}")
         except NotFoundError:
             raise NotFoundError(self._missing_pod_message(namespace, name)) from None
         return dict(pod, kind="Pod", apiVersion="v1")
@@ -243,7 +250,7 @@ class ClusterSource:
 
     def _missing_message(self, namespace: str, kind: str, name: str) -> str:
         try:
-            self._get(self._core.read_namespace, namespace)
+            self._get(f"/api/v1/namespaces/{namespace}")
         except ApiException as exc:
             if exc.status == 404:
                 return f'namespace "{namespace}" not found (looking for {kind} "{name}")'
@@ -262,8 +269,8 @@ class ClusterSource:
         # stored objects, so this list returns events written through either API.
         try:
             with self._errors(f"list events in namespace {ns}"):
-                events, _ = self._list(self._core.list_namespaced_event, ns,
-                                       field_selector=f"involvedObject.uid={uid}")
+                events, _ = self._list(f"/api/v1/namespaces/{ns}/events",
+                                       fieldSelector=f"involvedObject.uid={uid}")
         except ClusterError as exc:
             self._note(g, uid, f"events could not be read ({exc.message}); "
                                "the verdict comes from the pod's status alone")
@@ -275,11 +282,11 @@ class ClusterSource:
         try:
             with self._errors(f"list events in namespace {namespace}"):
                 if all_namespaces:
-                    events, _ = self._list(self._core.list_event_for_all_namespaces,
-                                           field_selector=field_selector)
+                    events, _ = self._list("/api/v1/events",
+                                           fieldSelector=field_selector)
                 else:
-                    events, _ = self._list(self._core.list_namespaced_event, namespace,
-                                           field_selector=field_selector)
+                    events, _ = self._list(f"/api/v1/namespaces/{namespace}/events",
+                                           fieldSelector=field_selector)
         except ClusterError as exc:
             self._note(g, "", f"events could not be read ({exc.message}); verdicts come "
                               "from pod status alone")
@@ -302,13 +309,13 @@ class ClusterSource:
                 for name in wanted:
                     try:
                         with self._errors(f"get node {name}"):
-                            g.nodes[name] = dict(self._get(self._core.read_node, name),
+                            g.nodes[name] = dict(self._get(f"/api/v1/nodes/{name}"),
                                                  kind="Node", apiVersion="v1")
                     except NotFoundError:
                         g.missing_nodes.add(name)
             else:
                 with self._errors("list nodes"):
-                    nodes, _ = self._list(self._core.list_node)
+                    nodes, _ = self._list("/api/v1/nodes")
                 for n in nodes:
                     g.nodes[str((n.get("metadata") or {}).get("name"))] = dict(
                         n, kind="Node", apiVersion="v1")
@@ -331,7 +338,7 @@ class ClusterSource:
                     try:
                         with self._errors(f"get persistentvolumeclaim {claim}"):
                             g.pvcs[(ns, claim)] = dict(self._get(
-                                self._core.read_namespaced_persistent_volume_claim, claim, ns),
+                                f"/api/v1/namespaces/{ns}/persistentvolumeclaims/{claim}"),
                                 kind="PersistentVolumeClaim", apiVersion="v1")
                     except NotFoundError:
                         g.missing_pvcs.add((ns, claim))
@@ -339,11 +346,10 @@ class ClusterSource:
             namespaces = {ns for ns, _ in wanted}
             with self._errors("list persistentvolumeclaims"):
                 if len(namespaces) == 1:
-                    items, _ = self._list(self._core.list_namespaced_persistent_volume_claim,
-                                          next(iter(namespaces)))
+                    items, _ = self._list(f"/api/v1/namespaces/{next(iter(namespaces))}"
+                                          "/persistentvolumeclaims")
                 else:
-                    items, _ = self._list(
-                        self._core.list_persistent_volume_claim_for_all_namespaces)
+                    items, _ = self._list("/api/v1/persistentvolumeclaims")
             for pvc in items:
                 meta = pvc.get("metadata") or {}
                 key = (str(meta.get("namespace") or "default"), str(meta.get("name")))
@@ -352,6 +358,18 @@ class ClusterSource:
             g.missing_pvcs.update(k for k in wanted if k not in g.pvcs)
         except ClusterError as exc:
             self._note(g, "", f"claims could not be read ({exc.message})")
+
+
+def _slim(obj: JSON) -> JSON:
+    """Drop what no rule reads and what kubectl hides: managedFields and the
+    last-applied-configuration annotation (often the largest parts of an object)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        ann = meta.get("annotations")
+        if isinstance(ann, dict):
+            ann.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    return obj
 
 
 def _first_current_context(paths: str) -> str | None:

@@ -80,3 +80,32 @@ def test_all_namespaces_run_is_one_list_per_kind(live_cluster: LiveCluster,
     assert counted[("get", "pods")] == 0
     assert counted[("get", "nodes")] <= 3
     assert counted[("list", "nodes")] <= 1
+
+
+def test_event_and_pod_lists_are_filtered_by_the_server(live_cluster: LiveCluster,
+                                                        local_control_plane: Any,
+                                                        namespace: str) -> None:
+    """Events are selected by the pod's UID (single pod) or kind=Pod (namespace) on the
+    server, and -l is a server-side labelSelector: nothing unneeded crosses the wire."""
+    cp = local_control_plane
+    live_cluster.apply(live_cluster.scenario_pod("one"), namespace)
+    uid = wait_for("uid", lambda: live_cluster.pod(namespace, "one")["metadata"]["uid"])
+
+    def uris(*args: str) -> list[str]:
+        user = f"podwhy-uris-{secrets.token_hex(3)}"
+        kc = cp.make_user_kubeconfig(user, ("system:masters",))
+        since = time.time() - 1
+        subprocess.run([sys.executable, "-m", "kubectl_podwhy", "--kubeconfig", str(kc),
+                        "-o", "json", *args], capture_output=True, check=False, cwd=ROOT)
+        time.sleep(1.5)
+        return [e["requestURI"] for e in cp.audit_events(user=user, since=since)]
+
+    single = [u for u in uris("one", "-n", namespace) if "/events" in u]
+    assert len(single) == 1
+    assert f"fieldSelector=involvedObject.uid%3D{uid}" in single[0]
+    ns_mode = uris("-n", namespace, "-l", "app=x")
+    assert any("/pods?" in u and "labelSelector=app%3Dx" in u for u in ns_mode)
+    ns_mode = uris("-n", namespace)
+    assert any("/events?" in u and "fieldSelector=involvedObject.kind%3DPod" in u
+               for u in ns_mode)
+    assert all("limit=500" in u for u in ns_mode if "/pods?" in u or "/events?" in u)
