@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from typing import Any, NoReturn
 
 import click
-import yaml
 
 from kubectl_podwhy import __version__
 from kubectl_podwhy.errors import ExitCode, InputError, NotFoundError, PodwhyError, UsageError
@@ -96,6 +95,8 @@ def write_dump(path: str, g: Gathered) -> None:
     items = [_without_managed_fields(o) for o in
              [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]]
     doc = {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}
+    import yaml
+
     try:
         with open(path, "w", encoding="utf-8") as fh:
             if path.endswith((".yaml", ".yml")):
@@ -230,7 +231,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         timeout = parse_timeout(request_timeout)
         from kubectl_podwhy.sources import cluster
 
-        src = cluster.open_source(kubeconfig, context, timeout)
+        src = cluster.open_source(kubeconfig, context, timeout, lean=not dump)
         ns = namespace or src.default_namespace
         g = src.gather(ns, wanted, all_namespaces, selector)
         wl_keys = [(t.kind, ns, t.name) for t in wanted if not t.is_pod] or None

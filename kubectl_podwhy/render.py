@@ -12,9 +12,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-import yaml
-from tabulate import tabulate
-
 from kubectl_podwhy.finding import Finding, PodReport
 from kubectl_podwhy.rules.workload import group_text
 from kubectl_podwhy.timeutil import age, parse_time
@@ -117,6 +114,8 @@ def render_json(result: Report, now: datetime, color: bool, show_healthy: bool) 
 
 
 def render_yaml(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+    import yaml  # imported when needed: start-up time matters for a CLI
+
     return yaml.safe_dump(report_dict(result), sort_keys=False, allow_unicode=True, width=120)
 
 
@@ -157,6 +156,8 @@ def _row(r: PodReport, wide: bool, color: bool) -> list[str]:
 def _table(reports: Sequence[PodReport], wide: bool, color: bool) -> str:
     headers = ["NAMESPACE", "NAME", "STATUS"] + (["RULE"] if wide else []) + \
         ["LEVEL", "CONTAINER", "REASON"] + (["NODE"] if wide else []) + ["SUMMARY"]
+    from tabulate import tabulate  # costs ~40 ms (importlib.metadata): only for tables
+
     rows = [_row(r, wide, color) for r in reports]
     return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True) + "\n"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -51,8 +51,10 @@ class ClusterSource:
     """Gathers pods and what their rules need from one cluster context."""
 
     def __init__(self, kubeconfig: str | None = None, context: str | None = None,
-                 request_timeout: float | None = None) -> None:
+                 request_timeout: float | None = None, lean: bool = True) -> None:
         self.timeout = request_timeout
+        #: keep only what rules read (off for --dump, which records objects whole)
+        self.lean = lean
         # KUBECONFIG may name several files (':'-separated); the client merges their entries.
         path = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
         if context is None and not kubeconfig:
@@ -139,8 +141,10 @@ class ClusterSource:
         doc = json.loads(data)
         return _slim(doc) if isinstance(doc, dict) else {}
 
-    def _list(self, path: str, **query: str | int) -> tuple[list[JSON], str]:
-        """Every page of a LIST; returns the items and the list kind."""
+    def _list(self, path: str, shape: Callable[[JSON], JSON] | None = None,
+              **query: str | int) -> tuple[list[JSON], str]:
+        """Every page of a LIST; returns the items (passed through ``shape`` page by page,
+        so a large LIST never holds every full object at once) and the list kind."""
         items: list[JSON] = []
         token: str | None = None
         kind = ""
@@ -148,8 +152,10 @@ class ClusterSource:
             page = self._get(path, limit=PAGE_SIZE, **({"continue": token} if token else {}),
                              **query)
             kind = str(page.get("kind") or kind)
-            items += [_slim(i) for i in page.get("items") or [] if isinstance(i, dict)]
+            page_items = [_slim(i) for i in page.get("items") or [] if isinstance(i, dict)]
+            items += [shape(i) for i in page_items] if shape and self.lean else page_items
             token = (page.get("metadata") or {}).get("continue")
+            del page, page_items
             if not token:
                 return items, kind
 
@@ -191,9 +197,9 @@ class ClusterSource:
         with self._errors(f"list pods in {scope}"):
             kw = {"labelSelector": label_selector} if label_selector else {}
             if all_namespaces:
-                pods, _ = self._list("/api/v1/pods", **kw)
+                pods, _ = self._list("/api/v1/pods", _lean_pod, **kw)
             else:
-                pods, _ = self._list(f"/api/v1/namespaces/{namespace}/pods", **kw)
+                pods, _ = self._list(f"/api/v1/namespaces/{namespace}/pods", _lean_pod, **kw)
         if targets:
             wanted = set(pod_names)
             kept = [p for p in pods if workloads_controller_uid(p) in owner_uids
@@ -282,10 +288,11 @@ class ClusterSource:
         try:
             with self._errors(f"list events in namespace {namespace}"):
                 if all_namespaces:
-                    events, _ = self._list("/api/v1/events",
+                    events, _ = self._list("/api/v1/events", _lean_event,
                                            fieldSelector=field_selector)
                 else:
                     events, _ = self._list(f"/api/v1/namespaces/{namespace}/events",
+                                           _lean_event,
                                            fieldSelector=field_selector)
         except ClusterError as exc:
             self._note(g, "", f"events could not be read ({exc.message}); verdicts come "
@@ -372,6 +379,46 @@ def _slim(obj: JSON) -> JSON:
     return obj
 
 
+_CONTAINER_KEYS = frozenset({"name", "image", "restartPolicy", "livenessProbe", "readinessProbe",
+                             "startupProbe", "lifecycle", "resources", "ports",
+                             "targetContainerName"})
+_EVENT_KEYS = frozenset({"apiVersion", "kind", "metadata", "involvedObject", "regarding",
+                         "reason", "message", "note", "type", "count", "series",
+                         "firstTimestamp", "lastTimestamp", "eventTime", "source",
+                         "reportingComponent", "reportingController",
+                         "deprecatedCount", "deprecatedFirstTimestamp",
+                         "deprecatedLastTimestamp", "deprecatedSource"})
+
+
+def _lean_pod(pod: JSON) -> JSON:
+    """Only what the snapshot reads: on big clusters env, mounts, args and annotations are
+    most of a pod's size. (A --dump keeps objects whole.)"""
+    spec = pod.get("spec")
+    if isinstance(spec, dict):
+        for key in ("containers", "initContainers", "ephemeralContainers"):
+            if isinstance(spec.get(key), list):
+                spec[key] = [{k: v for k, v in c.items() if k in _CONTAINER_KEYS}
+                             for c in spec[key] if isinstance(c, dict)]
+        if isinstance(spec.get("volumes"), list):
+            spec["volumes"] = [{k: v for k, v in vol.items()
+                                if k in ("name", "persistentVolumeClaim", "ephemeral")}
+                               for vol in spec["volumes"] if isinstance(vol, dict)]
+    meta = pod.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
+        meta["annotations"] = {k: v for k, v in meta["annotations"].items()
+                               if k == "kubernetes.io/config.mirror"}
+    return pod
+
+
+def _lean_event(ev: JSON) -> JSON:
+    lean = {k: v for k, v in ev.items() if k in _EVENT_KEYS}
+    meta = ev.get("metadata")
+    if isinstance(meta, dict):
+        lean["metadata"] = {k: meta[k] for k in ("name", "namespace", "uid",
+                                                 "creationTimestamp") if k in meta}
+    return lean
+
+
 def _first_current_context(paths: str) -> str | None:
     """kubectl takes current-context from the FIRST file of a KUBECONFIG list that sets it;
     the Python client would let later files override it."""
@@ -410,9 +457,9 @@ def _short(exc: object) -> str:
 
 
 def open_source(kubeconfig: str | None, context: str | None,
-                request_timeout: float | None) -> ClusterSource:
+                request_timeout: float | None, lean: bool = True) -> ClusterSource:
     try:
-        return ClusterSource(kubeconfig, context, request_timeout)
+        return ClusterSource(kubeconfig, context, request_timeout, lean)
     except PodwhyError:
         raise
     except Exception as exc:
