@@ -1,6 +1,7 @@
 """``kubectl podwhy``: parse flags like kubectl, call the pieces, print, exit. Nothing else."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -253,6 +254,10 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
+    # Parsing large LISTs allocates millions of containers; the cyclic collector would rescan
+    # them over and over (measured: 30% of a 5,000-pod run, growing faster than linearly).
+    # The data are trees freed by reference counting, and the process is short-lived.
+    gc.disable()
     try:
         command.main(args=argv, prog_name=PROG, standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
