@@ -106,6 +106,8 @@ def test_event_and_pod_lists_are_filtered_by_the_server(live_cluster: LiveCluste
     ns_mode = uris("-n", namespace, "-l", "app=x")
     assert any("/pods?" in u and "labelSelector=app%3Dx" in u for u in ns_mode)
     ns_mode = uris("-n", namespace)
-    assert any("/events?" in u and "fieldSelector=involvedObject.kind%3DPod" in u
-               for u in ns_mode)
-    assert all("limit=500" in u for u in ns_mode if "/pods?" in u or "/events?" in u)
+    events = [u for u in ns_mode if "/events?" in u]
+    assert len(events) == 1
+    assert "fieldSelector=involvedObject.kind%3DPod%2Creason%21%3DScheduled" in events[0]
+    assert "reason%21%3DStarted" in events[0]
+    assert all("limit=2000" in u for u in ns_mode if "/pods?" in u or "/events?" in u)
