@@ -84,17 +84,10 @@ def rule_docs(rule_id: str) -> str:
             f"Why it happens:\n  {r.why}\n\nHow to fix it:\n  {r.fix}\n\nReference:\n  {r.docs}\n")
 
 
-def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
-    meta = obj.get("metadata")
-    if isinstance(meta, dict) and "managedFields" in meta:
-        obj = dict(obj, metadata={k: v for k, v in meta.items() if k != "managedFields"})
-    return obj
-
-
 def write_dump(path: str, g: Gathered) -> None:
-    """Write what a live run gathered, as kubectl prints it (managedFields hidden)."""
-    items = [_without_managed_fields(o) for o in
-             [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]]
+    """Write what a live run gathered, as kubectl prints it (the cluster source already
+    dropped managedFields)."""
+    items = [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]
     doc = {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}
     import yaml
 

@@ -91,7 +91,7 @@ def _owner_group_dict(o: OwnerView) -> dict[str, Any]:
     """A namespace-wide run's owner group, in the same shape as a workload."""
     failing = [g for g in o.groups if g.verdict is not None]
     return {
-        "kind": o.kind, "namespace": o.note, "name": o.name, "uid": None, "replicas": None,
+        "kind": o.kind, "namespace": o.namespace, "name": o.name, "uid": None, "replicas": None,
         "healthy": not failing,
         "verdict": finding_dict(failing[0].verdict) if failing and failing[0].verdict else None,
         "findings": [],
@@ -241,12 +241,11 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
     if not w.view.owners:
         lines.append("  (no pods)")
     for o in w.view.owners:
-        label = o.kind if o.workload is None or o.workload is not wl else "pods"
+        pods = f"{o.pod_count} pod{'s' if o.pod_count != 1 else ''}"
         if o.workload is wl:
-            lines.append(f"  └─ {o.pod_count} pod{'s' if o.pod_count != 1 else ''}")
+            lines.append(f"  └─ {pods}")
         else:
-            lines.append(f"  └─ {label} {sanitize(o.name)} ({o.note}): {o.pod_count} pod"
-                         f"{'s' if o.pod_count != 1 else ''}")
+            lines.append(f"  └─ {o.kind} {sanitize(o.name)} ({o.note}): {pods}")
         for g in o.groups:
             text = sanitize(group_text(g, o.pod_count), single_line=True)
             text = _paint(text, RED if g.verdict is not None else GREEN, color)
@@ -283,7 +282,7 @@ def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: 
             outliers = "; ".join(
                 f"{', '.join(sanitize(r.pod.name) for r in x.reports[:3])} "
                 f"({x.verdict.reason if x.verdict else 'healthy'})" for x in others)
-            out += (f"  {o.kind} {sanitize(o.note)}/{sanitize(o.name)}: "
+            out += (f"  {o.kind} {sanitize(o.namespace)}/{sanitize(o.name)}: "
                     f"{sanitize(group_text(g, o.pod_count), single_line=True)}"
                     + (f"; outliers: {outliers}" if outliers else "") + "\n")
     return out

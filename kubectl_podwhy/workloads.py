@@ -146,8 +146,9 @@ class OwnerView:
     """The pods of one direct owner (a ReplicaSet of a Deployment, a Job of a CronJob)."""
 
     kind: str
+    namespace: str
     name: str
-    note: str
+    note: str  # "revision 2, new", "Job, failed"; "" when only the ownerReference is known
     workload: Workload | None
     groups: tuple[PodGroup, ...]
 
@@ -162,6 +163,8 @@ class WorkloadView:
 
     workload: Workload
     children: tuple[Workload, ...]
+    #: the newest child: a Deployment's current ReplicaSet, a CronJob's latest Job
+    newest: Workload | None
     owners: tuple[OwnerView, ...]
     reports: tuple[PodReport, ...]
     nodes: Mapping[str, NodeInfo]
@@ -170,11 +173,17 @@ class WorkloadView:
     def groups(self) -> tuple[PodGroup, ...]:
         return group_reports(self.reports)
 
-    def newest_child(self) -> Workload | None:
-        if not self.children:
-            return None
-        return max(self.children, key=lambda c: (_i(c.revision), c.created.timestamp()
-                                                 if c.created else 0.0))
+
+def _newest(children: Sequence[Workload]) -> Workload | None:
+    if not children:
+        return None
+    return max(children, key=lambda c: (_i(c.revision),
+                                        c.created.timestamp() if c.created else 0.0))
+
+
+def _is_true(w: Workload, type_: str) -> bool:
+    c = w.condition(type_)
+    return c is not None and c.status == "True"
 
 
 @dataclass(frozen=True)
@@ -190,10 +199,8 @@ def _owner_note(w: Workload, newest: Workload | None) -> str:
         rev = f"revision {w.revision}" if w.revision else "ReplicaSet"
         return f"{rev}, {'new' if newest is not None and w.uid == newest.uid else 'old'}"
     if w.kind == "Job":
-        state = "complete" if (w.condition("Complete") or Condition("", "", "", "", None)
-                               ).status == "True" else \
-            "failed" if (w.condition("Failed") or Condition("", "", "", "", None)
-                         ).status == "True" else "active"
+        state = "complete" if _is_true(w, "Complete") else \
+            "failed" if _is_true(w, "Failed") else "active"
         return f"Job, {state}"
     return w.kind
 
@@ -205,8 +212,12 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
     by_uid_events, _ = index_events(g.events, kinds=None)
     workloads = [build_workload(w, by_uid_events) for w in g.workloads]
     by_uid = {w.uid: w for w in workloads}
-    reports_by_uid = {r.pod.uid: r for r in reports}
-    pod_owner = {r.pod.uid: controller_uid(r.pod.raw) for r in reports}
+    pods_of: dict[str, list[PodReport]] = {}
+    for r in reports:
+        pods_of.setdefault(controller_uid(r.pod.raw), []).append(r)
+    children_of: dict[str, list[Workload]] = {}
+    for w in workloads:
+        children_of.setdefault(w.owner_uid, []).append(w)
     nodes = {name: _node_info(raw) for name, raw in g.nodes.items()}
     if targets is not None:
         wanted = {(k, ns, n) for k, ns, n in targets}
@@ -215,21 +226,20 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
         roots = [w for w in workloads if w.owner_uid not in by_uid]
     views = []
     for root in sorted(roots, key=lambda w: (w.namespace, w.kind, w.name)):
-        children = tuple(sorted((w for w in workloads if w.owner_uid == root.uid),
+        children = tuple(sorted(children_of.get(root.uid, []),
                                 key=lambda w: (-_i(w.revision), w.name)))
-        newest = max(children, key=lambda c: (_i(c.revision), c.created.timestamp()
-                                              if c.created else 0.0)) if children else None
+        newest = _newest(children)
         owners: list[OwnerView] = []
         all_reports: list[PodReport] = []
         for owner in (*children, root) if children else (root,):
-            pods = [reports_by_uid[u] for u, o in pod_owner.items() if o == owner.uid]
+            pods = sorted(pods_of.get(owner.uid, []), key=lambda r: r.pod.name)
             if owner is root and children and not pods:
                 continue
-            pods.sort(key=lambda r: r.pod.name)
             all_reports += pods
-            owners.append(OwnerView(owner.kind, owner.name, _owner_note(owner, newest), owner,
-                                    group_reports(pods)))
-        views.append(WorkloadView(root, children, tuple(owners), tuple(all_reports), nodes))
+            owners.append(OwnerView(owner.kind, owner.namespace, owner.name,
+                                    _owner_note(owner, newest), owner, group_reports(pods)))
+        views.append(WorkloadView(root, children, newest, tuple(owners), tuple(all_reports),
+                                  nodes))
     return views
 
 
@@ -244,7 +254,7 @@ def owner_groups(reports: Sequence[PodReport]) -> list[OwnerView]:
         by_owner.setdefault((r.pod.namespace, *ref), []).append(r)
     out = []
     for (ns, kind, name), rs in sorted(by_owner.items()):
-        out.append(OwnerView(kind, f"{name}", ns, None, group_reports(rs)))
+        out.append(OwnerView(kind, ns, name, "", None, group_reports(rs)))
     return out
 
 

@@ -85,7 +85,7 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
 
 def _new_rs_problem(v: WorkloadView) -> tuple[str, int]:
     """(the grouped verdict of the newest ReplicaSet's failing pods, old pods still serving)."""
-    newest = v.newest_child()
+    newest = v.newest
     new_text = ""
     old_ready = 0
     for o in v.owners:
@@ -124,7 +124,7 @@ def check_rollout_stalled(v: WorkloadView, now: datetime) -> list[Finding]:
     if w.kind != "Deployment" or len(v.children) < 2:
         return []
     new_text, old_ready = _new_rs_problem(v)
-    newest = v.newest_child()
+    newest = v.newest
     if not new_text or newest is None:
         return []
     summary = (f"rollout to ReplicaSet {newest.name} (revision {newest.revision or '?'}) is "
@@ -169,11 +169,8 @@ def check_job_failed(v: WorkloadView, now: datetime) -> list[Finding]:
     w = v.workload
     if w.kind == "Job":
         return _job_failure(w, v)
-    if w.kind == "CronJob":
-        jobs = [c for c in v.children if c.kind == "Job"]
-        if jobs:
-            newest = max(jobs, key=lambda j: j.created.timestamp() if j.created else 0.0)
-            return _job_failure(newest, v)
+    if w.kind == "CronJob" and v.newest is not None and v.newest.kind == "Job":
+        return _job_failure(v.newest, v)
     return []
 
 

@@ -340,14 +340,14 @@ class ClusterSource:
     def _pvcs(self, g: Gathered) -> None:
         """Claims of unscheduled pods (only scheduling rules read them): a GET for a few, one
         LIST per scope for more."""
-        wanted = sorted({(str((p.get("metadata") or {}).get("namespace") or "default"), c)
-                         for p in g.pods if not (p.get("spec") or {}).get("nodeName")
-                         for c in pod_claims(p)})
+        wanted = {(str((p.get("metadata") or {}).get("namespace") or "default"), c)
+                  for p in g.pods if not (p.get("spec") or {}).get("nodeName")
+                  for c in pod_claims(p)}
         if not wanted:
             return
         try:
             if len(wanted) <= 3:
-                for ns, claim in wanted:
+                for ns, claim in sorted(wanted):
                     try:
                         with self._errors(f"get persistentvolumeclaim {claim}"):
                             g.pvcs[(ns, claim)] = dict(self._get(
