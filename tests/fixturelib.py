@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from kubectl_podwhy.cli import select_input
-from kubectl_podwhy.finding import PodReport
+from kubectl_podwhy.finding import Finding, PodReport
 from kubectl_podwhy.snapshot import build_snapshots
 from kubectl_podwhy.sources import files
 from kubectl_podwhy.targets import parse_targets
@@ -57,19 +57,26 @@ def run_fixture(fx: Fixture) -> Report:
     return assemble(g, keys, fx.now)
 
 
+def _assert_verdict(got: Finding | None, want: dict[str, Any] | None, keys: tuple[str, ...],
+                    ctx: str) -> None:
+    """The verdict is None when expected so; else its ``keys`` are exactly the expected ones
+    and its summary or detail mentions every expected fact."""
+    if want is None:
+        assert got is None, ctx
+        return
+    assert got is not None, ctx
+    fields = {"rule": got.rule, "level": got.level, "reason": got.reason,
+              "container": got.container, "containerType": got.container_type}
+    assert {k: fields[k] for k in keys} == {k: want.get(k) for k in keys}, ctx
+    text = (got.summary + "\n" + got.detail).lower()
+    for needle in want.get("mentions") or []:
+        assert str(needle).lower() in text, f"{ctx}: verdict should mention {needle!r}"
+
+
 def assert_workload(w: WorkloadReport, want: dict[str, Any], where: str) -> None:
     ctx = f"{where}: findings={[f.rule for f in w.findings]} verdict={w.verdict}"
     assert w.healthy is bool(want["healthy"]), f"{ctx}: healthy"
-    v = want.get("verdict")
-    if v is None:
-        assert w.verdict is None, ctx
-    else:
-        assert w.verdict is not None, ctx
-        got = {"rule": w.verdict.rule, "level": w.verdict.level, "reason": w.verdict.reason}
-        assert got == {k: v.get(k) for k in got}, ctx
-        text = (w.verdict.summary + "\n" + w.verdict.detail).lower()
-        for needle in v.get("mentions") or []:
-            assert str(needle).lower() in text, f"{ctx}: verdict should mention {needle!r}"
+    _assert_verdict(w.verdict, want.get("verdict"), ("rule", "level", "reason"), ctx)
     if "findings" in want:
         assert [f.rule for f in w.findings] == list(want["findings"]), ctx
     if "groups" in want:
@@ -84,17 +91,7 @@ def assert_report(r: PodReport, want: dict[str, Any], where: str) -> None:
     if "status" in want:
         assert r.status == want["status"], f"{ctx}: STATUS"
     assert r.healthy is bool(want["healthy"]), f"{ctx}: healthy"
-    v = want.get("verdict")
-    if v is None:
-        assert r.verdict is None, ctx
-    else:
-        assert r.verdict is not None, ctx
-        got = {"rule": r.verdict.rule, "level": r.verdict.level, "reason": r.verdict.reason,
-               "container": r.verdict.container, "containerType": r.verdict.container_type}
-        exp = {k: v.get(k) for k in got}
-        assert got == exp, ctx
-        text = (r.verdict.summary + "\n" + r.verdict.detail).lower()
-        for needle in v.get("mentions") or []:
-            assert str(needle).lower() in text, f"{ctx}: verdict should mention {needle!r}"
+    _assert_verdict(r.verdict, want.get("verdict"),
+                    ("rule", "level", "reason", "container", "containerType"), ctx)
     if "findings" in want:
         assert got_rules == list(want["findings"]), ctx

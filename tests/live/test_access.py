@@ -141,18 +141,11 @@ def assert_oom_verdict(item: dict[str, Any], namespace: str, name: str = "oom") 
 
 # --- cluster objects ------------------------------------------------------------------------
 
-def _last_terminated_reason(pod: dict[str, Any]) -> str | None:
+def _app_reason(pod: dict[str, Any], state: str, kind: str) -> str | None:
+    """The reason of container app's ``state`` (state or lastState) of ``kind``."""
     for cs in pod.get("status", {}).get("containerStatuses") or []:
         if cs.get("name") == "app":
-            reason = ((cs.get("lastState") or {}).get("terminated") or {}).get("reason")
-            return str(reason) if reason else None
-    return None
-
-
-def _waiting_reason(pod: dict[str, Any]) -> str | None:
-    for cs in pod.get("status", {}).get("containerStatuses") or []:
-        if cs.get("name") == "app":
-            reason = ((cs.get("state") or {}).get("waiting") or {}).get("reason")
+            reason = ((cs.get(state) or {}).get(kind) or {}).get("reason")
             return str(reason) if reason else None
     return None
 
@@ -162,7 +155,7 @@ def oom_pod(cluster: Cluster, namespace: str, name: str = "oom", *,
     """A ``crashloop-oom`` scenario pod (PW220), once kwok has written its status; its uid."""
     cluster.apply(cluster.scenario_pod(name, "crashloop-oom"), namespace)
     pod = cluster.wait_for_pod(namespace, name,
-                               lambda p: _last_terminated_reason(p) == "OOMKilled",
+                               lambda p: _app_reason(p, "lastState", "terminated") == "OOMKilled",
                                "lastState OOMKilled")
     if with_event:
         cluster.wait_for_event(namespace, name, "BackOff")
@@ -172,9 +165,10 @@ def oom_pod(cluster: Cluster, namespace: str, name: str = "oom", *,
 def config_error_pod(cluster: Cluster, namespace: str, name: str) -> None:
     """A ``config-error`` scenario pod (PW210)."""
     cluster.apply(cluster.scenario_pod(name, "config-error"), namespace)
-    cluster.wait_for_pod(namespace, name,
-                         lambda p: _waiting_reason(p) == "CreateContainerConfigError",
-                         "CreateContainerConfigError")
+    cluster.wait_for_pod(
+        namespace, name,
+        lambda p: _app_reason(p, "state", "waiting") == "CreateContainerConfigError",
+        "CreateContainerConfigError")
 
 
 @contextmanager
