@@ -29,23 +29,29 @@ Examples:
   # Why is this pod not working?
   kubectl podwhy checkout-7f9c6d5b8-x2x9q -n shop
 
+\b
   # A workload: its pods found through owner references, grouped by verdict
   kubectl podwhy deploy/web -n shop
   kubectl podwhy sts/db cronjob/nightly-report job/migrate-42
 
+\b
   # The namespace that is on fire, or everything (healthy pods are counted, not listed)
   kubectl podwhy -n shop
   kubectl podwhy -A -l app.kubernetes.io/part-of=checkout
 
+\b
   # Every pod in the current namespace, as JSON for a script
   kubectl podwhy -o json
 
+\b
   # Offline: diagnose saved objects (kubectl get pod,events -o yaml > incident.yaml)
   kubectl podwhy -f incident.yaml
 
+\b
   # Health check: exit 0 healthy, 1 problem, 2 usage/input, 3 cluster, 4 not found
   kubectl podwhy web-0 -o json > /dev/null || echo "web-0 is not healthy"
 
+\b
   # The rules, and one rule's documentation
   kubectl podwhy --list-rules
   kubectl podwhy --explain PW220
@@ -190,8 +196,9 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     """Why is this pod not working? Names the cause (pod level first, then containers),
     the container, the evidence and the fix.
 
-    Exit codes: 0 all pods healthy, 1 a pod has a problem, 2 usage error or unusable input,
-    3 cannot reach or authenticate to the cluster, 4 a named pod does not exist.
+    Exit codes: 0 all pods healthy, 1 a pod or workload has a problem, 2 usage error or
+    unusable input, 3 cannot reach or authenticate to the cluster, 4 a named pod or
+    workload (or its namespace) does not exist.
     """
     if list_rules:
         click.echo(rules_listing(), nl=False)

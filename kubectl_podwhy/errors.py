@@ -9,10 +9,10 @@ import enum
 
 class ExitCode(enum.IntEnum):
     HEALTHY = 0      # every pod diagnosed is healthy
-    PROBLEM = 1      # at least one pod has an error-severity finding
+    PROBLEM = 1      # a pod or targeted workload has an error-severity finding
     USAGE = 2        # bad flags or unusable input (malformed file, no pods in the input)
     CLUSTER = 3      # cannot reach or authenticate to the cluster
-    NOT_FOUND = 4    # a named pod (or its namespace) does not exist
+    NOT_FOUND = 4    # a named pod or workload (or its namespace) does not exist
 
 
 class PodwhyError(Exception):

@@ -47,6 +47,10 @@ def test_help_says_kubectl_podwhy_and_has_examples() -> None:
     assert "Usage: kubectl podwhy" in r.stdout
     assert "Examples:" in r.stdout
     assert "kubectl podwhy -f incident.yaml" in r.stdout
+    # each example keeps its own line (click re-wraps paragraphs not marked with \\b)
+    for line in ("kubectl podwhy deploy/web -n shop", "kubectl podwhy -n shop",
+                 "kubectl podwhy --list-rules", "kubectl podwhy --explain PW220"):
+        assert f"\n    {line}\n" in r.stdout, line
 
 
 def test_list_rules_prints_one_line_per_rule_starting_with_its_id() -> None:
