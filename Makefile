@@ -24,7 +24,7 @@ demo: $(STAMP)
 
 ## lint: ruff, mypy --strict, import-linter
 lint: $(STAMP)
-	$(BIN)/ruff check kubectl_podwhy tests scripts
+	$(BIN)/ruff check kubectl_podwhy tests scripts benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
