@@ -16,9 +16,9 @@ from kubectl_podwhy.errors import ExitCode, InputError, NotFoundError, PodwhyErr
 from kubectl_podwhy.render import RENDERERS, sanitize
 from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID
 from kubectl_podwhy.selector import parse_selector
-from kubectl_podwhy.snapshot import Gathered, snapshot_time
+from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, reference_time
 from kubectl_podwhy.targets import Target, parse_targets
-from kubectl_podwhy.timeutil import parse_time
+from kubectl_podwhy.timeutil import format_time, parse_time
 from kubectl_podwhy.verdict import assemble, exit_code
 from kubectl_podwhy.workloads import controller_uid
 
@@ -48,7 +48,8 @@ Examples:
   kubectl podwhy -f incident.yaml
 
 \b
-  # Health check: exit 0 healthy, 1 problem, 2 usage/input, 3 cluster, 4 not found
+  # Health check: exit 0 healthy, 1 failing, 5 progressing (not ready yet, no fault
+  # found), 2 usage/input, 3 cluster, 4 not found
   kubectl podwhy web-0 -o json > /dev/null || echo "web-0 is not healthy"
 
 \b
@@ -86,15 +87,22 @@ def rule_docs(rule_id: str) -> str:
     r = RULES_BY_ID.get(rule_id.upper())
     if r is None:
         raise UsageError(f"unknown rule {rule_id!r}; see --list-rules")
-    return (f"{r.id} {r.name}: {r.title}\n\nLevel:    {r.level}\nSeverity: {r.severity}\n\n"
-            f"Why it happens:\n  {r.why}\n\nHow to fix it:\n  {r.fix}\n\nReference:\n  {r.docs}\n")
+    deadline = f"Deadline: {r.deadline}\n" if r.deadline else ""
+    return (f"{r.id} {r.name}: {r.title}\n\nLevel:    {r.level}\nSeverity: {r.severity}\n"
+            f"{deadline}\nWhy it happens:\n  {r.why}\n\nHow to fix it:\n  {r.fix}\n\n"
+            f"Reference:\n  {r.docs}\n")
 
 
-def write_dump(path: str, g: Gathered) -> None:
+def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
     """Write what a live run gathered, as kubectl prints it (the cluster source already
-    dropped managedFields)."""
+    dropped managedFields), with when it was read in the List's metadata so that ``-f``
+    judges ages against it (kubectl reads the file as any List)."""
+    from kubectl_podwhy.sources import files
+
     items = [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]
-    doc = {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}
+    doc = {"apiVersion": "v1", "kind": "List",
+           "metadata": {"annotations": {files.CAPTURED_AT: format_time(captured_at)}},
+           "items": items}
     import yaml
 
     try:
@@ -185,8 +193,9 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
 @click.option("--list-rules", is_flag=True, help="List every rule, one per line, and exit.")
 @click.option("--explain", metavar="ID", help="Print a rule's documentation and exit.")
 @click.option("--now", metavar="TIME",
-              help="Reference time for ages and recency, RFC 3339 (default: the current time; "
-                   "with -f, the newest timestamp in the input).")
+              help="Reference time for ages and deadlines, RFC 3339 (default: the current "
+                   "time; with -f, when a --dump was taken, else the latest moment the input "
+                   "proves had passed).")
 @click.version_option(__version__, prog_name="kubectl-podwhy")
 def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: bool,
             selector: str | None, show_healthy: bool, context: str | None,
@@ -196,9 +205,12 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     """Why is this pod not working? Names the cause (pod level first, then containers),
     the container, the evidence and the fix.
 
-    Exit codes: 0 all pods healthy, 1 a pod or workload has a problem, 2 usage error or
-    unusable input, 3 cannot reach or authenticate to the cluster, 4 a named pod or
-    workload (or its namespace) does not exist.
+    Each pod and workload is healthy, progressing (not ready yet, no fault found: the
+    verdict says what it waits for, since when, and when it counts as stuck) or failing.
+
+    Exit codes: 0 every target healthy, 1 at least one failing, 5 none failing but at least
+    one progressing, 2 usage error or unusable input, 3 cannot reach or authenticate to the
+    cluster, 4 a named pod or workload (or its namespace) does not exist.
     """
     if list_rules:
         click.echo(rules_listing(), nl=False)
@@ -212,11 +224,13 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     if selector:
         parse_selector(selector)  # a bad selector is a usage error, before any I/O
     ref = datetime.now(timezone.utc)
+    basis: ReferenceBasis = "clock"
     if now:
         parsed = parse_time(now)
         if parsed is None:
-            raise UsageError(f"invalid --now {now!r}")
-        ref = parsed
+            raise UsageError(f"invalid --now {now!r}: use RFC 3339, e.g. 2026-11-21T10:00:00Z")
+        ref, basis = parsed, "flag"
+    pod_keys: list[tuple[str, str]] = []
     if filename:
         if dump:
             raise UsageError("--dump records a live run; it cannot be combined with -f")
@@ -224,10 +238,15 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
 
         g = files.load(filename)
         wl_keys = select_input(g, wanted, None if all_namespaces else namespace, selector)
+        pod_keys = [(str(_meta(p).get("namespace") or "default"), str(_meta(p).get("name")))
+                    for p in g.pods if _meta(p).get("name") in {t.name for t in wanted
+                                                                 if t.is_pod}]
         if not now:
-            taken = snapshot_time(g)
-            if taken is not None and taken < ref:
-                ref = taken
+            taken, taken_basis = reference_time(g)
+            if taken is not None:
+                ref, basis = taken, taken_basis
+            else:
+                basis = "none"  # no timestamp at all: ages cannot be known
     else:
         timeout = parse_timeout(request_timeout)
         from kubectl_podwhy.sources import cluster
@@ -236,12 +255,13 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         ns = namespace or src.default_namespace
         g = src.gather(ns, wanted, all_namespaces, selector)
         wl_keys = [(t.kind, ns, t.name) for t in wanted if not t.is_pod] or None
+        pod_keys = [(ns, t.name) for t in wanted if t.is_pod]
         if dump:
-            write_dump(dump, g)
+            write_dump(dump, g, ref)
         if not g.pods and not g.workloads:
             where = "any namespace" if all_namespaces else f"namespace {ns}"
             click.echo(f"No pods found in {where}.", err=True)
-    result = assemble(g, wl_keys, ref)
+    result = assemble(g, wl_keys, ref, basis=basis, pod_targets=pod_keys)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
                                       and not os.environ.get("NO_COLOR"))
     notes = sorted({n for r in result.pods for n in r.pod.notes})
@@ -250,7 +270,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     text = RENDERERS[output](result, ref, use_color, show_healthy)
     # click strips ANSI codes when stdout is not a terminal unless told otherwise
     click.echo(text, nl=False, color=use_color)
-    sys.exit(int(exit_code(result.pods, result.workloads)))
+    sys.exit(int(exit_code(result)))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

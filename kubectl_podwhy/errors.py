@@ -8,11 +8,12 @@ import enum
 
 
 class ExitCode(enum.IntEnum):
-    HEALTHY = 0      # every pod diagnosed is healthy
-    PROBLEM = 1      # a pod or targeted workload has an error-severity finding
+    HEALTHY = 0      # every target (or every pod and workload in scope) is healthy
+    PROBLEM = 1      # at least one is failing: a fault the current state corroborates
     USAGE = 2        # bad flags or unusable input (malformed file, no pods in the input)
     CLUSTER = 3      # cannot reach or authenticate to the cluster
     NOT_FOUND = 4    # a named pod or workload (or its namespace) does not exist
+    PROGRESSING = 5  # none failing, at least one progressing: not ready yet, no fault found
 
 
 class PodwhyError(Exception):

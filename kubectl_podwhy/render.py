@@ -12,11 +12,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from kubectl_podwhy.finding import Finding, PodReport
+from kubectl_podwhy.finding import Finding, PodReport, State
 from kubectl_podwhy.rules.workload import group_text
-from kubectl_podwhy.timeutil import age, parse_time
-from kubectl_podwhy.verdict import Report
-from kubectl_podwhy.workloads import OwnerView, PodGroup, WorkloadReport, sort_key_severity
+from kubectl_podwhy.timeutil import age, format_time, human_duration, parse_time
+from kubectl_podwhy.verdict import Report, overall_state
+from kubectl_podwhy.workloads import (
+    OwnerView,
+    PodGroup,
+    WorkloadReport,
+    owner_state,
+    sort_key_severity,
+    workload_sort_key,
+)
 
 API_VERSION = "podwhy/v1"
 
@@ -40,6 +47,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "rule": f.rule, "level": f.level, "severity": f.severity, "reason": f.reason,
         "container": f.container, "containerType": f.container_type,
         "summary": f.summary, "detail": f.detail, "hint": f.hint, "docs": f.docs,
+        "since": format_time(f.since), "deadline": format_time(f.deadline),
         "evidence": [{"source": e.source, "text": e.text, "count": e.count,
                       "lastSeen": e.last_seen} for e in f.evidence],
     }
@@ -49,6 +57,7 @@ def _pod_item(r: PodReport) -> dict[str, Any]:
     return {
         "pod": {"namespace": r.pod.namespace, "name": r.pod.name, "uid": r.pod.uid,
                 "node": r.pod.node_name or None, "phase": r.pod.phase, "status": r.status},
+        "state": r.state,
         "healthy": r.healthy,
         "verdict": finding_dict(r.verdict) if r.verdict else None,
         "findings": [finding_dict(f) for f in r.findings],
@@ -58,7 +67,7 @@ def _pod_item(r: PodReport) -> dict[str, Any]:
 def _group_dict(g: PodGroup, total: int) -> dict[str, Any]:
     v = g.verdict
     return {
-        "count": g.count, "of": total,
+        "count": g.count, "of": total, "state": g.state,
         "pods": [r.pod.key for r in g.reports],
         "verdict": None if v is None else {
             "rule": v.rule, "level": v.level, "reason": v.reason, "container": v.container,
@@ -79,6 +88,7 @@ def _workload_dict(w: WorkloadReport) -> dict[str, Any]:
         "kind": wl.kind, "namespace": wl.namespace, "name": wl.name, "uid": wl.uid,
         "replicas": {"desired": wl.desired, "ready": wl.ready, "available": wl.available,
                      "updated": wl.updated, "pods": total},
+        "state": w.state,
         "healthy": w.healthy,
         "verdict": finding_dict(w.verdict) if w.verdict else None,
         "findings": [finding_dict(f) for f in w.findings],
@@ -89,20 +99,31 @@ def _workload_dict(w: WorkloadReport) -> dict[str, Any]:
 
 def _owner_group_dict(o: OwnerView) -> dict[str, Any]:
     """A namespace-wide run's owner group, in the same shape as a workload."""
-    failing = [g for g in o.groups if g.verdict is not None]
+    state = owner_state(o)
+    worst = next((g for g in o.groups if g.state == state and g.verdict is not None), None)
     return {
         "kind": o.kind, "namespace": o.namespace, "name": o.name, "uid": None, "replicas": None,
-        "healthy": not failing,
-        "verdict": finding_dict(failing[0].verdict) if failing and failing[0].verdict else None,
+        "state": state,
+        "healthy": state == "healthy",
+        "verdict": finding_dict(worst.verdict) if worst and worst.verdict else None,
         "findings": [],
         "groups": [_group_dict(g, o.pod_count) for g in o.groups],
         "owners": [],
     }
 
 
+def _counts(states: list[State]) -> dict[str, int]:
+    return {s: states.count(s) for s in ("healthy", "progressing", "failing")}
+
+
 def report_dict(result: Report) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION, "kind": "Report",
+        "asOf": format_time(result.as_of), "asOfBasis": result.as_of_basis,
+        "state": overall_state(result),
+        "counts": {"pods": _counts([r.state for r in result.pods]),
+                   "workloads": _counts([w.state for w in result.workloads]
+                                        + [owner_state(o) for o in result.owners])},
         "items": [_pod_item(r) for r in result.pods],
         "workloads": [_workload_dict(w) for w in result.workloads]
         + [_owner_group_dict(o) for o in result.owners],
@@ -123,25 +144,25 @@ def render_yaml(result: Report, now: datetime, color: bool, show_healthy: bool) 
 
 RED, YELLOW, GREEN, BOLD, DIM, RESET = ("\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[1m", "\x1b[2m",
                                         "\x1b[0m")
+STATE_COLOR: dict[State, str] = {"failing": RED, "progressing": YELLOW, "healthy": GREEN}
 
 
 def _paint(text: str, code: str, color: bool) -> str:
     return f"{code}{text}{RESET}" if color and text else text
 
 
+def _state(state: State, color: bool) -> str:
+    return _paint(state, STATE_COLOR[state], color)
+
+
 def _row(r: PodReport, wide: bool, color: bool) -> list[str]:
     f = r.verdict
     shown = f or next(iter(r.findings), None)
-    if f is not None:
-        status = _paint(sanitize(r.status, single_line=True), RED, color)
-    elif shown is not None:
-        status = _paint(sanitize(r.status, single_line=True), YELLOW, color)
-    else:
-        status = _paint(sanitize(r.status, single_line=True), GREEN, color)
+    status = _paint(sanitize(r.status, single_line=True), STATE_COLOR[r.state], color)
     summary = sanitize(shown.summary, single_line=True) if shown else "healthy"
     if f is None and shown is not None:
         summary = f"healthy; warning: {summary}"
-    cells = [sanitize(r.pod.namespace), sanitize(r.pod.name), status]
+    cells = [sanitize(r.pod.namespace), sanitize(r.pod.name), status, _state(r.state, color)]
     if wide:
         cells.append(shown.rule if shown else "-")
     cells += [shown.level if shown else "-",
@@ -154,7 +175,7 @@ def _row(r: PodReport, wide: bool, color: bool) -> list[str]:
 
 
 def _table(reports: Sequence[PodReport], wide: bool, color: bool) -> str:
-    headers = ["NAMESPACE", "NAME", "STATUS"] + (["RULE"] if wide else []) + \
+    headers = ["NAMESPACE", "NAME", "STATUS", "STATE"] + (["RULE"] if wide else []) + \
         ["LEVEL", "CONTAINER", "REASON"] + (["NODE"] if wide else []) + ["SUMMARY"]
     from tabulate import tabulate  # costs ~40 ms (importlib.metadata): only for tables
 
@@ -173,13 +194,30 @@ def _evidence_line(e: Any, now: datetime) -> str:
     return f"  - {head}: {sanitize(e.text, single_line=True)}"
 
 
+_BASIS_TEXT = {
+    "flag": "given with --now",
+    "capture": "when the input was captured (--dump)",
+    "inferred": "capture time unknown: the latest moment the input shows",
+    "none": "capture time unknown and no timestamp in the input: ages unknown; "
+            "the current time",
+}
+
+
+def as_of_line(result: Report) -> str:
+    """"As of ..." for runs not judged against the clock, else ""."""
+    if result.as_of is None or result.as_of_basis == "clock":
+        return ""
+    return f"As of:     {format_time(result.as_of)} ({_BASIS_TEXT[result.as_of_basis]})\n"
+
+
 def render_detail(r: PodReport, now: datetime, color: bool) -> str:
-    """The block shown for a single pod: verdict, evidence, fix, docs, next command."""
+    """The block shown for a single pod: state, verdict, evidence, fix, docs, next command."""
     lines: list[str] = []
     p = r.pod
     node = f" on node {p.node_name}" if p.node_name else " (not scheduled)"
     lines.append(f"Pod:       {sanitize(p.namespace)}/{sanitize(p.name)}{sanitize(node)}")
-    lines.append(f"Status:    {sanitize(r.status)} (phase {p.phase})")
+    lines.append(f"Status:    {sanitize(r.status)} (phase {sanitize(p.phase)})")
+    lines.append(f"State:     {_state(r.state, color)}")
     for note in p.notes:
         lines.append(_paint(f"Note:      {sanitize(note, single_line=True)}", YELLOW, color))
     f = r.verdict
@@ -190,7 +228,8 @@ def render_detail(r: PodReport, now: datetime, color: bool) -> str:
         where = f"{f.level} level"
         if f.container:
             where += f", {f.container_type} container {sanitize(f.container)}"
-        lines.append("Verdict:   " + _paint(f"{f.rule} {f.reason}", RED + BOLD, color)
+        lines.append("Verdict:   " + _paint(f"{f.rule} {sanitize(f.reason)}",
+                                            STATE_COLOR[r.state] + BOLD, color)
                      + f" ({where})")
         lines.append(f"           {sanitize(f.summary, single_line=True)}")
         lines += _finding_body(f, now)
@@ -206,8 +245,24 @@ def render_detail(r: PodReport, now: datetime, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _since_line(f: Finding, now: datetime) -> str | None:
+    if f.since is None and f.deadline is None:
+        return None
+    parts = []
+    if f.since is not None:
+        parts.append(f"since {format_time(f.since)} ({age(f.since, now)} ago)")
+    if f.deadline is not None:
+        left = (f.deadline - now).total_seconds()
+        parts.append(f"stuck after {format_time(f.deadline)}"
+                     + (f" (in {human_duration(left)})" if left > 0 else " (passed)"))
+    return "Waiting:   " + "; ".join(parts)
+
+
 def _finding_body(f: Finding, now: datetime) -> list[str]:
     lines = []
+    since = _since_line(f, now)
+    if since:
+        lines.append(since)
     detail = sanitize(f.detail).strip()
     if detail and detail not in f.summary:
         lines.append("Message:   " + "\n           ".join(detail.splitlines()[:8]))
@@ -227,10 +282,10 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
     counts = f"{wl.ready}/{wl.desired} ready" if wl.desired is not None else \
         f"{len(w.view.reports)} pods"
     head = f"{wl.kind} {sanitize(wl.namespace)}/{sanitize(wl.name)}  {counts}"
-    state = _paint("healthy", GREEN, color) if w.healthy else _paint("not healthy", RED, color)
-    lines.append(_paint(head, BOLD, color) + f"  ({state})")
+    lines.append(_paint(head, BOLD, color) + f"  ({_state(w.state, color)})")
     for f in w.findings:
-        sev = _paint(f"{f.rule} {f.reason}", RED if f.severity == "error" else YELLOW, color)
+        sev = _paint(f"{f.rule} {sanitize(f.reason)}",
+                     RED if f.severity == "error" else YELLOW, color)
         lines.append(f"  {sev}: {sanitize(f.summary, single_line=True)}")
         if f.detail and f.detail not in f.summary:
             lines.append(f"    Message: {sanitize(f.detail, single_line=True)[:300]}")
@@ -245,11 +300,10 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
         if o.workload is wl:
             lines.append(f"  └─ {pods}")
         else:
-            lines.append(f"  └─ {o.kind} {sanitize(o.name)} ({o.note}): {pods}")
+            lines.append(f"  └─ {o.kind} {sanitize(o.name)} ({sanitize(o.note)}): {pods}")
         for g in o.groups:
             text = sanitize(group_text(g, o.pod_count), single_line=True)
-            text = _paint(text, RED if g.verdict is not None else GREEN, color)
-            lines.append(f"       {text}")
+            lines.append(f"       {_paint(text, STATE_COLOR[g.state], color)}")
             names = [sanitize(r.pod.name) for r in g.reports]
             shown = ", ".join(names[:6]) + (f", ... ({len(names) - 6} more)" if len(names) > 6
                                             else "")
@@ -257,23 +311,34 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _pod_counts(pods: Sequence[PodReport], show_healthy: bool) -> str:
+    n = {s: sum(1 for r in pods if r.state == s) for s in ("failing", "progressing",
+                                                          "healthy")}
+    warn = sum(1 for r in pods if r.state == "healthy" and r.findings)
+    tail = (f"{len(pods)} pod{'s' if len(pods) != 1 else ''}: {n['failing']} failing, "
+            f"{n['progressing']} progressing, {n['healthy']} healthy")
+    notes = []
+    if warn:
+        notes.append(f"{warn} with warnings")
+    if n["healthy"] - warn and not show_healthy:
+        notes.append("not listed; --show-healthy lists them")
+    return tail + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: bool) -> str:
-    out = "".join(_workload_block(w, now, color) + "\n" for w in result.workloads)
+    workloads = sorted(result.workloads, key=lambda w: workload_sort_key(
+        w.state, max((w.view.workload.desired or 0) - w.view.workload.available, 0),
+        w.view.workload.key))
+    out = "".join(_workload_block(w, now, color) + "\n" for w in workloads)
     pods = sorted(result.pods, key=sort_key_severity)
-    listed = [r for r in pods if show_healthy or r.verdict is not None or r.findings]
+    listed = [r for r in pods if show_healthy or not r.healthy or r.findings]
     if listed:
         out += _table(listed, wide=wide, color=color)
-    bad = sum(1 for r in pods if r.verdict is not None)
-    warn = sum(1 for r in pods if r.verdict is None and r.findings)
-    ok = len(pods) - bad - warn
-    tail = f"{len(pods)} pod{'s' if len(pods) != 1 else ''}: {bad} with problems"
-    if warn:
-        tail += f", {warn} with warnings"
-    tail += f", {ok} healthy"
-    if ok and not show_healthy:
-        tail += " (not listed; --show-healthy lists them)"
-    out += ("\n" if listed else "") + tail + "\n"
-    groups = [(o, g) for o in result.owners for g in o.groups
+    out += ("\n" if listed else "") + _pod_counts(pods, show_healthy) + "\n"
+    owners = sorted(result.owners, key=lambda o: workload_sort_key(
+        owner_state(o), sum(g.count for g in o.groups if g.state != "healthy"),
+        f"{o.namespace}/{o.name}"))
+    groups = [(o, g) for o in owners for g in o.groups
               if g.verdict is not None and g.count > 1]
     if groups:
         out += "\nPods with the same verdict, by owner:\n"
@@ -281,24 +346,28 @@ def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: 
             others = [x for x in o.groups if x is not g]
             outliers = "; ".join(
                 f"{', '.join(sanitize(r.pod.name) for r in x.reports[:3])} "
-                f"({x.verdict.reason if x.verdict else 'healthy'})" for x in others)
+                f"({sanitize(x.verdict.reason) if x.verdict else 'healthy'})" for x in others)
             out += (f"  {o.kind} {sanitize(o.namespace)}/{sanitize(o.name)}: "
                     f"{sanitize(group_text(g, o.pod_count), single_line=True)}"
                     + (f"; outliers: {outliers}" if outliers else "") + "\n")
-    return out
+    as_of = as_of_line(result)
+    return out + (f"\n{as_of}" if as_of else "")
+
+
+def _single(result: Report, now: datetime, color: bool, wide: bool) -> str:
+    return (_table(result.pods, wide=wide, color=color) + "\n"
+            + render_detail(result.pods[0], now, color) + as_of_line(result))
 
 
 def render_table(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
     if len(result.pods) == 1 and not result.workloads:
-        return _table(result.pods, wide=False, color=color) + "\n" + \
-            render_detail(result.pods[0], now, color)
+        return _single(result, now, color, wide=False)
     return _many(result, now, color, show_healthy, wide=False)
 
 
 def render_wide(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
     if len(result.pods) == 1 and not result.workloads:
-        return _table(result.pods, wide=True, color=color) + "\n" + \
-            render_detail(result.pods[0], now, color)
+        return _single(result, now, color, wide=True)
     return _many(result, now, color, show_healthy, wide=True)
 
 

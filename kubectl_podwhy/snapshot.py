@@ -7,9 +7,9 @@ sidecar, app and ephemeral containers are told apart) so that rules never walk r
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from kubectl_podwhy.timeutil import parse_time
@@ -36,6 +36,10 @@ class Gathered:
     authoritative: bool = False
     #: per-pod notes (by pod uid, or "" for all): e.g. events could not be read
     notes: dict[str, list[str]] = field(default_factory=dict)
+    #: True when ``nodes`` holds every node of the cluster (a live LIST of nodes)
+    nodes_complete: bool = False
+    #: when the objects were read: a live run's clock, or what a --dump recorded
+    captured_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,40 @@ NO_STATE = State("none")
 
 
 @dataclass(frozen=True)
+class Probe:
+    """A container probe's timing, in seconds, with the API defaults filled in."""
+
+    initial_delay: int = 0
+    period: int = 10
+    failure_threshold: int = 3
+    success_threshold: int = 1
+    timeout: int = 1
+
+    @property
+    def failing_after(self) -> int:
+        """Seconds from container start until failures can reach the threshold."""
+        return self.initial_delay + self.failure_threshold * self.period
+
+
+@dataclass(frozen=True)
+class Toleration:
+    key: str
+    operator: str  # Equal | Exists
+    value: str
+    effect: str  # "" tolerates every effect
+
+    def tolerates(self, taint: Taint) -> bool:
+        """v1 helper ToleratesTaint (k8s.io/api core/v1 toleration.go)."""
+        if self.effect and self.effect != taint.effect:
+            return False
+        if self.key and self.key != taint.key:
+            return False
+        if self.operator == "Exists":
+            return True
+        return self.operator in ("", "Equal") and self.value == taint.value
+
+
+@dataclass(frozen=True)
 class Container:
     name: str
     type: ContainerType
@@ -74,9 +112,9 @@ class Container:
     ready: bool
     started: bool | None
     restart_count: int
-    liveness: bool
-    readiness: bool
-    startup: bool
+    liveness: Probe | None
+    readiness: Probe | None
+    startup: Probe | None
     post_start: bool
     pre_stop: bool
     memory_limit: str | None
@@ -111,6 +149,7 @@ class Condition:
     reason: str
     message: str
     last_transition: datetime | None
+    last_update: datetime | None = None  # workload conditions (Deployment Progressing)
 
 
 @dataclass(frozen=True)
@@ -118,6 +157,12 @@ class Taint:
     key: str
     value: str
     effect: str
+
+
+#: required node affinity: terms (any may match) of requirements (all must match):
+#: (key, operator, values, is_field)
+NodeRequirement = tuple[str, str, tuple[str, ...], bool]
+NodeTerm = tuple[NodeRequirement, ...]
 
 
 @dataclass(frozen=True)
@@ -174,8 +219,17 @@ class PodSnapshot:
     active_deadline_seconds: int | None
     node_selector: Mapping[str, str]
     affinity_terms: tuple[str, ...]  # required node affinity, as "key op values" text
+    node_affinity: tuple[NodeTerm, ...]  # the same, structured
+    tolerations: tuple[Toleration, ...]
     host_ports: tuple[int, ...]
+    #: spec.resourceClaims names -> the ResourceClaim's name (status.resourceClaimStatuses)
+    resource_claims: Mapping[str, str]
     notes: tuple[str, ...]
+    #: every node in the bundle (shared by all pods) and whether that is all of the cluster
+    all_nodes: Mapping[str, NodeInfo]
+    nodes_complete: bool
+    #: why the pod's status cannot be trusted ("" when it can): null, malformed, impossible
+    unreadable: str
     raw: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
 
     @property
@@ -250,6 +304,21 @@ def _state(raw: object) -> State:
     return NO_STATE
 
 
+def _probe(raw: object) -> Probe | None:
+    if not isinstance(raw, dict):
+        return None
+
+    def secs(key: str, default: int, low: int) -> int:
+        v = _i(raw.get(key), default)
+        return v if v >= low else default
+
+    return Probe(initial_delay=secs("initialDelaySeconds", 0, 0),
+                 period=secs("periodSeconds", 10, 1),
+                 failure_threshold=secs("failureThreshold", 3, 1),
+                 success_threshold=secs("successThreshold", 1, 1),
+                 timeout=secs("timeoutSeconds", 1, 1))
+
+
 def _containers(spec: JSON, status: JSON) -> tuple[Container, ...]:
     out: list[Container] = []
     lists: tuple[tuple[str, str, ContainerType], ...] = (
@@ -280,8 +349,9 @@ def _containers(spec: JSON, status: JSON) -> tuple[Container, ...]:
                 ready=bool(st.get("ready")) if st else False,
                 started=started if isinstance(started, bool) else None,
                 restart_count=_i(st.get("restartCount")) if st else 0,
-                liveness="livenessProbe" in c, readiness="readinessProbe" in c,
-                startup="startupProbe" in c,
+                liveness=_probe(c.get("livenessProbe")),
+                readiness=_probe(c.get("readinessProbe")),
+                startup=_probe(c.get("startupProbe")),
                 post_start="postStart" in lifecycle, pre_stop="preStop" in lifecycle,
                 memory_limit=_s(_d(res.get("limits")).get("memory")) or None,
                 memory_request=_s(_d(res.get("requests")).get("memory")) or None,
@@ -297,7 +367,7 @@ def _conditions(raw: object) -> dict[str, Condition]:
         if isinstance(c, dict) and c.get("type"):
             out[_s(c["type"])] = Condition(
                 _s(c["type"]), _s(c.get("status")), _s(c.get("reason")), _s(c.get("message")),
-                parse_time(c.get("lastTransitionTime")))
+                parse_time(c.get("lastTransitionTime")), parse_time(c.get("lastUpdateTime")))
     return out
 
 
@@ -451,16 +521,83 @@ def pod_claims(pod: JSON) -> list[str]:
     return out
 
 
-def _affinity_terms(spec: JSON) -> tuple[str, ...]:
+def _node_affinity(spec: JSON) -> tuple[NodeTerm, ...]:
     required = _d(_d(_d(spec.get("affinity")).get("nodeAffinity")).get(
         "requiredDuringSchedulingIgnoredDuringExecution"))
-    out = []
+    terms: list[NodeTerm] = []
     for term in _l(required.get("nodeSelectorTerms")):
-        for expr in _l(_d(term).get("matchExpressions")) + _l(_d(term).get("matchFields")):
-            e = _d(expr)
-            values = ",".join(_s(v) for v in _l(e.get("values")))
-            out.append(f"{_s(e.get('key'))} {_s(e.get('operator'))} {values}".strip())
-    return tuple(out)
+        reqs: list[NodeRequirement] = []
+        for key, is_field in (("matchExpressions", False), ("matchFields", True)):
+            for expr in _l(_d(term).get(key)):
+                e = _d(expr)
+                reqs.append((_s(e.get("key")), _s(e.get("operator")),
+                             tuple(_s(v) for v in _l(e.get("values"))), is_field))
+        terms.append(tuple(reqs))
+    return tuple(terms)
+
+
+def _affinity_text(terms: tuple[NodeTerm, ...]) -> tuple[str, ...]:
+    return tuple(f"{k} {op} {','.join(vals)}".strip() for term in terms
+                 for k, op, vals, _ in term)
+
+
+def _tolerations(spec: JSON) -> tuple[Toleration, ...]:
+    return tuple(Toleration(_s(t.get("key")), _s(t.get("operator")) or "Equal",
+                            _s(t.get("value")), _s(t.get("effect")))
+                 for t in _l(spec.get("tolerations")) if isinstance(t, dict))
+
+
+def _resource_claims(spec: JSON, status: JSON) -> dict[str, str]:
+    claims = {_s(_d(c).get("name")): _s(_d(c).get("resourceClaimName"))
+              for c in _l(spec.get("resourceClaims")) if _s(_d(c).get("name"))}
+    for st in _l(status.get("resourceClaimStatuses")):
+        name = _s(_d(st).get("name"))
+        if name and _s(_d(st).get("resourceClaimName")):
+            claims[name] = _s(_d(st).get("resourceClaimName"))
+    return claims
+
+
+POD_PHASES = frozenset({"Pending", "Running", "Succeeded", "Failed"})
+
+
+def _phase(pod: JSON, status: JSON) -> str:
+    phase = status.get("phase")
+    if phase in POD_PHASES:
+        return str(phase)
+    # A pod without a phase is one the API server has not stored yet (it defaults Pending).
+    return "Pending" if isinstance(pod.get("status"), dict) and phase is None else "Unknown"
+
+
+def unreadable_status(pod: JSON) -> str:
+    """Why a pod's status cannot be trusted, or "" (the status is usable).
+
+    A real API server always writes status.phase; the kubelet writes a status for every
+    container before it reports phase Running (pkg/kubelet/kubelet_pods.go getPhase).
+    """
+    status = pod.get("status")
+    if status is None:
+        return "status is null"
+    if not isinstance(status, dict):
+        return f"status is a {type(status).__name__}, not an object"
+    phase = status.get("phase")
+    if phase is None or phase == "":
+        return "status.phase is missing"
+    if not isinstance(phase, str):
+        return "status.phase is not a string"
+    if phase == "Unknown":
+        return ("status.phase is Unknown: the kubelet could not report the pod's state "
+                "(a deprecated phase; its node is probably unreachable)")
+    if phase not in POD_PHASES:
+        return f"status.phase {phase!r} is not a pod phase"
+    statuses = status.get("containerStatuses")
+    if statuses is not None and not isinstance(statuses, list):
+        return "status.containerStatuses is not a list"
+    if phase == "Running" and not _l(statuses):
+        return "phase Running but no container statuses"
+    for key in ("containerStatuses", "initContainerStatuses", "conditions"):
+        if any(not isinstance(x, dict) for x in _l(status.get(key))):
+            return f"status.{key} holds entries that are not objects"
+    return ""
 
 
 def index_events(raw_events: Iterable[JSON], kinds: frozenset[str] | None = frozenset({"Pod"})
@@ -493,38 +630,62 @@ def index_events(raw_events: Iterable[JSON], kinds: frozenset[str] | None = froz
     return by_uid, by_name
 
 
-def _times(obj: object, key: str = "") -> Iterable[datetime]:
-    """Every timestamp in an object, except deletionTimestamp (it lies in the future)."""
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if k != "deletionTimestamp":
-                yield from _times(v, k)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _times(v, key)
-    elif isinstance(obj, str) and (key.endswith(("Timestamp", "Time", "At"))):
-        t = parse_time(obj)
-        if t is not None:
-            yield t
+_TIME_KEYS = ("Timestamp", "Time", "At")
 
 
-def snapshot_time(g: Gathered) -> datetime | None:
-    """When a saved snapshot was taken, near enough: its newest timestamp.
+def _times(root: object) -> Iterator[datetime]:
+    """Every timestamp in an object (iteratively: input depth is not trusted).
 
-    Ages and recency in offline mode are judged against this, so a snapshot saved during
+    deletionTimestamp lies in the future (the end of the grace period); what it proves had
+    passed is the deletion request, deletionTimestamp - deletionGracePeriodSeconds.
+    """
+    stack: list[tuple[object, str]] = [(root, "")]
+    while stack:
+        obj, key = stack.pop()
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if k == "deletionTimestamp":
+                    t = parse_time(v)
+                    grace = obj.get("deletionGracePeriodSeconds")
+                    if t is not None and isinstance(grace, int) and \
+                            not isinstance(grace, bool) and 0 <= grace < 10**9:
+                        yield t - timedelta(seconds=grace)
+                elif isinstance(v, (dict, list)) or (isinstance(k, str) and
+                                                      k.endswith(_TIME_KEYS)):
+                    stack.append((v, str(k)))
+        elif isinstance(obj, list):
+            stack.extend((v, key) for v in obj)
+        elif key.endswith(_TIME_KEYS):
+            t = parse_time(obj)
+            if t is not None:
+                yield t
+
+
+ReferenceBasis = Literal["clock", "flag", "capture", "inferred", "none"]
+
+
+def reference_time(g: Gathered) -> tuple[datetime | None, ReferenceBasis]:
+    """The moment saved objects describe: when they were captured (a --dump records it),
+    else the latest moment the input proves had passed (its newest timestamp, deletion
+    requests included), else None (no timestamp at all).
+
+    Ages and deadlines in offline mode are judged against it, so a snapshot saved during
     yesterday's incident reads the same today.
     """
+    if g.captured_at is not None:
+        return g.captured_at, "capture"
     newest: datetime | None = None
-    for obj in [*g.pods, *g.events, *g.nodes.values(), *g.workloads]:
+    for obj in [*g.pods, *g.events, *g.nodes.values(), *g.workloads, *g.pvcs.values()]:
         for t in _times(obj):
             if newest is None or t > newest:
                 newest = t
-    return newest
+    return newest, ("inferred" if newest is not None else "none")
 
 
 def build_snapshots(g: Gathered) -> list[PodSnapshot]:
     by_uid, by_name = index_events(g.events)
-    nodes = {name: _node_info(raw) for name, raw in g.nodes.items()}
+    nodes = {name: _node_info(raw) for name, raw in g.nodes.items()
+             if isinstance(raw, dict)}
     pvcs = {key: _pvc_info(raw) for key, raw in g.pvcs.items()}
     return [build_snapshot(p, by_uid, by_name, nodes, pvcs, g) for p in g.pods]
 
@@ -557,9 +718,10 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
                    if isinstance(o, dict))
     grace = meta.get("deletionGracePeriodSeconds")
     notes = tuple(g.notes.get("", []) + g.notes.get(uid, []))
+    affinity = _node_affinity(spec)
     return PodSnapshot(
         namespace=ns, name=name, uid=uid,
-        phase=_s(status.get("phase")) or "Pending",
+        phase=_phase(pod, status),
         reason=_s(status.get("reason")), message=_s(status.get("message")).strip(),
         node_name=node_name, nominated_node=_s(status.get("nominatedNodeName")),
         scheduler_name=_s(spec.get("schedulerName")) or "default-scheduler",
@@ -581,11 +743,17 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
         requests=effective_requests(spec),
         active_deadline_seconds=_i(spec.get("activeDeadlineSeconds"), 0) or None,
         node_selector={str(k): _s(v) for k, v in _d(spec.get("nodeSelector")).items()},
-        affinity_terms=_affinity_terms(spec),
+        affinity_terms=_affinity_text(affinity),
+        node_affinity=affinity,
+        tolerations=_tolerations(spec),
         host_ports=tuple(sorted({_i(port.get("hostPort")) for c in _l(spec.get("containers"))
                                  + _l(spec.get("initContainers"))
                                  for port in _l(_d(c).get("ports"))
                                  if isinstance(port, dict) and _i(port.get("hostPort"))})),
+        resource_claims=_resource_claims(spec, status),
         notes=notes,
+        all_nodes=nodes,
+        nodes_complete=g.nodes_complete,
+        unreadable=unreadable_status(pod),
         raw=pod,
     )

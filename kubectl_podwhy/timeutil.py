@@ -5,8 +5,11 @@ from datetime import datetime, timezone
 
 
 def parse_time(value: object) -> datetime | None:
-    """Parse an API timestamp; None for anything missing or malformed (never raises)."""
-    if not isinstance(value, str) or not value:
+    """Parse an API timestamp (RFC 3339 text, or a datetime a YAML loader made of it) into an
+    aware UTC datetime; None for anything missing, malformed or out of range (never raises)."""
+    if isinstance(value, datetime):
+        return _normal(value)
+    if not isinstance(value, str) or not value or len(value) > 64:
         return None
     text = value.strip()
     if text.endswith("Z"):
@@ -24,9 +27,16 @@ def parse_time(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
+    return _normal(parsed)
+
+
+def _normal(t: datetime) -> datetime | None:
+    """UTC, and far enough from datetime's limits that adding a deadline cannot overflow."""
+    try:
+        t = t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+    return t if 1 < t.year < 9000 else None
 
 
 def format_time(value: datetime | None) -> str | None:

@@ -1,27 +1,57 @@
-"""The engine: run the chain over a pod and decide its verdict and health.
+"""The engine: run the chain over a pod, keep only current evidence, decide the state.
 
-Pods first: the first error-severity pod-level finding is the verdict; container symptoms it
-explains are not causes. Otherwise the first error-severity container finding wins (init
-containers in order, then sidecars, then app containers). A pod is healthy when it has no
-error-severity finding at all; warnings are reported but do not make it unhealthy.
+Three states, decided here and nowhere else:
+
+- ``failing``: an error finding that the current state corroborates. Pods first: the first
+  pod-level error is the verdict, and container symptoms it explains are not causes;
+  otherwise the first container-level error (init containers in order, then sidecars, then
+  app containers).
+- ``progressing``: no error, and the pod is not serving yet (or is being deleted); the
+  verdict is the first "waiting" finding: what the pod waits for, since when, and when it
+  counts as stuck. When no rule explains a pod that is not serving, the fallback rule does:
+  an unknown state is never healthy.
+- ``healthy``: Succeeded, or Running and Ready (readiness gates included), with no error
+  and nothing waited for. Warnings do not change it.
+
+Evidence must be current: a finding drawn from events alone (events live about an hour and
+outlive the problem) holds only while the state of what it is about still shows a problem
+(the pod not Ready, the container not ready or restarting, the workload short of pods);
+otherwise it is kept as a warning marked as history. This is written once, in
+:func:`corroborated`, for every rule.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kubectl_podwhy.errors import ExitCode
-from kubectl_podwhy.finding import Finding, PodReport
-from kubectl_podwhy.rules.chain import CONTAINER_CHAIN, POD_CHAIN, WORKLOAD_CHAIN
-from kubectl_podwhy.snapshot import Gathered, PodSnapshot, build_snapshots
+from kubectl_podwhy.finding import STATES, Finding, PodReport, State
+from kubectl_podwhy.rules.base import RECENT_SECONDS
+from kubectl_podwhy.rules.chain import (
+    CONTAINER_CHAIN,
+    FALLBACK,
+    POD_CHAIN,
+    STATUS_CHECK,
+    WORKLOAD_CHAIN,
+)
+from kubectl_podwhy.snapshot import (
+    Container,
+    Gathered,
+    PodSnapshot,
+    ReferenceBasis,
+    build_snapshots,
+)
 from kubectl_podwhy.status import kubectl_status
 from kubectl_podwhy.workloads import (
     OwnerView,
+    Workload,
     WorkloadReport,
     WorkloadView,
     build_views,
     owner_groups,
+    owner_state,
+    pods_of,
 )
 
 
@@ -33,9 +63,19 @@ class Report:
     workloads: tuple[WorkloadReport, ...] = ()
     #: namespace-wide runs: pods grouped by their controller ownerReference
     owners: tuple[OwnerView, ...] = ()
+    #: the reference time ages and deadlines were judged against, and where it came from
+    as_of: datetime | None = None
+    as_of_basis: ReferenceBasis = "clock"
+    #: what the exit code is about: the named pods and workloads, else everything
+    targets: tuple[str, ...] = ()
 
+
+# --- pods -------------------------------------------------------------------------------------
 
 def run_chain(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    unreadable = STATUS_CHECK(pod, now)
+    if unreadable:
+        return unreadable
     findings: list[Finding] = []
     for check in POD_CHAIN:
         findings += check(pod, now)
@@ -47,19 +87,85 @@ def run_chain(pod: PodSnapshot, now: datetime) -> list[Finding]:
     return findings
 
 
-def decide(findings: Sequence[Finding]) -> Finding | None:
-    errors = [f for f in findings if f.severity == "error"]
-    for level in ("pod", "container"):
-        for f in errors:
+def serving(pod: PodSnapshot) -> bool:
+    """Succeeded, or Running with the Ready condition True (the kubelet folds readiness
+    gates into Ready: pkg/kubelet/status/generate.go)."""
+    if pod.unreadable:
+        return False
+    if pod.phase == "Succeeded":
+        return True
+    ready = pod.condition("Ready")
+    return pod.phase == "Running" and ready is not None and ready.status == "True"
+
+
+def container_troubled(pod: PodSnapshot, c: Container, now: datetime) -> bool:
+    """Does the container's state show a problem now? Not ready, not running, or restarted
+    within the last hour (what a liveness kill or a crash leaves behind)."""
+    if c.type == "init":
+        t = c.state.terminated
+        return not (t is not None and t.exit_code == 0 and not t.signal)
+    if c.state.kind != "running" or not c.ready:
+        return True
+    last = c.last_state.terminated
+    return (c.restart_count > 0 and last is not None and last.finished_at is not None
+            and (now - last.finished_at).total_seconds() <= RECENT_SECONDS)
+
+
+def corroborated(f: Finding, pod: PodSnapshot, now: datetime) -> bool:
+    """Does the pod's current state still show the problem a finding reports?"""
+    if f.holds_while is None:
+        return True  # drawn from the object's status: current by construction
+    if f.holds_while == "container-troubled" and f.container is not None:
+        c = next((x for x in pod.containers if x.name == f.container
+                  and x.type == f.container_type), None)
+        return c is None or container_troubled(pod, c, now)
+    return not serving(pod)
+
+
+def _history(f: Finding, what: str) -> Finding:
+    return replace(f, severity="warning", summary=f"{f.summary} (history: {what} now)")
+
+
+def settle(findings: Iterable[Finding], pod: PodSnapshot, now: datetime) -> list[Finding]:
+    """Keep errors and waits only while the current state corroborates them."""
+    out = []
+    for f in findings:
+        if f.severity != "warning" and not corroborated(f, pod, now):
+            what = (f"container {f.container} is running and ready"
+                    if f.holds_while == "container-troubled" else "the pod is serving")
+            f = _history(f, what)
+        out.append(f)
+    return out
+
+
+def _pick(findings: Sequence[Finding], severity: str) -> Finding | None:
+    candidates = [f for f in findings if f.severity == severity]
+    for level in ("workload", "pod", "container"):
+        for f in candidates:
             if f.level == level:
                 return f
     return None
 
 
+def decide(findings: Sequence[Finding], is_serving: bool) -> tuple[State, Finding | None]:
+    error = _pick(findings, "error")
+    if error is not None:
+        return "failing", error
+    waiting = _pick(findings, "waiting")
+    if waiting is not None:
+        return "progressing", waiting
+    if is_serving:
+        return "healthy", None
+    return "progressing", None  # unreachable after the fallback; never "healthy"
+
+
 def diagnose_pod(pod: PodSnapshot, now: datetime) -> PodReport:
-    findings = run_chain(pod, now)
-    verdict = decide(findings)
-    return PodReport(pod=pod, status=kubectl_status(dict(pod.raw)), healthy=verdict is None,
+    findings = settle(run_chain(pod, now), pod, now)
+    is_serving = serving(pod)
+    if not is_serving and not any(f.severity in ("error", "waiting") for f in findings):
+        findings += FALLBACK(pod, now)
+    state, verdict = decide(findings, is_serving)
+    return PodReport(pod=pod, status=kubectl_status(dict(pod.raw)), state=state,
                      verdict=verdict, findings=tuple(findings))
 
 
@@ -67,32 +173,104 @@ def diagnose_all(pods: Iterable[PodSnapshot], now: datetime) -> list[PodReport]:
     return [diagnose_pod(p, now) for p in pods]
 
 
+# --- workloads --------------------------------------------------------------------------------
+
+def _workload_short(w: Workload, view: WorkloadView) -> bool:
+    """Fewer pods than it wants (what FailedCreate is about)."""
+    if w.kind == "Job":
+        done = any(c is not None and c.status == "True"
+                   for c in (w.condition("Complete"), w.condition("Failed")))
+        return not done and max(w.current, len(pods_of(view, w))) == 0
+    if w.desired is None:
+        return True
+    return max(w.current, len(pods_of(view, w))) < w.desired
+
+
+def _workload_unavailable(w: Workload) -> bool:
+    return w.desired is None or w.available < w.desired or w.ready < w.desired
+
+
+def _settle_workload(f: Finding, view: WorkloadView) -> Finding:
+    if f.severity == "warning" or f.holds_while is None:
+        return f
+    subject = next((w for w in (view.workload, *view.children) if w.key == f.subject),
+                   view.workload)
+    if f.holds_while == "workload-short":
+        if _workload_short(subject, view):
+            return f
+        return _history(f, f"{subject.kind} {subject.name} has all its pods")
+    if _workload_unavailable(subject):
+        return f
+    return _history(f, f"{subject.kind} {subject.name} has all its replicas available")
+
+
 def diagnose_workload(view: WorkloadView, now: datetime) -> WorkloadReport:
-    """Workload findings first (a controller error explains missing pods); else the verdict
-    of its largest group of failing pods."""
+    """Workload findings first (a controller error explains missing pods); then its current
+    pods (the new ReplicaSet's, the newest Job's): failing if one fails; progressing while
+    the rollout (judged as kubectl rollout status does) or a pod is still under way."""
     findings: list[Finding] = []
     for check in WORKLOAD_CHAIN:
-        findings += check(view, now)
-    errors = [f for f in findings if f.severity == "error"]
-    verdict = errors[0] if errors else None
-    if verdict is None:
-        failing = [g for g in view.groups if g.verdict is not None]
-        verdict = failing[0].verdict if failing else None
-    healthy = not errors and all(r.healthy for r in view.reports)
-    return WorkloadReport(view=view, healthy=healthy, verdict=verdict, findings=tuple(findings))
+        findings += [_settle_workload(f, view) for f in check(view, now)]
+    error = _pick(findings, "error")
+    current = view.current_groups
+    failing = [g for g in current if g.state == "failing"]
+    state: State
+    verdict: Finding | None
+    if error is not None:
+        state, verdict = "failing", error
+    elif failing:
+        state, verdict = "failing", failing[0].verdict
+    else:
+        waiting = _pick(findings, "waiting")
+        progressing = [g for g in current if g.state == "progressing"]
+        if waiting is not None or progressing:
+            state = "progressing"
+            verdict = waiting if waiting is not None else progressing[0].verdict
+        else:
+            state, verdict = "healthy", None
+    if state == "failing":
+        # What a failing workload waited for is beside the point: its fault is the verdict.
+        findings = [f for f in findings if f.severity != "waiting"]
+    return WorkloadReport(view=view, state=state, verdict=verdict, findings=tuple(findings))
 
 
-def exit_code(reports: Sequence[PodReport],
-              workloads: Sequence[WorkloadReport] = ()) -> ExitCode:
-    ok = all(r.healthy for r in reports) and all(w.healthy for w in workloads)
-    return ExitCode.HEALTHY if ok else ExitCode.PROBLEM
+# --- the run ----------------------------------------------------------------------------------
+
+def worst(states: Iterable[State]) -> State:
+    seen = set(states)
+    return next((s for s in STATES if s in seen), "healthy")
+
+
+def overall_state(result: Report) -> State:
+    """What the exit code reports: the named targets' states, else everything's."""
+    if result.targets:
+        wanted = set(result.targets)
+        return worst([r.state for r in result.pods if f"pod/{r.pod.key}" in wanted]
+                     + [w.state for w in result.workloads
+                        if f"{w.view.workload.kind}/{w.view.workload.namespace}/"
+                           f"{w.view.workload.name}" in wanted])
+    return worst([r.state for r in result.pods] + [w.state for w in result.workloads]
+                 + [owner_state(o) for o in result.owners])
+
+
+EXIT_OF_STATE: dict[State, ExitCode] = {
+    "healthy": ExitCode.HEALTHY, "failing": ExitCode.PROBLEM,
+    "progressing": ExitCode.PROGRESSING}
+
+
+def exit_code(result: Report) -> ExitCode:
+    return EXIT_OF_STATE[overall_state(result)]
 
 
 def assemble(g: Gathered, workload_targets: Sequence[tuple[str, str, str]] | None,
-             now: datetime) -> Report:
+             now: datetime, *, basis: ReferenceBasis = "clock",
+             pod_targets: Sequence[tuple[str, str]] = ()) -> Report:
     """Diagnose every pod in the bundle, then the workloads above them."""
     pods = diagnose_all(build_snapshots(g), now)
     views = build_views(g, pods, workload_targets) if g.workloads else []
+    targets = tuple([f"pod/{ns}/{name}" for ns, name in pod_targets]
+                    + [f"{k}/{ns}/{n}" for k, ns, n in workload_targets or ()])
     return Report(pods=tuple(pods),
                   workloads=tuple(diagnose_workload(v, now) for v in views),
-                  owners=tuple(owner_groups(pods)) if not views and len(pods) > 1 else ())
+                  owners=tuple(owner_groups(pods)) if not views and len(pods) > 1 else (),
+                  as_of=now, as_of_basis=basis, targets=targets)

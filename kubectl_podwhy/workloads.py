@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kubectl_podwhy.finding import Finding, PodReport
+from kubectl_podwhy.finding import STATES, Finding, PodReport, State
 from kubectl_podwhy.snapshot import (
     JSON,
     Condition,
@@ -46,6 +46,7 @@ class Workload:
     current: int  # pods that exist per status (RS replicas, Job active, DS current)
     revision: str  # ReplicaSets: deployment.kubernetes.io/revision
     suspended: bool
+    generation: int  # metadata.generation (0 when absent)
     spec: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
     status: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
 
@@ -108,14 +109,16 @@ def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
                             key=lambda e: e.last_seen.timestamp() if e.last_seen else 0.0)),
         desired=desired, ready=ready, available=available, updated=updated, current=current,
         revision=_s(_d(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
-        suspended=bool(spec.get("suspend")), spec=spec, status=status)
+        suspended=spec.get("suspend") is True, generation=_i(meta.get("generation")),
+        spec=spec, status=status)
 
 
 # --- grouping ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class PodGroup:
-    """Pods that share a verdict (rule, reason, container); verdict None = healthy."""
+    """Pods that share a state and verdict (rule, reason, container); verdict None =
+    healthy."""
 
     verdict: Finding | None
     reports: tuple[PodReport, ...]
@@ -124,20 +127,26 @@ class PodGroup:
     def count(self) -> int:
         return len(self.reports)
 
+    @property
+    def state(self) -> State:
+        return self.reports[0].state if self.reports else "healthy"
 
-def group_key(r: PodReport) -> tuple[str, str, str]:
+
+def group_key(r: PodReport) -> tuple[int, str, str, str]:
     v = r.verdict
+    rank = STATES.index(r.state)
     if v is None:
-        return ("", "", "")
-    return (v.rule, v.reason, v.container or "")
+        return (rank, "", "", "")
+    return (rank, v.rule, v.reason, v.container or "")
 
 
 def group_reports(reports: Sequence[PodReport]) -> tuple[PodGroup, ...]:
-    """Group by verdict; problems first (largest first), healthy pods last."""
-    groups: dict[tuple[str, str, str], list[PodReport]] = {}
+    """Group by state and verdict: failing first, then progressing (largest groups first),
+    healthy pods last."""
+    groups: dict[tuple[int, str, str, str], list[PodReport]] = {}
     for r in reports:
         groups.setdefault(group_key(r), []).append(r)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0] == ("", "", ""), -len(kv[1]), kv[0]))
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0]))
     return tuple(PodGroup(rs[0].verdict, tuple(rs)) for _, rs in ordered)
 
 
@@ -173,6 +182,23 @@ class WorkloadView:
     def groups(self) -> tuple[PodGroup, ...]:
         return group_reports(self.reports)
 
+    @property
+    def current_reports(self) -> tuple[PodReport, ...]:
+        """The pods of the current revision: a Deployment's newest ReplicaSet, a CronJob's
+        newest Job; every pod of the others. Old ReplicaSets' pods are on their way out."""
+        if self.workload.kind in ("Deployment", "CronJob"):
+            return tuple(pods_of(self, self.newest)) if self.newest is not None else ()
+        return self.reports
+
+    @property
+    def current_groups(self) -> tuple[PodGroup, ...]:
+        return group_reports(self.current_reports)
+
+
+def pods_of(view: WorkloadView, w: Workload) -> list[PodReport]:
+    """The view's pods whose controller is ``w``."""
+    return [r for r in view.reports if controller_uid(r.pod.raw) == w.uid]
+
 
 def _newest(children: Sequence[Workload]) -> Workload | None:
     if not children:
@@ -189,9 +215,13 @@ def _is_true(w: Workload, type_: str) -> bool:
 @dataclass(frozen=True)
 class WorkloadReport:
     view: WorkloadView
-    healthy: bool
+    state: State
     verdict: Finding | None
     findings: tuple[Finding, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return self.state == "healthy"
 
 
 def _owner_note(w: Workload, newest: Workload | None) -> str:
@@ -258,11 +288,87 @@ def owner_groups(reports: Sequence[PodReport]) -> list[OwnerView]:
     return out
 
 
+def owner_state(o: OwnerView) -> State:
+    """An owner group's state: its worst pod's."""
+    states = {g.state for g in o.groups}
+    return next((s for s in STATES if s in states), "healthy")
+
+
+def _ready(r: PodReport) -> bool:
+    c = r.pod.condition("Ready")
+    return c is not None and c.status == "True"
+
+
 def sort_key_severity(r: PodReport) -> tuple[int, str, str]:
-    if r.verdict is not None:
-        rank = 0
-    elif r.findings:
-        rank = 1
-    else:
+    """What is down first (failing and not serving), then failing, progressing, healthy
+    with warnings, healthy."""
+    if r.state == "failing":
+        rank = 1 if _ready(r) else 0
+    elif r.state == "progressing":
         rank = 2
+    elif r.findings:
+        rank = 3
+    else:
+        rank = 4
     return (rank, r.pod.namespace, r.pod.name)
+
+
+def workload_sort_key(state: State, unavailable: int, key: str) -> tuple[int, int, str]:
+    """Workloads and owner groups: failing first (most unavailable first), then
+    progressing, then healthy."""
+    return (STATES.index(state), -unavailable, key)
+
+
+# --- rollout status, as kubectl rollout status judges it --------------------------------------
+
+def rollout_status(w: Workload) -> tuple[bool, str]:
+    """(complete, what it waits for), after kubectl's rollout status viewers
+    (staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go)."""
+    observed = _i(w.status.get("observedGeneration"))
+    if w.generation and observed < w.generation and w.kind != "Job":
+        return False, (f"waiting for the {w.kind} controller to observe generation "
+                       f"{w.generation} (observed {observed})")
+    desired = w.desired if w.desired is not None else 0
+    if w.kind == "Deployment":
+        if w.updated < desired:
+            return False, f"{w.updated} of {desired} new replicas have been updated"
+        if w.current > w.updated:
+            return False, f"{w.current - w.updated} old replicas are pending termination"
+        if w.available < w.updated:
+            return False, f"{w.available} of {w.updated} updated replicas are available"
+        return True, "successfully rolled out"
+    if w.kind == "StatefulSet":
+        if w.ready < desired:
+            return False, f"{w.ready} of {desired} pods are ready"
+        strategy = _d(w.spec.get("updateStrategy"))
+        partition = _i(_d(strategy.get("rollingUpdate")).get("partition"))
+        if _s(strategy.get("type")) in ("", "RollingUpdate"):
+            if partition and w.updated < desired - partition:
+                return False, (f"{w.updated} of {desired - partition} partitioned pods "
+                               "have been updated")
+            update, current = (_s(w.status.get("updateRevision")),
+                               _s(w.status.get("currentRevision")))
+            if not partition and update and update != current:
+                return False, (f"{w.updated} of {desired} pods have been updated to revision "
+                               f"{update}")
+        return True, "rolling update complete"
+    if w.kind == "DaemonSet":
+        if w.updated < desired:
+            return False, f"{w.updated} of {desired} updated pods have been scheduled"
+        if w.available < desired:
+            return False, f"{w.available} of {desired} updated pods are available"
+        return True, "successfully rolled out"
+    if w.kind == "ReplicaSet":
+        if w.available < desired or w.ready < desired:
+            return False, f"{w.ready} of {desired} pods are ready"
+        return True, "all replicas ready"
+    if w.kind == "Job":
+        for t, text in (("Complete", "complete"), ("Failed", "failed")):
+            c = w.condition(t)
+            if c is not None and c.status == "True":
+                return True, text
+        if w.suspended:
+            return True, "suspended"
+        want = f" of {w.desired}" if w.desired is not None else ""
+        return False, f"running: {w.current} active, {w.available}{want} completed"
+    return True, ""

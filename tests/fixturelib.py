@@ -1,6 +1,7 @@
 """Loading fixture files: kubectl-style objects plus an Expectation document in one file."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ import yaml
 
 from kubectl_podwhy.cli import select_input
 from kubectl_podwhy.finding import Finding, PodReport
-from kubectl_podwhy.snapshot import build_snapshots
+from kubectl_podwhy.snapshot import build_snapshots, reference_time
 from kubectl_podwhy.sources import files
 from kubectl_podwhy.targets import parse_targets
 from kubectl_podwhy.timeutil import parse_time
@@ -25,7 +26,9 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 class Fixture:
     path: Path
     expectation: dict[str, Any]
-    now: datetime
+    #: the reference time; None: judged as `kubectl podwhy -f` judges it (the capture time,
+    #: else the latest moment the input proves had passed)
+    now: datetime | None
 
     @property
     def pods(self) -> list[dict[str, Any]]:
@@ -39,8 +42,8 @@ def fixture_paths() -> list[Path]:
 def load_fixture(path: Path) -> Fixture:
     docs = [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
     exp = next(d for d in docs if d.get("kind") == "Expectation")
-    now = parse_time(str(exp.get("now")))
-    assert now is not None, f"{path.name}: Expectation needs a valid 'now'"
+    now = parse_time(str(exp["now"])) if "now" in exp else None
+    assert now is not None or "now" not in exp, f"{path.name}: 'now' is not a valid time"
     return Fixture(path, exp, now)
 
 
@@ -54,7 +57,9 @@ def run_fixture(fx: Fixture) -> Report:
     g = files.load([str(fx.path)])
     targets = parse_targets(list(fx.expectation.get("targets") or []))
     keys = select_input(g, targets, fx.expectation.get("namespace"), None)
-    return assemble(g, keys, fx.now)
+    now = fx.now or reference_time(g)[0]
+    assert now is not None, f"{fx.path.name}: no 'now' and no timestamp in the input"
+    return assemble(g, keys, now)
 
 
 def _assert_verdict(got: Finding | None, want: dict[str, Any] | None, keys: tuple[str, ...],
@@ -66,16 +71,23 @@ def _assert_verdict(got: Finding | None, want: dict[str, Any] | None, keys: tupl
         return
     assert got is not None, ctx
     fields = {"rule": got.rule, "level": got.level, "reason": got.reason,
-              "container": got.container, "containerType": got.container_type}
+              "container": got.container, "containerType": got.container_type,
+              "severity": got.severity}
     assert {k: fields[k] for k in keys} == {k: want.get(k) for k in keys}, ctx
+    if "severity" in want:
+        assert got.severity == want["severity"], f"{ctx}: severity"
     text = (got.summary + "\n" + got.detail).lower()
     for needle in want.get("mentions") or []:
         assert str(needle).lower() in text, f"{ctx}: verdict should mention {needle!r}"
+    said = (got.summary + "\n" + got.hint).lower()
+    for needle in want.get("forbid") or []:
+        assert not re.search(str(needle), said, re.I), f"{ctx}: verdict must not say {needle!r}"
 
 
 def assert_workload(w: WorkloadReport, want: dict[str, Any], where: str) -> None:
     ctx = f"{where}: findings={[f.rule for f in w.findings]} verdict={w.verdict}"
     assert w.healthy is bool(want["healthy"]), f"{ctx}: healthy"
+    assert w.state == want["state"], f"{ctx}: state"
     _assert_verdict(w.verdict, want.get("verdict"), ("rule", "level", "reason"), ctx)
     if "findings" in want:
         assert [f.rule for f in w.findings] == list(want["findings"]), ctx
@@ -91,6 +103,7 @@ def assert_report(r: PodReport, want: dict[str, Any], where: str) -> None:
     if "status" in want:
         assert r.status == want["status"], f"{ctx}: STATUS"
     assert r.healthy is bool(want["healthy"]), f"{ctx}: healthy"
+    assert r.state == want["state"], f"{ctx}: state"
     _assert_verdict(r.verdict, want.get("verdict"),
                     ("rule", "level", "reason", "container", "containerType"), ctx)
     if "findings" in want:

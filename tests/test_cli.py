@@ -137,17 +137,23 @@ def test_json_output_has_exactly_the_documented_shape(tmp_path: Path) -> None:
     r = run("-f", f, "-o", "json", "--now", pf.NOW)
     assert r.returncode == 1
     doc = json.loads(r.stdout)
-    assert set(doc) == {"apiVersion", "kind", "items", "workloads"}
+    assert set(doc) == {"apiVersion", "kind", "asOf", "asOfBasis", "state", "counts", "items",
+                        "workloads"}
     assert doc["workloads"] == []
     assert (doc["apiVersion"], doc["kind"]) == ("podwhy/v1", "Report")
+    assert (doc["asOf"], doc["asOfBasis"], doc["state"]) == (pf.NOW, "flag", "failing")
+    assert doc["counts"] == {"pods": {"healthy": 0, "progressing": 0, "failing": 1},
+                             "workloads": {"healthy": 0, "progressing": 0, "failing": 0}}
     item = doc["items"][0]
-    assert set(item) == {"pod", "healthy", "verdict", "findings"}
+    assert set(item) == {"pod", "state", "healthy", "verdict", "findings"}
+    assert item["state"] == "failing"
     assert item["pod"] == {"namespace": "default", "name": "web-0", "uid": "uid-web-0",
                            "node": "node-1", "phase": "Running", "status": "CrashLoopBackOff"}
     assert item["healthy"] is False
     v = item["verdict"]
     assert set(v) == {"rule", "level", "severity", "reason", "container", "containerType",
-                      "summary", "detail", "hint", "docs", "evidence"}
+                      "summary", "detail", "hint", "docs", "since", "deadline", "evidence"}
+    assert (v["severity"], v["since"], v["deadline"]) == ("error", None, None)
     assert (v["rule"], v["level"], v["reason"], v["container"], v["containerType"]) == \
         ("PW220", "container", "OOMKilled", "app", "app")
     assert item["findings"][0] == v
@@ -175,7 +181,9 @@ def test_single_pod_table_shows_detail_block_with_next_command(tmp_path: Path) -
     f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
     r = run("-f", f, "--now", pf.NOW)
     head = r.stdout.splitlines()[0].split()
-    assert head == ["NAMESPACE", "NAME", "STATUS", "LEVEL", "CONTAINER", "REASON", "SUMMARY"]
+    assert head == ["NAMESPACE", "NAME", "STATUS", "STATE", "LEVEL", "CONTAINER", "REASON",
+                    "SUMMARY"]
+    assert "State:     failing\n" in r.stdout
     assert "Verdict:   PW221 Error" in r.stdout
     assert "Fix:" in r.stdout
     assert "Docs:      https://kubernetes.io/docs/" in r.stdout
@@ -185,8 +193,8 @@ def test_single_pod_table_shows_detail_block_with_next_command(tmp_path: Path) -
 def test_wide_output_adds_rule_and_node(tmp_path: Path) -> None:
     f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
     head = run("-f", f, "-o", "wide").stdout.splitlines()[0].split()
-    assert head == ["NAMESPACE", "NAME", "STATUS", "RULE", "LEVEL", "CONTAINER", "REASON",
-                    "NODE", "SUMMARY"]
+    assert head == ["NAMESPACE", "NAME", "STATUS", "STATE", "RULE", "LEVEL", "CONTAINER",
+                    "REASON", "NODE", "SUMMARY"]
 
 
 def test_terminal_escapes_from_the_cluster_never_reach_the_screen(tmp_path: Path) -> None:
@@ -296,7 +304,8 @@ def test_many_pods_are_grouped_by_owner_and_healthy_ones_counted(tmp_path: Path)
     table = r.stdout.split("\n\n")[0]
     assert "web-7d9c-a" in table
     assert "web-7d9c-c" not in table
-    assert "4 pods: 2 with problems, 2 healthy (not listed; --show-healthy lists them)" in r.stdout
+    assert ("4 pods: 2 failing, 0 progressing, 2 healthy (not listed; --show-healthy lists "
+            "them)") in r.stdout
     assert ("ReplicaSet shop/web-7d9c: 2 of 3 pods: Error in container app: container app "
             "keeps crashing") in r.stdout
     assert "outliers: web-7d9c-c (healthy)" in r.stdout
@@ -304,8 +313,8 @@ def test_many_pods_are_grouped_by_owner_and_healthy_ones_counted(tmp_path: Path)
     assert "web-7d9c-c" in shown.split("\n\n")[0]
     doc = json.loads(run("-f", f, "-o", "json", "--now", pf.NOW).stdout)
     [w] = doc["workloads"]
-    assert (w["kind"], w["namespace"], w["name"], w["healthy"]) == (
-        "ReplicaSet", "shop", "web-7d9c", False)
+    assert (w["kind"], w["namespace"], w["name"], w["state"], w["healthy"]) == (
+        "ReplicaSet", "shop", "web-7d9c", "failing", False)
     assert [(g["count"], g["of"], (g["verdict"] or {}).get("rule")) for g in w["groups"]] == [
         (2, 3, "PW221"), (1, 3, None)]
     assert w["groups"][0]["pods"] == ["shop/web-7d9c-a", "shop/web-7d9c-b"]
@@ -318,15 +327,16 @@ def test_workload_target_offline_has_the_workload_shape() -> None:
     assert r.returncode == 1, r.stderr
     doc = json.loads(r.stdout)
     [w] = doc["workloads"]
-    assert set(w) == {"kind", "namespace", "name", "uid", "replicas", "healthy", "verdict",
-                      "findings", "groups", "owners"}
+    assert set(w) == {"kind", "namespace", "name", "uid", "replicas", "state", "healthy",
+                      "verdict", "findings", "groups", "owners"}
+    assert w["state"] == "failing"
     assert (w["kind"], w["name"], w["verdict"]["rule"], w["verdict"]["level"]) == (
         "Deployment", "web", "PW302", "workload")
     assert set(w["replicas"]) == {"desired", "ready", "available", "updated", "pods"}
     assert [o["kind"] for o in w["owners"]] == ["ReplicaSet"]
     assert all(i["verdict"]["rule"] == "PW201" for i in doc["items"])
     table = run("-f", f, "deploy/web", "-n", ns, "--color", "never").stdout
-    assert table.startswith(f"Deployment {ns}/web  0/2 ready  (not healthy)")
+    assert table.startswith(f"Deployment {ns}/web  0/2 ready  (failing)")
     assert "PW302 ProgressDeadlineExceeded: rollout stuck" in table
     assert "└─ ReplicaSet web-" in table
 

@@ -93,8 +93,28 @@ def test_eviction_node_condition_and_ephemeral_storage() -> None:
     assert m.parse_eviction("The node had condition: [DiskPressure]. ").node_condition == \
         "[DiskPressure]"
     e = m.parse_eviction('Container app exceeded its local ephemeral storage limit "1Gi". ')
-    assert e.resource == "ephemeral-storage"
-    assert e.containers == (("app", "over limit", "1Gi"),)
+    assert (e.kind, e.resource, e.subject, e.limit) == (
+        "container-limit", "ephemeral-storage", "app", "1Gi")
+
+
+@pytest.mark.parametrize(("msg", "kind", "subject", "limit"), [
+    # pkg/kubelet/eviction/helpers.go: the pod broke a limit of its own, the node was fine
+    ('Container consumer-ui exceeded its local ephemeral storage limit "20Mi". ',
+     "container-limit", "consumer-ui", "20Mi"),
+    ("Pod ephemeral local storage usage exceeds the total limit of containers 100Mi. ",
+     "pod-limit", None, "100Mi"),
+    ('Usage of EmptyDir volume "cache" exceeds the limit "1Gi". ', "emptydir", "cache", "1Gi"),
+    # the node ran low
+    ("The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: "
+     "9Gi. Container app was using 2Gi, request is 0, has larger consumption of "
+     "ephemeral-storage. ", "node", None, None),
+    ("The node had condition: [DiskPressure]. ", "node", None, None),
+    ("something else entirely", "unknown", None, None),
+])
+def test_eviction_says_whether_the_node_or_a_limit_of_the_pod_ran_out(
+        msg: str, kind: str, subject: str | None, limit: str | None) -> None:
+    e = m.parse_eviction(msg)
+    assert (e.kind, e.subject, e.limit) == (kind, subject, limit)
 
 
 @pytest.mark.parametrize(("msg", "kind", "obj"), [

@@ -88,8 +88,11 @@ def test_terminating_pod_is_not_blamed_on_its_unready_containers() -> None:
     p["metadata"]["deletionTimestamp"] = "2026-11-21T10:00:20Z"
     p["metadata"]["deletionGracePeriodSeconds"] = 30
     r = diagnose(p)
-    assert r.healthy
+    # Progressing (it waits out its grace period), never failing on its containers.
+    assert r.state == "progressing"
     assert [f.rule for f in r.findings] == ["PW104"]
+    assert r.verdict is not None
+    assert (r.verdict.rule, r.verdict.severity) == ("PW104", "waiting")
 
 
 def test_dra_device_taint_deletion_is_reported_as_a_taint_manager_deletion() -> None:

@@ -1,13 +1,14 @@
-"""Helpers shared by the rules: building findings and evidence consistently."""
+"""Helpers shared by the rules: building findings, evidence and waiting states consistently."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from kubectl_podwhy.finding import Evidence, Finding
+from kubectl_podwhy.finding import Evidence, Finding, Level, Severity, Symptom
 from kubectl_podwhy.rules.catalog import rule
 from kubectl_podwhy.snapshot import Container, Event, PodSnapshot
-from kubectl_podwhy.timeutil import format_time
+from kubectl_podwhy.timeutil import format_time, human_duration
 
 #: a check inspects one pod at ``now`` and returns findings (usually zero or one)
 Check = Callable[[PodSnapshot, datetime], list[Finding]]
@@ -15,19 +16,82 @@ Check = Callable[[PodSnapshot, datetime], list[Finding]]
 #: events older than this are history, not a current cause (the default event TTL is 1h)
 RECENT_SECONDS = 3600
 
+#: which current state corroborates a finding drawn from events alone, by level
+_SYMPTOM_OF_LEVEL: dict[Level, Symptom] = {
+    "pod": "pod-not-ready", "container": "container-troubled",
+    "workload": "workload-unavailable"}
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A waiting state: since when (None: unknown) and how long it may last, in seconds.
+
+    An unknown start never counts as stuck: podwhy cannot tell how long the object waited.
+    """
+
+    since: datetime | None
+    limit: float
+
+    def elapsed(self, now: datetime) -> float | None:
+        return None if self.since is None else max((now - self.since).total_seconds(), 0.0)
+
+    def stuck(self, now: datetime) -> bool:
+        e = self.elapsed(now)
+        return e is not None and e >= self.limit
+
+    @property
+    def deadline(self) -> datetime | None:
+        return None if self.since is None else self.since + timedelta(seconds=self.limit)
+
+    def for_how_long(self, now: datetime) -> str:
+        """"for 5m" / "for an unknown time" (no timestamp to measure from)."""
+        e = self.elapsed(now)
+        return "for an unknown time" if e is None else f"for {human_duration(e)}"
+
+    def budget(self) -> str:
+        return human_duration(self.limit)
+
 
 def finding(rule_id: str, reason: str, summary: str, *, detail: str = "",
             evidence: Iterable[Evidence] = (), container: Container | None = None,
             hint: str | None = None, next_command: str | None = None,
-            explains_containers: bool = False) -> Finding:
+            explains_containers: bool = False, wait: Wait | None = None,
+            now: datetime | None = None, severity: Severity | None = None,
+            holds_while: Symptom | bool | None = True, docs: str | None = None,
+            subject: str | None = None) -> Finding:
+    """Build a finding for ``rule_id`` with the catalog's level, severity, fix and docs.
+
+    ``wait`` (with ``now``): a waiting state; the finding's severity is "waiting" until the
+    wait reaches its limit, the rule's severity after. ``holds_while``: True (default) lets a
+    finding whose evidence is all events be corroborated by its level's current state (the
+    pod not Ready, the container troubled, the workload short of available replicas); a
+    Symptom names another; None or False: the finding comes from the object's status and is
+    current by construction.
+    """
     r = rule(rule_id)
+    ev_tuple = tuple(evidence)
+    sev: Severity = severity or r.severity
+    since = deadline = None
+    if wait is not None:
+        since, deadline = wait.since, wait.deadline
+        if severity is None and now is not None and not wait.stuck(now):
+            sev = "waiting"
+    symptom: Symptom | None
+    if holds_while is True:
+        symptom = (_SYMPTOM_OF_LEVEL[r.level]
+                   if ev_tuple and all(e.from_event for e in ev_tuple) else None)
+    elif holds_while is False:
+        symptom = None
+    else:
+        symptom = holds_while
     return Finding(
-        rule=r.id, level=r.level, severity=r.severity, reason=reason, summary=summary,
-        detail=detail, hint=hint or r.fix, docs=r.docs,
+        rule=r.id, level=r.level, severity=sev, reason=reason, summary=summary,
+        detail=detail, hint=hint or r.fix, docs=docs or r.docs,
         container=container.name if container else None,
         container_type=container.type if container else None,
-        evidence=tuple(evidence), next_command=next_command,
-        explains_containers=explains_containers)
+        evidence=ev_tuple, next_command=next_command,
+        explains_containers=explains_containers, since=since, deadline=deadline,
+        holds_while=symptom, subject=subject)
 
 
 def ev(e: Event) -> Evidence:
@@ -53,3 +117,7 @@ def ns_flag(pod: PodSnapshot) -> str:
 
 def describe_cmd(pod: PodSnapshot) -> str:
     return f"kubectl describe pod {pod.name}{ns_flag(pod)}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")

@@ -7,12 +7,12 @@ of the chain itself is defined in :mod:`kubectl_podwhy.rules.chain`; this module
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-Level = Literal["workload", "pod", "container"]
-Severity = Literal["error", "warning"]
+from kubectl_podwhy.finding import Level, Severity
 
 K8S = "https://kubernetes.io/docs"
+SCALE_UP_DEADLINE = ("none: failing at once; waiting for up to 15 minutes while the cluster "
+                     "autoscaler reports a scale-up for the pod (TriggeredScaleUp)")
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,14 @@ class Rule:
     why: str
     fix: str
     docs: str
+    #: for rules about a waiting state: how long it may wait (severity "waiting") before it
+    #: counts as stuck (the rule's severity); "" for rules without a waiting phase
+    deadline: str = ""
 
 
 def _r(id: str, name: str, level: Level, title: str, why: str, fix: str, docs: str,
-       severity: Severity = "error") -> Rule:
-    return Rule(id, name, level, severity, title, why, fix, docs)
+       severity: Severity = "error", deadline: str = "") -> Rule:
+    return Rule(id, name, level, severity, title, why, fix, docs, deadline)
 
 
 RULES: tuple[Rule, ...] = (
@@ -57,14 +60,19 @@ RULES: tuple[Rule, ...] = (
        "The pod has a deletionTimestamp and is shutting down; readiness and container states "
        "during termination are not failures.",
        "Nothing, unless it is still there after its grace period.",
-       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-termination", severity="warning"),
+       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-termination", severity="waiting",
+       deadline="its grace period (deletionGracePeriodSeconds); past it, PW101-PW103 say why "
+                "it is stuck"),
     # --- terminal pod reasons -------------------------------------------------------------
-    _r("PW110", "evicted", "pod", "Evicted by the kubelet under node pressure",
-       "The node ran low on memory, disk or PIDs and the kubelet evicted pods, starting with the "
-       "ones using most above their requests. The containers may show exit 137 or "
-       "ContainerStatusUnknown: that is the eviction, not an application error.",
-       "For memory, set requests close to real usage (or Guaranteed QoS); for disk, set "
-       "ephemeral-storage limits and clean images and logs. Delete the Failed pod when done.",
+    _r("PW110", "evicted", "pod", "Evicted by the kubelet",
+       "The kubelet evicted the pod: either the node ran low on memory, disk or PIDs (it evicts "
+       "the pods using most above their requests first), or the pod broke a limit of its own: "
+       "a container's ephemeral-storage limit, the sum of its containers' limits, or an "
+       "emptyDir sizeLimit (then the node was fine). The summary says which. The containers may "
+       "show exit 137 or ContainerStatusUnknown: that is the eviction, not an application error.",
+       "For node pressure: set memory requests close to real usage (or Guaranteed QoS), and "
+       "ephemeral-storage requests and limits for disk; for a limit of the pod's own, raise that "
+       "limit or write less. Delete the Failed pod when done.",
        f"{K8S}/concepts/scheduling-eviction/node-pressure-eviction/"),
     _r("PW111", "preempted", "pod", "Preempted for a higher-priority pod",
        "The scheduler (or the kubelet, for critical pods) removed this pod to make room for a pod "
@@ -97,9 +105,9 @@ RULES: tuple[Rule, ...] = (
     _r("PW117", "admission-rejected", "pod", "Rejected by the kubelet at admission",
        "The scheduler bound the pod but the kubelet refused to run it (not enough resources on "
        "the node, node labels changed, a device plugin failed, a feature the node lacks).",
-       "Usually a race: the controller creates a new pod. If it repeats, check the node's "
-       "allocatable, labels, device plugins and version against the pod spec.",
-       f"{K8S}/concepts/scheduling-eviction/node-pressure-eviction/#node-out-of-memory-behavior"),
+       "Check the node against the pod spec: allocatable, labels, device plugins, features. A "
+       "controller replaces the pod; a pod without one must be recreated by hand.",
+       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-phase"),
     _r("PW118", "pod-failed", "pod", "Pod failed with a pod-level reason",
        "The pod phase is Failed and status.reason names a cause outside the containers.",
        "Read status.message and the pod's events.",
@@ -109,47 +117,57 @@ RULES: tuple[Rule, ...] = (
        "spec.schedulingGates is not empty; the scheduler ignores the pod until every gate is "
        "removed, normally by the controller that added it (for example Kueue).",
        "Check the controller that owns the gate; remove the gate when it is safe.",
-       f"{K8S}/concepts/scheduling-eviction/pod-scheduling-readiness/"),
+       f"{K8S}/concepts/scheduling-eviction/pod-scheduling-readiness/",
+       deadline="5 minutes after the pod was created; a gate removed by its controller "
+                "(Kueue admitting the workload) normally goes within seconds"),
     _r("PW121", "unschedulable-resources", "pod", "Unschedulable: not enough resources",
        "No node has enough free allocatable cpu, memory, pods or extended resources for the "
        "pod's requests (capacity may exist in total but not on one node).",
        "Lower the requests, free capacity, or add nodes.",
-       f"{K8S}/concepts/configuration/manage-resources-containers/"),
+       f"{K8S}/concepts/configuration/manage-resources-containers/",
+       deadline=SCALE_UP_DEADLINE),
     _r("PW122", "unschedulable-taints", "pod", "Unschedulable: untolerated node taints",
        "The nodes carry taints the pod does not tolerate. If the taint is not-ready, unreachable "
        "or a pressure taint, the nodes are the problem, not the pod.",
        "Add a toleration, or fix the tainted nodes.",
-       f"{K8S}/concepts/scheduling-eviction/taint-and-toleration/"),
+       f"{K8S}/concepts/scheduling-eviction/taint-and-toleration/",
+       deadline=SCALE_UP_DEADLINE),
     _r("PW123", "unschedulable-affinity", "pod", "Unschedulable: node selector or affinity",
        "No node has the labels that the pod's nodeSelector or required node affinity asks for, "
        "or spec.nodeName names a node that does not exist.",
        "Fix the selector or affinity, or label the nodes it should run on.",
-       f"{K8S}/concepts/scheduling-eviction/assign-pod-node/"),
+       f"{K8S}/concepts/scheduling-eviction/assign-pod-node/",
+       deadline=SCALE_UP_DEADLINE),
     _r("PW124", "unschedulable-host-ports", "pod", "Unschedulable: host port already in use",
        "The pod asks for a hostPort that every candidate node already gives to another pod.",
        "Drop the hostPort (use a Service), or add nodes; one such pod fits per node.",
-       f"{K8S}/concepts/configuration/overview/#services"),
+       f"{K8S}/concepts/configuration/overview/#services",
+       deadline=SCALE_UP_DEADLINE),
     _r("PW125", "unschedulable-topology", "pod",
        "Unschedulable: pod affinity, anti-affinity or topology spread",
        "Inter-pod (anti-)affinity or topologySpreadConstraints leave no eligible node, often "
        "because there are more replicas than distinct topology domains.",
        "Relax the constraint (preferred instead of required, larger maxSkew, "
        "whenUnsatisfiable: ScheduleAnyway) or add nodes in new domains.",
-       f"{K8S}/concepts/scheduling-eviction/topology-spread-constraints/"),
+       f"{K8S}/concepts/scheduling-eviction/topology-spread-constraints/",
+       deadline=SCALE_UP_DEADLINE),
     _r("PW126", "unschedulable-volumes", "pod", "Unschedulable: volume or PVC problem",
        "A PersistentVolumeClaim the pod uses is missing, not bound, or bound to a volume no node "
        "can reach (zone or node affinity, attach limits).",
        "Create the claim, check its StorageClass and provisioner (kubectl describe pvc), or make "
        "the volume's zone match the nodes.",
-       f"{K8S}/concepts/storage/persistent-volumes/"),
+       f"{K8S}/concepts/storage/persistent-volumes/",
+       deadline=SCALE_UP_DEADLINE),
     _r("PW127", "unschedulable-cordoned", "pod", "Unschedulable: nodes are cordoned",
        "The nodes that could run the pod are marked unschedulable (kubectl cordon or drain).",
        "Uncordon the nodes when maintenance is over, or add nodes.",
-       f"{K8S}/concepts/architecture/nodes/#manual-node-administration"),
+       f"{K8S}/concepts/architecture/nodes/#manual-node-administration",
+       deadline=SCALE_UP_DEADLINE),
     _r("PW128", "unschedulable", "pod", "Unschedulable",
        "The scheduler found no node for the pod (no nodes, or a reason podwhy does not classify).",
        "Read the FailedScheduling message; check that the cluster has ready nodes.",
-       f"{K8S}/concepts/scheduling-eviction/kube-scheduler/"),
+       f"{K8S}/concepts/scheduling-eviction/kube-scheduler/",
+       deadline=SCALE_UP_DEADLINE),
     _r("PW129", "scheduler-error", "pod", "The scheduler failed on this pod",
        "The scheduler hit an internal error (for example an affinity it cannot parse) instead of "
        "a normal fit failure.",
@@ -159,12 +177,15 @@ RULES: tuple[Rule, ...] = (
        "The pod is Pending without any scheduling attempt recorded; its spec.schedulerName names "
        "a scheduler that is not running (or the default scheduler is down).",
        "Start the scheduler the pod names, or remove spec.schedulerName.",
-       f"{K8S}/tasks/extend-kubernetes/configure-multiple-schedulers/"),
+       f"{K8S}/tasks/extend-kubernetes/configure-multiple-schedulers/",
+       deadline="2 minutes after the pod was created for the default-scheduler, 1 minute for "
+                "others (a scheduler tries a new pod within milliseconds)"),
     _r("PW131", "preemption-pending", "pod", "Waiting for preemption victims to leave",
        "The scheduler nominated a node and is evicting lower-priority pods there; the pod binds "
        "when they are gone (their grace period applies).",
        "Usually transient; if it lasts, check the victims' termination.",
-       f"{K8S}/concepts/scheduling-eviction/pod-priority-preemption/"),
+       f"{K8S}/concepts/scheduling-eviction/pod-priority-preemption/",
+       deadline="5 minutes (victims leave within their grace period, 30 s by default)"),
     # --- node -----------------------------------------------------------------------------
     _r("PW140", "node-not-ready", "pod", "Its node is NotReady or unreachable",
        "The pod's node stopped reporting Ready (kubelet down, runtime down, network partition). "
@@ -182,13 +203,32 @@ RULES: tuple[Rule, ...] = (
        "The container runtime failed to create the pod sandbox: usually the CNI plugin (IP "
        "address exhaustion, plugin missing or failing), a missing RuntimeClass handler, or the "
        "pause image. This is a node or network problem, not the application's.",
-       "Check the CNI DaemonSet on that node and the runtime's logs; the error names the plugin.",
+       "Check the CNI DaemonSet on that node and the runtime's logs; the error names the plugin. "
+       "When the runtime's init process was OOM-killed, raise the memory limit named.",
        f"{K8S}/concepts/extend-kubernetes/compute-storage-net/network-plugins/"),
     _r("PW151", "network-not-ready", "pod", "The node's network plugin is not ready",
        "The container runtime reports NetworkReady=false on the node: the CNI plugin is not "
        "installed or not initialised there.",
        "Check the CNI DaemonSet's pod on that node.",
        f"{K8S}/concepts/extend-kubernetes/compute-storage-net/network-plugins/"),
+    _r("PW152", "dra-prepare-failed", "pod",
+       "Dynamic resources (DRA) cannot be prepared on the node",
+       "The kubelet cannot prepare a ResourceClaim the pod uses (FailedPrepareDynamicResources): "
+       "the claim's DRA driver is not registered on the node (its kubelet plugin is not "
+       "running) or the driver's NodePrepareResources call fails. The containers wait in "
+       "ContainerCreating.",
+       "Check the DRA driver's kubelet plugin (its DaemonSet pod) on that node and its logs; "
+       "kubectl get resourceclaims shows the claim's allocation.",
+       f"{K8S}/concepts/scheduling-eviction/dynamic-resource-allocation/"),
+    _r("PW153", "pod-not-started", "pod", "Scheduled, but its containers have not started",
+       "The pod is bound to a node but its containers are not created (ContainerCreating or "
+       "PodInitializing, the sandbox not ready) and no error event is on record: the kubelet is "
+       "still pulling images or mounting volumes, or it is stuck without a trace (a hung CSI "
+       "driver, CNI plugin or container runtime; events also expire after about an hour).",
+       "On that node, read the kubelet log (journalctl -u kubelet) and the runtime's (crictl "
+       "pods, crictl ps -a); check the CSI and CNI pods there.",
+       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#container-state-waiting",
+       deadline="10 minutes after the pod was scheduled (image pulls included)"),
     # --- volumes --------------------------------------------------------------------------
     _r("PW160", "mount-failed", "pod", "A volume cannot be mounted",
        "The kubelet cannot set up one of the pod's volumes: the ConfigMap, Secret or claim it "
@@ -211,7 +251,21 @@ RULES: tuple[Rule, ...] = (
        "All containers are ready but a condition named in spec.readinessGates is missing or not "
        "True; an external controller (a load balancer controller, for example) owns it.",
        "Check the controller that sets the condition, not the application.",
-       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-readiness-gate"),
+       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-readiness-gate",
+       deadline="5 minutes after its containers became ready"),
+    # --- status podwhy cannot read, and what nothing else explains ------------------------
+    _r("PW190", "status-unreadable", "pod", "The pod's status cannot be read",
+       "The pod's status is null, malformed or impossible (no phase, phase Unknown, phase "
+       "Running without container statuses): a damaged object or a broken export. podwhy will "
+       "not call such a pod healthy.",
+       "Read the object as the API server has it (kubectl get pod -o yaml); re-export it.",
+       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-phase"),
+    _r("PW191", "pod-not-ready", "pod", "Not ready, and no rule names why",
+       "The pod is not Ready and no container, condition or event podwhy knows explains it; "
+       "the Ready condition's reason and message are shown.",
+       "kubectl describe pod; read the conditions and the containers' states.",
+       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-conditions",
+       deadline="5 minutes after the Ready condition last changed"),
     # --- images ---------------------------------------------------------------------------
     _r("PW201", "image-not-found", "container", "Image not found",
        "The registry has no such repository or tag (a typo, a tag never pushed, a wrong platform).",
@@ -263,6 +317,20 @@ RULES: tuple[Rule, ...] = (
        "seccomp or AppArmor setting blocks it.",
        "Fix command/args or the image's entrypoint; the message names the binary.",
        f"{K8S}/tasks/debug/debug-application/debug-pods/"),
+    _r("PW213", "waiting-unknown", "container", "Waiting for a reason podwhy does not know",
+       "The container is waiting with a reason outside the kubelet's known ones (a newer "
+       "kubelet, another runtime, a custom status writer); podwhy shows it with its message "
+       "rather than calling the pod healthy.",
+       "Read the reason and message (kubectl describe pod) and the node's kubelet log.",
+       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#container-state-waiting"),
+    _r("PW214", "container-creating", "container", "Container being created",
+       "The pod is set up but this container is not created yet (ContainerCreating or "
+       "PodInitializing): its image is being pulled or the runtime is creating it. No error "
+       "is on record.",
+       "If it lasts: kubectl describe pod for Pulling events; check the registry's speed and "
+       "the container runtime on the node.",
+       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#container-state-waiting",
+       deadline="10 minutes after the containers before it finished (or the pod started)"),
     # --- crashes --------------------------------------------------------------------------
     _r("PW220", "crashloop-oomkilled", "container", "Crash loop: killed for running out of memory",
        "The container exceeded its memory limit (or the node ran out of memory) and the kernel "
@@ -294,16 +362,21 @@ RULES: tuple[Rule, ...] = (
        "The startup probe has not succeeded; the container is restarted when it runs out of "
        "attempts, and (for a sidecar) the containers after it do not start.",
        "Raise failureThreshold x periodSeconds to cover the real start time, or fix the endpoint.",
-       f"{K8S}/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/"),
+       f"{K8S}/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+       deadline="the probe's own budget (initialDelaySeconds + failureThreshold x "
+                "periodSeconds): the kubelet restarts the container then"),
     _r("PW232", "readiness-probe", "container", "Readiness probe failing",
        "The container runs but its readiness probe fails, so the pod gets no Service traffic.",
        "Check the probe's endpoint and the dependencies it checks; kubectl logs shows why.",
-       f"{K8S}/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/"),
+       f"{K8S}/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+       deadline="after the container started: the startup probe's budget, then the readiness "
+                "probe's initialDelaySeconds + failureThreshold x periodSeconds, plus 30 s"),
     _r("PW233", "not-ready", "container", "Container running but not ready",
        "The container is running but not ready and no probe failure is on record (events may "
        "have expired).",
        "Describe the pod and check the readiness probe and the application's logs.",
-       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#container-probes"),
+       f"{K8S}/concepts/workloads/pods/pod-lifecycle/#container-probes",
+       deadline="as PW232 with a readiness probe; without one, 2 minutes after it started"),
     _r("PW240", "poststart-hook", "container", "postStart hook failing",
        "The container's postStart hook failed, so the kubelet killed the container. The error is "
        "deliberately kept out of events (it may hold secrets): it is in the kubelet log.",
@@ -317,8 +390,11 @@ RULES: tuple[Rule, ...] = (
     _r("PW250", "init-stuck", "container", "Init container running for a long time",
        "An init container has been running for a long time, so the app containers wait "
        "(Init:N/M); it typically waits for a dependency that never comes.",
-       "Read its logs (kubectl logs -c NAME) to see what it waits for.",
-       f"{K8S}/concepts/workloads/pods/init-containers/"),
+       "Read its logs (kubectl logs -c NAME) to see what it waits for. If it is meant to keep "
+       "running beside the app (a proxy, an agent), make it a native sidecar: restartPolicy: "
+       "Always on the init container (Kubernetes 1.29+).",
+       f"{K8S}/concepts/workloads/pods/init-containers/",
+       deadline="10 minutes after it started"),
     _r("PW260", "recent-restart", "container", "Restarted recently, now running",
        "The container is running again, but its previous run ended in an error or OOM kill "
        "within the last hour.",
@@ -379,6 +455,23 @@ WORKLOAD_RULES: tuple[Rule, ...] = (
        "StatefulSet waits for an earlier ordinal to become Ready, or pods are being replaced.",
        "Look at the first pod that is not Ready; for StatefulSets, ordinal N waits for N-1.",
        f"{K8S}/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees"),
+    _r("PW310", "rollout-in-progress", "workload", "Rollout in progress",
+       "The workload is rolling out, judged as kubectl rollout status does (observedGeneration, "
+       "updated, ready and available replicas), or pods of its current revision are still "
+       "starting, and none of them is failing.",
+       "Nothing yet; kubectl podwhy shows what the new pods wait for.",
+       f"{K8S}/concepts/workloads/controllers/deployment/#deployment-status",
+       severity="waiting",
+       deadline="a Deployment's progressDeadlineSeconds (600 s by default; then PW302); "
+                "StatefulSets, DaemonSets and ReplicaSets have none of their own: their pods' "
+                "deadlines apply"),
+    _r("PW311", "job-running", "workload", "Job running",
+       "The Job (or the CronJob's newest Job) has not completed yet and none of its pods is "
+       "failing.",
+       "Nothing yet; kubectl podwhy job/NAME shows its pods.",
+       f"{K8S}/concepts/workloads/controllers/job/",
+       severity="waiting",
+       deadline="the Job's activeDeadlineSeconds when set (then PW305); none otherwise"),
 )
 
 RULES = (*RULES, *WORKLOAD_RULES)

@@ -40,6 +40,9 @@ def check_ephemeral_containers(pod: PodSnapshot, now: datetime) -> list[Finding]
     return [f for c in pod.of_type("ephemeral") for f in diagnose_ephemeral(pod, c, now)]
 
 
+#: 0. A status podwhy cannot read (null, malformed, impossible) ends the chain: PW190.
+STATUS_CHECK: Check = p.check_status
+
 POD_CHAIN: tuple[Check, ...] = (
     # A terminal reason or DisruptionTarget says why the pod is going away (eviction, the
     # taint manager, PodGC): that is the cause; being stuck in termination comes second.
@@ -47,8 +50,7 @@ POD_CHAIN: tuple[Check, ...] = (
     p.check_terminating,       # 2. object lifecycle   PW101-PW104
     p.check_scheduling,        # 3. scheduling         PW120-PW131
     p.check_node,              # 4. node health        PW140-PW141
-    p.check_sandbox,           # 5. sandbox, network   PW150-PW151
-    p.check_volumes,           #    volumes            PW160-PW162
+    p.check_pod_setup,         # 5. sandbox, DRA, volumes, not started  PW150-PW162
     p.check_readiness_gates,   # 9. readiness gates    PW170
 )
 
@@ -58,6 +60,10 @@ CONTAINER_CHAIN: tuple[Check, ...] = (
     check_app_containers,      # 8. app containers
     check_ephemeral_containers,  # 10. ephemeral (never the verdict)
 )
+
+#: 11. The last word, when the pod is not healthy and nothing above explains it (the engine
+#: calls it only then): PW118 (Failed), PW191 (not ready).
+FALLBACK: Check = p.check_unexplained
 
 #: Workload-level checks, above the pod level: run for workloads named as targets (or present
 #: in -f input). Pod verdicts are grouped beneath them.
@@ -70,4 +76,6 @@ WORKLOAD_CHAIN: tuple[w.WorkloadCheck, ...] = (
     w.check_daemonset_no_nodes,  # PW307
     w.check_scaled_to_zero,      # PW308
     w.check_missing_pods,        # PW309
+    w.check_rollout_progress,    # PW310 (waiting)
+    w.check_job_running,         # PW311 (waiting)
 )

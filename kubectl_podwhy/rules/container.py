@@ -10,7 +10,8 @@ from datetime import datetime
 
 from kubectl_podwhy.finding import Evidence, Finding
 from kubectl_podwhy.rules import messages as m
-from kubectl_podwhy.rules.base import ev, field, finding, newest, recent
+from kubectl_podwhy.rules.base import Wait, ev, field, finding, newest, recent
+from kubectl_podwhy.rules.pod import not_started
 from kubectl_podwhy.snapshot import Container, Event, PodSnapshot, Terminated
 from kubectl_podwhy.timeutil import format_time, human_duration
 
@@ -19,10 +20,18 @@ IMAGE_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "RegistryUnavaila
                            "ErrImageNotEnsured"})
 CREATE_REASONS = frozenset({"CreateContainerError", "PreCreateHookError", "PreStartHookError"})
 START_REASONS = frozenset({"StartError", "ContainerCannotRun"})
+#: the waiting reasons of a container that is being created (kubelet: ContainerCreating
+#: while the image is pulled and the container created; PodInitializing behind init ones)
+STARTING_REASONS = frozenset({"ContainerCreating", "PodInitializing"})
+#: how long a container may take to be created (image pull included) before it is stuck
+CREATE_SECONDS = 600
 #: how long a regular init container may run before podwhy calls it stuck
 INIT_STUCK_SECONDS = 600
-#: a running, not-ready container without probe evidence is reported after this long
+#: a running container without a readiness probe that is not ready: stuck after this long
 NOT_READY_GRACE_SECONDS = 120
+#: added to a readiness probe's own budget (initialDelaySeconds + failureThreshold x
+#: periodSeconds, after the startup probe's) before a not-ready container counts as stuck
+READY_MARGIN_SECONDS = 30
 
 
 def _logs_cmd(pod: PodSnapshot, c: Container, previous: bool = True) -> str:
@@ -47,6 +56,9 @@ def _term_evidence(c: Container, t: Terminated, last: bool) -> Evidence:
 
 
 def _exit_text(t: Terminated) -> str:
+    if t.reason == "ContainerStatusUnknown":
+        return (f"status unknown (exit code {t.exit_code} was set by the kubelet: the container "
+                "could not be located; not an OOM or a kill)")
     if t.signal:
         return f"signal {t.signal} ({m.exit_meaning(0, t.signal)})"
     return f"exit code {t.exit_code} ({m.exit_meaning(t.exit_code)})"
@@ -259,7 +271,74 @@ def _waiting(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
                         container=c)]
     if r == "CrashLoopBackOff":
         return [_crash(pod, c, now, c.last_state.terminated, waiting=True)]
-    return []
+    if r in STARTING_REASONS or not r:
+        return _starting(pod, c, now, waiting_ev)
+    # A reason podwhy does not know (a newer kubelet, another runtime): say so, with its
+    # message; a container waiting for an unknown reason is never healthy.
+    return [finding("PW213", r, f"{_where(c)} is waiting: {r}"
+                    + (f": {msg[:200]}" if msg else "")
+                    + " (a waiting reason podwhy does not know)", detail=msg,
+                    evidence=[waiting_ev] + [ev(e) for e in
+                                             [x for x in _events(pod, c) if x.type == "Warning"]
+                                             [-1:]],
+                    container=c, next_command=f"kubectl describe pod {pod.name} -n "
+                                              f"{pod.namespace}")]
+
+
+def _started_from(pod: PodSnapshot, c: Container) -> datetime | None:
+    """When this container could start being created: after the init containers before it
+    finished (or the sidecars before it started), else when the pod started."""
+    times = [pod.start_time or pod.created]
+    for other in pod.containers:
+        if other is c or other.type == "ephemeral":
+            break
+        t = other.state.terminated
+        if other.type == "init" and t is not None and t.finished_at is not None:
+            times.append(t.finished_at)
+        elif other.type == "sidecar" and other.state.started_at is not None:
+            times.append(other.state.started_at)
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _starting(pod: PodSnapshot, c: Container, now: datetime,
+              waiting_ev: Evidence) -> list[Finding]:
+    """ContainerCreating / PodInitializing after the pod's own setup: an image pull or the
+    runtime creating the container. While the pod is not started at all, or an earlier init
+    container still runs, the pod-level or init container's finding says it instead."""
+    if not_started(pod) or c.type == "ephemeral":
+        return []
+    if c.type != "init" and any(x.type == "init" and not _completed(x)
+                                for x in pod.containers):
+        return []
+    if c.type == "app" and any(x.type == "sidecar" and not x.started
+                               for x in pod.containers):
+        return []  # app containers start after every sidecar has started
+    wait = Wait(_started_from(pod, c), CREATE_SECONDS)
+    r = c.state.reason or "Waiting"
+    if wait.stuck(now):
+        summary = (f"{_where(c)} has not started {wait.for_how_long(now)} ({r}) and no "
+                   f"error is on record: look at the image pull and the container runtime on "
+                   f"node {pod.node_name}")
+    else:
+        summary = (f"{_where(c)} is being created {wait.for_how_long(now)} ({r}: pulling its "
+                   f"image or starting it); stuck after {wait.budget()}")
+    return [finding("PW214", r, summary, evidence=[waiting_ev], container=c, wait=wait,
+                    now=now, next_command=f"kubectl describe pod {pod.name} -n "
+                                          f"{pod.namespace}")]
+
+
+def _completed(c: Container) -> bool:
+    t = c.state.terminated
+    return c.state.kind == "terminated" and t is not None and t.exit_code == 0 \
+        and not t.signal
+
+
+def _never_ran(t: Terminated) -> bool:
+    """ContainerStatusUnknown with no start time: the kubelet lost track of a container that
+    never ran (the pod failed or was evicted first); its exit code 137 is made up by the
+    kubelet, not an exit of the process (pkg/kubelet/kubelet_pods.go)."""
+    return t.reason == "ContainerStatusUnknown" and t.started_at is None
 
 
 def _terminated(pod: PodSnapshot, c: Container, now: datetime, t: Terminated) -> list[Finding]:
@@ -270,6 +349,8 @@ def _terminated(pod: PodSnapshot, c: Container, now: datetime, t: Terminated) ->
                 and not pod.terminal:
             return [_crash(pod, c, now, t, waiting=False)]
         return []
+    if pod.terminal and _never_ran(t):
+        return []  # a consequence of what ended the pod, not a cause
     if restarts:
         return [_crash(pod, c, now, t, waiting=False)]
     # restartPolicy Never or OnFailure: this attempt is over.
@@ -285,19 +366,45 @@ def _terminated(pod: PodSnapshot, c: Container, now: datetime, t: Terminated) ->
                     next_command=_logs_cmd(pod, c, previous=False))]
 
 
+def _ready_budget(c: Container) -> float:
+    """Seconds after a container starts by which it should be ready: the startup probe's
+    budget, then the readiness probe's (initialDelaySeconds + failureThreshold x
+    periodSeconds), plus a margin; without a readiness probe, NOT_READY_GRACE_SECONDS."""
+    if c.readiness is None:
+        return float(NOT_READY_GRACE_SECONDS + (c.startup.failing_after if c.startup else 0))
+    return float((c.startup.failing_after if c.startup else 0) + c.readiness.failing_after
+                 + READY_MARGIN_SECONDS)
+
+
+def _init_hint(pod: PodSnapshot, c: Container) -> str:
+    apps_wait = any(x.type == "app" and x.state.kind == "waiting"
+                    and x.state.reason == "PodInitializing" for x in pod.containers)
+    hint = ("If it waits for a dependency, fix that dependency (see its logs). A regular init "
+            "container must exit before the app containers start")
+    if apps_wait:
+        hint += (f": if {c.name} is meant to keep running beside the app (a proxy, an agent), "
+                 "make it a native sidecar with restartPolicy: Always on the init container "
+                 "(Kubernetes 1.29+; an API server with the SidecarContainers feature off "
+                 "drops the field, so check the stored spec)")
+    return hint + "."
+
+
 def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
     out: list[Finding] = []
     logs = _logs_cmd(pod, c, previous=False)
     if c.type == "init":
-        ran = (now - c.state.started_at).total_seconds() if c.state.started_at else 0.0
-        if ran >= INIT_STUCK_SECONDS:
-            return [finding("PW250", "ContainersNotInitialized",
-                            f"init container {c.name} has been running for "
-                            f"{human_duration(ran)}; the app containers wait for it",
-                            evidence=[field(f"{c.status_path}.state.running",
-                                            f"startedAt={format_time(c.state.started_at)}")],
-                            container=c, next_command=logs)]
-        return []
+        wait = Wait(c.state.started_at, INIT_STUCK_SECONDS)
+        if wait.stuck(now):
+            summary = (f"init container {c.name} has been running {wait.for_how_long(now)}; "
+                       "the app containers wait for it to exit (PodInitializing)")
+        else:
+            summary = (f"init container {c.name} running {wait.for_how_long(now)}; the app "
+                       f"containers start once it exits (stuck after {wait.budget()})")
+        return [finding("PW250", "ContainersNotInitialized", summary,
+                        evidence=[field(f"{c.status_path}.state.running",
+                                        f"startedAt={format_time(c.state.started_at)}")],
+                        container=c, next_command=logs, wait=wait, now=now,
+                        hint=_init_hint(pod, c))]
     # Liveness and startup failures (the container may still be up between restarts).
     for kind, rid in (("Liveness", "PW230"), ("Startup", "PW231")):
         fails = _probe_events(pod, c, kind, now)
@@ -311,11 +418,28 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
                 summary += f" ({_restarts(c)})"
             if last is not None:
                 summary += f": {last.message}"
-            out.append(finding(rid, "Unhealthy", summary,
-                               detail=last.message if last else "",
-                               evidence=[ev(e) for e in fails[-1:] + kills[-1:]],
-                               container=c, next_command=logs))
-            return out
+            evidence = [ev(e) for e in fails[-1:] + kills[-1:]]
+            if kills or c.restart_count:
+                out.append(finding(rid, "Unhealthy", summary,
+                                   detail=last.message if last else "",
+                                   evidence=evidence, container=c, next_command=logs))
+                return out
+            if kind == "Startup":
+                # Below its failureThreshold the kubelet keeps probing: still starting.
+                wait = Wait(c.state.started_at,
+                            float(c.startup.failing_after if c.startup else 0))
+                out.append(finding(rid, "Unhealthy",
+                                   f"{_where(c)} starting {wait.for_how_long(now)}: its "
+                                   "startup probe has not passed yet"
+                                   + (f" ({last.message})" if last else ""),
+                                   detail=last.message if last else "", evidence=evidence,
+                                   container=c, next_command=logs, severity="waiting",
+                                   wait=wait, now=now))
+                return out
+            # The kubelet has not restarted it: below the failureThreshold, a warning.
+            out.append(finding(rid, "Unhealthy", summary + " (no restart yet)",
+                               detail=last.message if last else "", evidence=evidence,
+                               container=c, next_command=logs, severity="warning"))
     hooks = [e for e in _events(pod, c, "FailedPostStartHook") if recent(e, now)]
     if hooks:
         return [finding("PW240", "PostStartHookError", f"postStart hook of {_where(c)} failed",
@@ -325,27 +449,34 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
         cond = pod.condition("ContainersReady")
         cond_ev = [field("status.conditions[ContainersReady]", f"{cond.reason}: {cond.message}")
                    ] if cond is not None and cond.status != "True" else []
+        wait = Wait(c.state.started_at, _ready_budget(c))
         if fails:
             last = fails[-1]
-            out.append(finding("PW232", "Unhealthy",
-                               f"readiness probe of {_where(c)} failing: {last.message}",
+            head = (f"readiness probe of {_where(c)} failing {wait.for_how_long(now)}"
+                    if wait.stuck(now) else
+                    f"{_where(c)} started {wait.for_how_long(now).removeprefix('for ')} ago; "
+                    f"its readiness probe has not passed yet (stuck after {wait.budget()})")
+            out.append(finding("PW232", "Unhealthy", f"{head}: {last.message}",
                                detail=last.message, evidence=[ev(last)] + cond_ev,
-                               container=c, next_command=logs))
+                               container=c, next_command=logs, wait=wait, now=now))
         else:
-            up = (now - c.state.started_at).total_seconds() if c.state.started_at else 1e9
-            if up >= NOT_READY_GRACE_SECONDS:
-                probe = "its readiness probe" if c.readiness else "no readiness probe"
-                out.append(finding("PW233", "ContainersNotReady",
-                                   f"{_where(c)} is running but not ready for "
-                                   f"{human_duration(up)} ({probe}; no probe failure on "
-                                   "record)", evidence=cond_ev, container=c,
-                                   next_command=logs))
+            probe = "its readiness probe" if c.readiness else "no readiness probe"
+            if wait.stuck(now):
+                summary = (f"{_where(c)} is running but not ready {wait.for_how_long(now)} "
+                           f"({probe}; no probe failure on record)")
+            else:
+                summary = (f"{_where(c)} started {wait.for_how_long(now).removeprefix('for ')}"
+                           f" ago and is not ready yet ({probe}; stuck after "
+                           f"{wait.budget()})")
+            out.append(finding("PW233", "ContainersNotReady", summary, evidence=cond_ev,
+                               container=c, next_command=logs, wait=wait, now=now))
     pre = [e for e in _events(pod, c, "FailedPreStopHook") if recent(e, now)]
     if pre:
         out.append(finding("PW241", "FailedPreStopHook", f"preStop hook of {_where(c)} failed",
                            detail=pre[-1].message, evidence=[ev(pre[-1])], container=c))
     prev = c.last_state.terminated
-    if not out and prev is not None and (prev.exit_code != 0 or prev.reason == "OOMKilled"):
+    if not any(f.severity != "warning" for f in out) and prev is not None and \
+            (prev.exit_code != 0 or prev.reason == "OOMKilled"):
         age = (now - prev.finished_at).total_seconds() if prev.finished_at else None
         if age is not None and age <= 3600:
             out.append(finding(

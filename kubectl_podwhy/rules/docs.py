@@ -15,21 +15,31 @@ def render_markdown() -> str:
         "",
         "podwhy runs these rules as one chain: pod-level rules (PW1xx) first, then the",
         "container-level rules (PW2xx) over the first unfinished init container, the sidecars,",
-        "the app containers and the ephemeral containers. The verdict is the first pod-level",
-        "error, else the first container-level error. When a workload is targeted",
-        "(`deploy/web`, `job/x`, ...), the workload-level rules (PW3xx) run above the pods: the",
-        "workload's verdict is its first workload-level error, else the verdict of its largest",
-        "group of failing pods. `kubectl podwhy --explain ID` prints one rule.",
+        "the app containers and the ephemeral containers. When a workload is targeted",
+        "(`deploy/web`, `job/x`, ...), the workload-level rules (PW3xx) run above the pods.",
         "",
-        "| ID | Name | Level | Severity | Title |",
-        "|---|---|---|---|---|",
+        "Every pod and workload ends in one of three states. **failing**: an error finding",
+        "the current state corroborates (the verdict is the first pod-level error, else the",
+        "first container-level one; for a workload its first workload-level error, else its",
+        "current pods' largest failing group). **progressing**: no error, not serving yet; the",
+        "verdict is a *waiting* finding saying what it waits for, since when, and its deadline.",
+        "**healthy**: Succeeded, or Running and Ready, with nothing waited for; warnings allowed.",
+        "A rule with a deadline reports *waiting* until the deadline passes and its severity",
+        "(stuck) after it. A finding drawn from events alone counts only while the object's",
+        "state still shows a problem; otherwise it is kept as a warning marked as history.",
+        "`kubectl podwhy --explain ID` prints one rule.",
+        "",
+        "| ID | Name | Level | Severity | Deadline | Title |",
+        "|---|---|---|---|---|---|",
     ]
-    lines += [f"| [{r.id}](#{r.id.lower()}) | {r.name} | {r.level} | {r.severity} | {r.title} |"
-              for r in RULES]
+    lines += [f"| [{r.id}](#{r.id.lower()}) | {r.name} | {r.level} | {r.severity} | "
+              f"{'yes' if r.deadline else '-'} | {r.title} |" for r in RULES]
     for r in RULES:
         lines += ["", f"## {r.id}", "", f"**{r.title}** (`{r.name}`, {r.level} level, "
-                  f"{r.severity})", "", f"*Why:* {r.why}", "", f"*Fix:* {r.fix}", "",
-                  f"*Reference:* <{r.docs}>"]
+                  f"{r.severity})", "", f"*Why:* {r.why}", "", f"*Fix:* {r.fix}", ""]
+        if r.deadline:
+            lines += [f"*Deadline:* {r.deadline}.", ""]
+        lines += [f"*Reference:* <{r.docs}>"]
     return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import signal as _signal
 from dataclasses import dataclass
+from typing import Literal
 
 COMBINED_PREFIX = "(combined from similar events): "
 
@@ -130,16 +131,42 @@ def insufficient_resource(text: str) -> str | None:
 
 # --- eviction -----------------------------------------------------------------------------
 
+EvictionKind = Literal["node", "container-limit", "pod-limit", "emptydir", "unknown"]
+
+
 @dataclass(frozen=True)
 class Eviction:
+    """What an eviction message says ran out (pkg/kubelet/eviction/helpers.go formats).
+
+    ``kind``: the node ran low (``node``), or the pod broke a limit of its own: a container's
+    ephemeral-storage limit (``container-limit``), the sum of its containers' limits
+    (``pod-limit``) or an emptyDir sizeLimit (``emptydir``); the node is not short then.
+    """
+
+    kind: EvictionKind
     resource: str | None  # memory, ephemeral-storage, nodefs, pids, ...
     node_condition: str | None  # e.g. [DiskPressure]
     threshold: str | None
     available: str | None
-    containers: tuple[tuple[str, str, str], ...]  # (name, usage, request or limit)
+    containers: tuple[tuple[str, str, str], ...]  # (name, usage, request)
+    limit: str | None = None  # the limit broken (container, pod or emptyDir kinds)
+    subject: str | None = None  # the container or volume that broke it
 
 
 def parse_eviction(message: str) -> Eviction:
+    m = re.search(r'Container (\S+) exceeded its local ephemeral storage limit "?([^".\s]+'
+                  r'(?:\.\d+)?[^".\s]*)"?', message)
+    if m:
+        return Eviction("container-limit", "ephemeral-storage", None, None, None, (),
+                        m.group(2), m.group(1))
+    m = re.search(r'Usage of EmptyDir volume "([^"]+)" exceeds the limit "([^"]+)"', message)
+    if m:
+        return Eviction("emptydir", "ephemeral-storage", None, None, None, (), m.group(2),
+                        m.group(1))
+    m = re.search(r"Pod ephemeral local storage usage exceeds the total limit of containers "
+                  r"(\S+?)\.?(?:\s|$)", message)
+    if m:
+        return Eviction("pod-limit", "ephemeral-storage", None, None, None, (), m.group(1))
     resource = None
     m = re.search(r"low on resource: ([\w/-]+(?:\.[\w/-]+)*)", message)
     if m:
@@ -156,13 +183,8 @@ def parse_eviction(message: str) -> Eviction:
     for m in re.finditer(r"Container (\S+) was using (\S+?),\s*(?:request is|which exceeds its "
                          r"request of) ([^,.\s]+(?:\.\d+)?[^,.\s]*)", message):
         containers.append((m.group(1), m.group(2), m.group(3)))
-    for m in re.finditer(r"Container (\S+) exceeded its local ephemeral storage limit "
-                         r"\"?([^\".]+)\"?", message):
-        containers.append((m.group(1), "over limit", m.group(2)))
-        resource = resource or "ephemeral-storage"
-    if "ephemeral local storage" in message or "EmptyDir volume" in message:
-        resource = resource or "ephemeral-storage"
-    return Eviction(resource, cond, threshold, available, tuple(containers))
+    kind: EvictionKind = "node" if (resource or cond) else "unknown"
+    return Eviction(kind, resource, cond, threshold, available, tuple(containers))
 
 
 # --- admission rejections ------------------------------------------------------------------

@@ -6,13 +6,30 @@ in :mod:`kubectl_podwhy.rules.chain`.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kubectl_podwhy.finding import Evidence, Finding
 from kubectl_podwhy.rules import messages as m
-from kubectl_podwhy.rules.base import describe_cmd, ev, field, finding, newest, recent
-from kubectl_podwhy.snapshot import NodeInfo, PodSnapshot, format_quantity, parse_quantity
-from kubectl_podwhy.timeutil import human_duration
+from kubectl_podwhy.rules.base import (
+    Wait,
+    describe_cmd,
+    ev,
+    field,
+    finding,
+    newest,
+    plural,
+    recent,
+)
+from kubectl_podwhy.rules.catalog import K8S
+from kubectl_podwhy.snapshot import (
+    Container,
+    NodeInfo,
+    PodSnapshot,
+    Taint,
+    format_quantity,
+    parse_quantity,
+)
+from kubectl_podwhy.timeutil import format_time, human_duration
 
 NODE_PROBLEM_TAINTS = frozenset({
     "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable",
@@ -20,10 +37,6 @@ NODE_PROBLEM_TAINTS = frozenset({
     "node.kubernetes.io/pid-pressure", "node.kubernetes.io/network-unavailable",
     "node.kubernetes.io/out-of-service", "node.kubernetes.io/unschedulable",
 })
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _readable(quantity: str) -> str:
@@ -65,7 +78,7 @@ def check_terminating(pod: PodSnapshot, now: datetime) -> list[Finding]:
     overdue = (now - pod.deletion_timestamp).total_seconds()
     deleted_ago = human_duration(overdue + grace)
     evidence = [field("metadata.deletionTimestamp",
-                      f"{pod.deletion_timestamp.isoformat()} (grace period {grace}s)")]
+                      f"{format_time(pod.deletion_timestamp)} (grace period {grace}s)")]
     kill_events = pod.events_with("FailedKillPod", "FailedPreStopHook", "ExceededGracePeriod",
                                   "Killing")
     if _node_not_ready(pod):
@@ -85,10 +98,14 @@ def check_terminating(pod: PodSnapshot, now: datetime) -> list[Finding]:
             detail=pod.message, evidence=evidence, explains_containers=True,
             next_command=f"kubectl describe node {pod.node_name}")]
     if overdue <= 0:
+        # The reference time may precede the deletion request in a capture without a
+        # capture time: never claim more time left than the grace period itself.
+        left = min(-overdue, float(grace))
         return [finding(
             "PW104", "Terminating",
-            f"being deleted: {human_duration(-overdue)} of its {grace}s grace period left",
-            evidence=evidence, explains_containers=True)]
+            f"being deleted: {human_duration(left)} of its {grace}s grace period left",
+            evidence=evidence, explains_containers=True,
+            wait=Wait(pod.deletion_timestamp - timedelta(seconds=grace), grace), now=now)]
     if pod.finalizers:
         evidence.append(field("metadata.finalizers", ", ".join(pod.finalizers)))
         return [finding(
@@ -130,20 +147,7 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
         status_ev.append(field("status.conditions[DisruptionTarget]",
                                f"{dt.reason}: {dt.message}".strip(": ")))
     if reason == "Evicted":
-        e = m.parse_eviction(msg)
-        what = e.resource or (e.node_condition or "a resource")
-        summary = f"evicted: node {pod.node_name or '?'} was low on {what}"
-        if e.node_condition and not e.resource:
-            summary = f"evicted: node {pod.node_name or '?'} had condition {e.node_condition}"
-        if e.containers:
-            name, usage, req = e.containers[0]
-            if usage == "over limit":
-                summary += f"; container {name} exceeded its ephemeral-storage limit {req}"
-            else:
-                summary += f"; container {name} used {_readable(usage)} (request {req})"
-        evs = [ev(x) for x in pod.events_with("Evicted")]
-        return [finding("PW110", "Evicted", summary, detail=msg, evidence=status_ev + evs,
-                        explains_containers=True)]
+        return [_evicted(pod, msg, status_ev)]
     if reason == "Preempting" or (dt is not None and dt.status == "True"
                                   and dt.reason == "PreemptionByScheduler"):
         evs = [ev(x) for x in pod.events_with("Preempted", "Preempting")]
@@ -166,12 +170,7 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
                         f"killed after running longer than spec.activeDeadlineSeconds{limit}",
                         detail=msg, evidence=status_ev + evs, explains_containers=True)]
     if reason and m.is_admission_reason(reason):
-        text = m.strip_admission_prefix(msg)
-        return [finding("PW117", reason,
-                        f"rejected by the kubelet on node {pod.node_name or '?'}: "
-                        f"{text or reason}",
-                        detail=msg, evidence=status_ev + [ev(x) for x in pod.events_with(reason)],
-                        explains_containers=True)]
+        return [_admission_rejected(pod, reason, msg, status_ev)]
     if dt is not None and dt.status == "True" and dt.reason in _DISRUPTION_RULES:
         rid = _DISRUPTION_RULES[dt.reason]
         summaries = {
@@ -194,31 +193,274 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
     return []
 
 
+def _evicted(pod: PodSnapshot, msg: str, status_ev: list[Evidence]) -> Finding:
+    """Name what ran out: the node, or a limit of the pod's own (then the node was fine)."""
+    e = m.parse_eviction(msg)
+    node = pod.node_name or "?"
+    hint = None
+    if e.kind == "container-limit":
+        summary = (f"evicted: container {e.subject} exceeded its own ephemeral-storage limit "
+                   f"{e.limit} (the node was not short of disk)")
+        hint = (f"Raise resources.limits.ephemeral-storage of container {e.subject} (now "
+                f"{e.limit}), or make it write less to its writable layer and logs (put data "
+                "on a volume). Delete the Failed pod when done.")
+    elif e.kind == "pod-limit":
+        summary = (f"evicted: the pod's ephemeral-storage use exceeded the sum of its "
+                   f"containers' limits ({e.limit}; the node was not short of disk)")
+        hint = ("Raise the containers' resources.limits.ephemeral-storage, or make them write "
+                "less to their writable layers, logs and emptyDir volumes.")
+    elif e.kind == "emptydir":
+        summary = (f"evicted: emptyDir volume {e.subject} exceeded its sizeLimit {e.limit} "
+                   "(ephemeral-storage; the node was not short of disk)")
+        hint = (f"Raise the sizeLimit of emptyDir volume {e.subject}, or clean up what the pod "
+                "writes there.")
+    elif e.node_condition and not e.resource:
+        summary = f"evicted: node {node} had condition {e.node_condition}"
+    else:
+        summary = f"evicted: node {node} was low on {e.resource or 'a resource'}"
+        if e.containers:
+            name, usage, req = e.containers[0]
+            summary += f"; container {name} used {_readable(usage)} (request {req})"
+    evs = [ev(x) for x in pod.events_with("Evicted")]
+    return finding("PW110", "Evicted", summary, detail=msg, evidence=status_ev + evs,
+                   hint=hint, explains_containers=True)
+
+
+#: where each kubelet admission failure is documented
+_ADMISSION_DOCS = {
+    "UnexpectedAdmissionError": f"{K8S}/concepts/extend-kubernetes/compute-storage-net/"
+                                "device-plugins/",
+    "TopologyAffinityError": f"{K8S}/tasks/administer-cluster/topology-manager/",
+    "SMTAlignmentError": f"{K8S}/tasks/administer-cluster/cpu-management-policies/",
+    "NodeAffinity": f"{K8S}/concepts/scheduling-eviction/assign-pod-node/",
+    "NodeName": f"{K8S}/concepts/scheduling-eviction/assign-pod-node/#nodename",
+    "TaintToleration": f"{K8S}/concepts/scheduling-eviction/taint-and-toleration/",
+    "SysctlForbidden": f"{K8S}/tasks/administer-cluster/sysctl-cluster/",
+    "AppArmor": f"{K8S}/tutorials/security/apparmor/",
+    "InitContainerRestartPolicyForbidden": f"{K8S}/concepts/workloads/pods/sidecar-containers/",
+}
+
+
+def _admission_rejected(pod: PodSnapshot, reason: str, msg: str,
+                        status_ev: list[Evidence]) -> Finding:
+    text = m.strip_admission_prefix(msg)
+    node = pod.node_name or "?"
+    if reason in ("UnexpectedAdmissionError", "TopologyAffinityError") or \
+            "device" in text.lower():
+        cause = (f"a device plugin or the topology manager on node {node} failed to allocate "
+                 "what the pod requests; check the device plugin (GPU, SR-IOV, ...) there")
+    elif reason.startswith("OutOf"):
+        cause = (f"node {node} had no room for its requests when the kubelet admitted it "
+                 "(a race with the scheduler, static pods, or allocatable changed)")
+    elif reason in ("NodeAffinity", "NodeName"):
+        cause = f"node {node}'s labels or name no longer match the pod's node selector/affinity"
+    else:
+        cause = f"node {node} lacks what the pod spec needs (a feature, a sysctl, a profile)"
+    owner = next(iter(pod.owners), None)
+    if owner is None:
+        then = ("This pod has no controller: nothing replaces it. Fix the node, then delete "
+                "the pod and create it again.")
+    else:
+        then = (f"Its controller ({owner[0]} {owner[1]}) creates a replacement pod; if the "
+                "replacement is rejected too, fix the node. Delete the Failed pod when done.")
+    return finding("PW117", reason,
+                   f"rejected by the kubelet on node {node}: {text or reason}",
+                   detail=msg, evidence=status_ev + [ev(x) for x in pod.events_with(reason)],
+                   hint=f"{cause[0].upper()}{cause[1:]}. {then}",
+                   docs=_ADMISSION_DOCS.get(reason, f"{K8S}/concepts/workloads/pods/"
+                                                    "pod-lifecycle/#pod-phase"),
+                   explains_containers=True)
+
+
 # --- 3. scheduling --------------------------------------------------------------------------
 
 _BUCKET_RULES = {"resources": "PW121", "taints": "PW122", "affinity": "PW123",
                  "host-ports": "PW124", "topology": "PW125", "volumes": "PW126",
-                 "cordoned": "PW127", "other": "PW128"}
+                 "cordoned": "PW127", "other": "PW128", "none": "PW128"}
 
 
 def _clause_text(c: m.Clause, total: int | None) -> str:
     if total is not None and c.count and c.count <= total:
-        return f"{c.text} ({_plural(c.count, 'node')})"
+        return f"{c.text} ({plural(c.count, 'node')})"
     return c.text
+
+
+#: how long a pod may wait for its first scheduling attempt: the scheduler normally tries a
+#: new pod within milliseconds; its queue may lag on big clusters (kube-scheduler has no event
+#: for "not tried yet"), a second scheduler may be slower to start
+SCHEDULER_PICKUP_SECONDS = {"default-scheduler": 120}
+OTHER_SCHEDULER_PICKUP_SECONDS = 60
+#: scheduling gates are removed by their controller (Kueue admits queued workloads)
+GATED_SECONDS = 300
+#: preemption victims get their grace period (30 s by default) to leave
+PREEMPTION_SECONDS = 300
+#: the cluster autoscaler's default max-node-provision-time is 15 minutes
+SCALE_UP_SECONDS = 900
+
+
+def _node_allowed(pod: PodSnapshot, node: NodeInfo) -> bool:
+    """The NodeAffinity filter: nodeSelector and required node affinity (scheduler's
+    nodeaffinity plugin; an empty nodeSelectorTerm matches no node)."""
+    if any(node.labels.get(k) != v for k, v in pod.node_selector.items()):
+        return False
+    if not pod.node_affinity:
+        return True
+    return any(term and all(_requirement_ok(r, node) for r in term)
+               for term in pod.node_affinity)
+
+
+def _requirement_ok(req: tuple[str, str, tuple[str, ...], bool], node: NodeInfo) -> bool:
+    key, op, values, is_field = req
+    if is_field:
+        value: str | None = node.name if key == "metadata.name" else None
+    else:
+        value = node.labels.get(key)
+    if op == "In":
+        return value is not None and value in values
+    if op == "NotIn":
+        return value is None or value not in values
+    if op == "Exists":
+        return value is not None
+    if op == "DoesNotExist":
+        return value is None
+    if op in ("Gt", "Lt") and value is not None and len(values) == 1:
+        try:
+            a, b = int(value), int(values[0])
+        except ValueError:
+            return False
+        return a > b if op == "Gt" else a < b
+    return False
+
+
+_UNSCHEDULABLE_TAINT = Taint("node.kubernetes.io/unschedulable", "", "NoSchedule")
+
+
+def _untolerated(pod: PodSnapshot, node: NodeInfo) -> list[Taint]:
+    return [t for t in node.taints if t.effect in ("NoSchedule", "NoExecute")
+            and not any(tol.tolerates(t) for tol in pod.tolerations)]
+
+
+def _cordoned(pod: PodSnapshot, node: NodeInfo) -> bool:
+    return node.unschedulable and not any(tol.tolerates(_UNSCHEDULABLE_TAINT)
+                                          for tol in pod.tolerations)
+
+
+def _names(nodes: list[NodeInfo], limit: int = 5) -> str:
+    shown = ", ".join(n.name for n in nodes[:limit])
+    return shown + (f", ... ({len(nodes) - limit} more)" if len(nodes) > limit else "")
+
+
+def _wants(pod: PodSnapshot) -> str:
+    parts = [f"{k}={v}" for k, v in sorted(pod.node_selector.items())]
+    return ", ".join(parts + list(pod.affinity_terms))
+
+
+def _candidates(pod: PodSnapshot, fit: m.FitError) -> tuple[str, str, list[Evidence],
+                                                             str] | None:
+    """Read the nodes as the scheduler's filters do (NodeUnschedulable, TaintToleration,
+    NodeAffinity, then the rest: pkg/scheduler/apis/config/v1/default_plugins.go): the
+    selector and affinity first narrow the nodes the pod may run on; name what blocks those.
+
+    Returns (bucket, summary, evidence, hint), or None when the nodes are not all known or
+    the nodes it may run on are blocked by something the nodes do not show (resources,
+    ports, topology, volumes: the message says which).
+    """
+    nodes = sorted(pod.all_nodes.values(), key=lambda n: n.name)
+    complete = pod.nodes_complete or (fit.total_nodes is not None
+                                      and len(nodes) >= fit.total_nodes > 0)
+    if not nodes or not complete:
+        return None
+    wants = _wants(pod)
+    allowed = [n for n in nodes if _node_allowed(pod, n)]
+    if wants and not allowed:
+        return ("affinity", f"no node matches what the pod requires ({wants}): "
+                f"0 of {plural(len(nodes), 'node')}", [],
+                f"Fix the pod's nodeSelector/affinity ({wants}) or label nodes to match.")
+    cordoned = [n for n in allowed if _cordoned(pod, n)]
+    tainted = [n for n in allowed if n not in cordoned and _untolerated(pod, n)]
+    free = [n for n in allowed if n not in cordoned and n not in tainted]
+    if free or not (cordoned or tainted):
+        return None
+    which = (f"the {plural(len(allowed), 'node')} its node selector/affinity allows "
+             f"({wants}: {_names(allowed)})" if wants
+             else f"all {plural(len(allowed), 'node')}")
+    evidence = [field(f"node/{n.name}.spec.unschedulable", "true") for n in cordoned[:3]]
+    evidence += [field(f"node/{n.name}.spec.taints", ", ".join(
+        f"{t.key}={t.value}:{t.effect}" if t.value else f"{t.key}:{t.effect}"
+        for t in _untolerated(pod, n))) for n in tainted[:3]]
+    if cordoned and not tainted:
+        verb = "is" if len(cordoned) == 1 else "are"
+        return ("cordoned", f"{which} {verb} cordoned", evidence,
+                f"Uncordon {'it' if len(cordoned) == 1 else 'them'} "
+                f"(kubectl uncordon {' '.join(n.name for n in cordoned[:3])}) or add "
+                "schedulable nodes" + (f" that match {wants}" if wants else "") + ".")
+    keys = sorted({t.key for n in tainted for t in _untolerated(pod, n)})
+    if not cordoned:
+        text = (f"{which} {'has a taint' if len(tainted) == 1 else 'have taints'} it does not "
+                f"tolerate ({', '.join(keys)})")
+    else:
+        text = (f"{which}: {plural(len(tainted), 'node')} with taints it does not tolerate "
+                f"({', '.join(keys)}), {plural(len(cordoned), 'node')} cordoned "
+                f"({_names(cordoned)})")
+    hint = ("The taint comes from the node lifecycle (not-ready, unreachable or pressure): fix "
+            "the nodes rather than adding tolerations." if any(k in NODE_PROBLEM_TAINTS
+                                                               for k in keys)
+            else "Add a toleration for the taint, or run it on nodes without the taint.")
+    return ("taints", text, evidence, hint)
+
+
+#: the scheduler's filters reject a node at the first that fails, in this order
+#: (NodeUnschedulable, TaintToleration, then NodeAffinity): nodes counted as cordoned or
+#: tainted were never checked against the pod's node selector, nodes counted under a later
+#: filter (ports, resources, volumes, topology) passed it.
+_BEFORE_AFFINITY = ("cordoned", "taints")
+
+
+def _blocker(fit: m.FitError) -> m.Clause | None:
+    """What blocks the nodes the pod may run on, read as an expert reads the message: the
+    node selector and affinity are the pod's intent and narrow the candidates first."""
+    if not fit.clauses:
+        return None
+    def rank(c: m.Clause) -> tuple[int, int]:
+        return (-c.count, m.BUCKET_ORDER.index(c.bucket))
+    later = sorted((c for c in fit.clauses if c.bucket not in ("affinity", *_BEFORE_AFFINITY)),
+                   key=rank)
+    if later:
+        return later[0]  # these nodes passed the selector: they are the candidates
+    early = sorted((c for c in fit.clauses if c.bucket in _BEFORE_AFFINITY
+                    and not (fit.by_bucket("affinity") and _role_taint_only(c))), key=rank)
+    return early[0] if early else sorted(fit.clauses, key=rank)[0]
+
+
+#: taints that mark control-plane nodes: a pod with a node selector is not meant for them
+_ROLE_TAINTS = frozenset({"node-role.kubernetes.io/control-plane",
+                          "node-role.kubernetes.io/master"})
+
+
+def _role_taint_only(c: m.Clause) -> bool:
+    keys = m.taint_keys(c.text)
+    return c.bucket == "taints" and bool(keys) and all(k in _ROLE_TAINTS for k in keys)
 
 
 def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
                    evidence: list[Evidence]) -> Finding:
     fit = m.parse_fit_error(message)
-    dom = fit.dominant
+    dom = _blocker(fit)
     bucket = dom.bucket if dom else "other"
-    rid = _BUCKET_RULES[bucket]
     hint = None
-    if fit.total_nodes == 0 or dom is None:
+    head = f"0/{fit.total_nodes} nodes can run it: " if fit.total_nodes is not None else ""
+    read = _candidates(pod, fit) if dom is not None else None
+    if fit.total_nodes == 0 or (dom is None and read is None):
         summary = "no nodes are available to schedule pods"
-        rid = "PW128"
+        bucket = "none"
+    elif read is not None:
+        bucket, text, node_ev, hint = read
+        summary = head + text
+        evidence = evidence + node_ev
+        summary += "; the scheduler said: " + ", ".join(
+            _clause_text(c, fit.total_nodes) for c in fit.clauses)
     else:
-        head = f"0/{fit.total_nodes} nodes can run it: " if fit.total_nodes is not None else ""
+        assert dom is not None
         summary = head + _clause_text(dom, fit.total_nodes)
         if bucket == "resources":
             wanted = sorted({r for r in (m.insufficient_resource(c.text)
@@ -231,11 +473,20 @@ def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
             if any(k in NODE_PROBLEM_TAINTS for k in keys):
                 hint = ("The taint comes from the node lifecycle (not-ready, unreachable or "
                         "pressure): fix the nodes rather than adding tolerations.")
-        elif bucket == "affinity":
-            wants = [f"{k}={v}" for k, v in sorted(pod.node_selector.items())]
-            wants += list(pod.affinity_terms)
-            if wants:
-                summary += f"; the pod requires {', '.join(wants)}"
+        elif bucket == "affinity" and _wants(pod):
+            summary += f"; the pod requires {_wants(pod)}"
+        affinity = fit.by_bucket("affinity")
+        if bucket in _BEFORE_AFFINITY and affinity:
+            # The selector ruled out the schedulable nodes; the cordoned or tainted ones were
+            # never checked against it: a matching node may be among them, or none exists.
+            what = "cordoned" if bucket == "cordoned" else "tainted"
+            sel = f" ({_wants(pod)})" if _wants(pod) else ""
+            summary += (f"; its node selector/affinity{sel} rules out the other "
+                        f"{plural(sum(c.count for c in affinity), 'node')}, and the "
+                        f"scheduler does not check it on {what} nodes")
+            hint = (f"If a {what} node matches the pod's node selector/affinity{sel}, "
+                    + ("uncordon it" if what == "cordoned" else "tolerate or remove its taint")
+                    + "; if none should, fix the selector or label a node to match.")
         elif bucket == "host-ports" and pod.host_ports:
             ports = ", ".join(str(x) for x in pod.host_ports)
             summary += f"; the pod asks for hostPort {ports}"
@@ -253,14 +504,21 @@ def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
                 extra.append("the pod uses PVC " + ", ".join(pod.claims))
             if extra:
                 summary += "; " + "; ".join(extra)
-        others = [c for c in fit.clauses if c is not dom]
+        others = [c for c in fit.clauses if c is not dom
+                  and not (bucket in _BEFORE_AFFINITY and c.bucket == "affinity")]
         if others:
             summary += "; also: " + ", ".join(_clause_text(c, fit.total_nodes) for c in others)
-    if pod.events_with("TriggeredScaleUp"):
-        summary += " (the cluster autoscaler triggered a scale-up)"
-        evidence = evidence + [ev(e) for e in pod.events_with("TriggeredScaleUp")]
-    detail = message
-    return finding(rid, "Unschedulable", summary, detail=detail, evidence=evidence, hint=hint,
+    rid = _BUCKET_RULES.get(bucket, "PW128")
+    wait = None
+    scale_ups = [e for e in pod.events_with("TriggeredScaleUp") if recent(e, now)]
+    if scale_ups:
+        # A node is on its way: the pod may schedule once it joins (trap 7 of the catalog).
+        wait = Wait(scale_ups[0].first_seen or scale_ups[0].last_seen, SCALE_UP_SECONDS)
+        summary += (f" (the cluster autoscaler triggered a scale-up "
+                    f"{wait.for_how_long(now).removeprefix('for ')} ago)")
+        evidence = evidence + [ev(e) for e in scale_ups[-1:]]
+    return finding(rid, "Unschedulable", summary, detail=message, evidence=evidence, hint=hint,
+                   wait=wait, now=now,
                    next_command="kubectl get nodes -o wide" if bucket != "volumes"
                    else f"kubectl get pvc -n {pod.namespace}")
 
@@ -275,10 +533,17 @@ def check_scheduling(pod: PodSnapshot, now: datetime) -> list[Finding]:
         if cond is not None:
             gate_ev.append(field("status.conditions[PodScheduled]",
                                  f"{cond.reason}: {cond.message}"))
-        return [finding("PW120", "SchedulingGated",
-                        f"scheduling is gated by {gates}: the controller owning "
-                        f"{'them' if len(pod.scheduling_gates) > 1 else 'it'} must remove it",
-                        evidence=gate_ev)]
+        wait = Wait(pod.created, GATED_SECONDS)
+        owner = "them" if len(pod.scheduling_gates) > 1 else "it"
+        if wait.stuck(now):
+            summary = (f"scheduling has been gated by {gates} {wait.for_how_long(now)}: the "
+                       f"controller owning {owner} must remove it")
+        else:
+            summary = (f"waiting {wait.for_how_long(now)} for scheduling gate {gates} to be "
+                       f"removed by the controller owning {owner} (stuck after "
+                       f"{wait.budget()})")
+        return [finding("PW120", "SchedulingGated", summary, evidence=gate_ev, wait=wait,
+                        now=now)]
     fs_events = pod.events_with("FailedScheduling")
     last_fs = newest(fs_events)
     evidence: list[Evidence] = []
@@ -289,9 +554,13 @@ def check_scheduling(pod: PodSnapshot, now: datetime) -> list[Finding]:
         evidence.append(ev(last_fs))
     if pod.nominated_node:
         evidence.insert(0, field("status.nominatedNodeName", pod.nominated_node))
+        wait = Wait((cond.last_transition if cond is not None else None) or pod.created,
+                    PREEMPTION_SECONDS)
+        verb = ("has waited" if wait.stuck(now) else "waiting")
         return [finding("PW131", "Pending",
-                        f"nominated to node {pod.nominated_node}; waiting for lower-priority "
-                        "pods there to be preempted", evidence=evidence,
+                        f"nominated to node {pod.nominated_node}; {verb} "
+                        f"{wait.for_how_long(now)} for lower-priority pods there to be "
+                        "preempted", evidence=evidence, wait=wait, now=now,
                         detail=cond.message if cond else "")]
     if cond is not None and cond.status == "False" and cond.reason == "SchedulerError":
         return [finding("PW129", "SchedulerError", f"the scheduler failed: {cond.message}",
@@ -305,16 +574,19 @@ def check_scheduling(pod: PodSnapshot, now: datetime) -> list[Finding]:
             return [_unschedulable(pod, now, text, evidence)]
         return [finding("PW129", "SchedulerError", f"the scheduler failed: {text}",
                         detail=text, evidence=evidence)]
-    # Pending, nobody has tried to schedule it: which scheduler is supposed to?
-    waited = (now - pod.created).total_seconds() if pod.created else 0.0
-    limit = 60 if pod.scheduler_name != "default-scheduler" else 300
-    if waited >= limit and (cond is None or cond.status != "True"):
-        who = f"schedulerName {pod.scheduler_name}"
-        return [finding("PW130", "Pending",
-                        f"pending for {human_duration(waited)} with no scheduling attempt: "
-                        f"is the scheduler {pod.scheduler_name!r} running?",
-                        evidence=[field("spec.schedulerName", who)])]
-    return []
+    # Pending, nobody has tried to schedule it yet: a scheduler picks new pods up at once.
+    wait = Wait(pod.created, SCHEDULER_PICKUP_SECONDS.get(pod.scheduler_name,
+                                                          OTHER_SCHEDULER_PICKUP_SECONDS))
+    who = f"schedulerName {pod.scheduler_name}"
+    if wait.stuck(now):
+        summary = (f"pending {wait.for_how_long(now)} with no scheduling attempt: is the "
+                   f"scheduler {pod.scheduler_name!r} running?")
+    else:
+        summary = (f"waiting {wait.for_how_long(now)} for the scheduler "
+                   f"{pod.scheduler_name!r} to place it (no attempt yet; stuck after "
+                   f"{wait.budget()})")
+    return [finding("PW130", "Pending", summary, evidence=[field("spec.schedulerName", who)],
+                    wait=wait, now=now)]
 
 
 # --- 4. node health ---------------------------------------------------------------------------
@@ -379,9 +651,22 @@ def not_started(pod: PodSnapshot) -> bool:
                for c in regular)
 
 
-def check_sandbox(pod: PodSnapshot, now: datetime) -> list[Finding]:
+#: how long the kubelet may take to set a scheduled pod up (sandbox, volumes, DRA claims,
+#: image pulls: containers wait in ContainerCreating meanwhile) before podwhy calls it stuck
+POD_SETUP_SECONDS = 600
+
+
+def check_pod_setup(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    """Bound to a node, containers not started: the sandbox, DRA claims and volumes first
+    (their events name the cause); without a failure on record, the pod waits for the
+    kubelet until POD_SETUP_SECONDS, then it is stuck."""
     if not not_started(pod):
         return []
+    found = _sandbox(pod) + _dynamic_resources(pod, now) + _volumes(pod)
+    return found or [_not_started(pod, now)]
+
+
+def _sandbox(pod: PodSnapshot) -> list[Finding]:
     net = pod.events_with("NetworkNotReady")
     if net:
         e = net[-1]
@@ -396,7 +681,22 @@ def check_sandbox(pod: PodSnapshot, now: datetime) -> list[Finding]:
     e = sb[-1]
     text = m.strip_combined(e.message)
     low = text.lower()
-    if "no ip addresses available" in low or ("ipam" in low and "exhaust" in low):
+    hint = None
+    if "oom-killed" in low or "oom killed" in low or "out of memory" in low:
+        # runc's "container init was OOM-killed (memory limit too low?)": the cgroup limit
+        # is too small for the runtime to even start the pod's processes.
+        limited = sorted((c for c in pod.of_type("init", "sidecar", "app") if c.memory_limit),
+                         key=lambda c: parse_quantity(c.memory_limit or "") or 0.0)
+        if limited:
+            c = limited[0]
+            why = (f"the runtime's init process was OOM-killed: memory limit "
+                   f"{c.memory_limit} of {_where_c(c)} is too low to start it")
+            hint = (f"Raise resources.limits.memory of {_where_c(c)} (now {c.memory_limit}): "
+                    "the runtime needs several MiB just to start a container.")
+        else:
+            why = "the runtime's init process was OOM-killed (a memory limit is too low)"
+            hint = "Raise the pod's memory limits (or the LimitRange default that sets them)."
+    elif "no ip addresses available" in low or ("ipam" in low and "exhaust" in low):
         why = "the CNI plugin has no IP addresses left (IPAM exhausted)"
     elif "runtimehandler" in low or "runtime handler" in low or "no runtime for" in low:
         why = "the RuntimeClass handler is not configured on the node"
@@ -410,12 +710,54 @@ def check_sandbox(pod: PodSnapshot, now: datetime) -> list[Finding]:
                else "the container runtime could not create it")
     return [finding("PW150", "FailedCreatePodSandBox",
                     f"cannot create the pod sandbox on node {pod.node_name}: {why}",
-                    detail=text, evidence=[ev(x) for x in sb[-2:]])]
+                    detail=text, evidence=[ev(x) for x in sb[-2:]], hint=hint)]
 
 
-def check_volumes(pod: PodSnapshot, now: datetime) -> list[Finding]:
-    if not not_started(pod):
+def _where_c(c: Container) -> str:
+    return {"init": "init container", "sidecar": "sidecar"}.get(c.type, "container") + \
+        f" {c.name}"
+
+
+_DRA_DRIVER = re.compile(r"(?:DRA driver|for driver|plugin name|driver) \"?([\w.-]+\.[\w.-]+)")
+_DRA_CLAIM = re.compile(r"(?:ResourceClaim|resource claim|for claim|claim) \"?"
+                        r"([\w.-]+/)?([\w.-]+)")
+
+
+def _dynamic_resources(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    """FailedPrepareDynamicResources (KEP-4381 DRA): the kubelet could not prepare a
+    ResourceClaim through its driver (pkg/kubelet/cm/dra/manager.go)."""
+    evs = [e for e in pod.events_with("FailedPrepareDynamicResources") if recent(e, now)]
+    if not evs:
         return []
+    e = evs[-1]
+    text = m.strip_combined(e.message)
+    driver = _DRA_DRIVER.search(text)
+    claim_m = _DRA_CLAIM.search(text)
+    claim = claim_m.group(2) if claim_m else None
+    if claim is None and len(pod.resource_claims) == 1:
+        ref, name = next(iter(pod.resource_claims.items()))
+        claim = name or ref
+    what = f"ResourceClaim {claim}" if claim else "its ResourceClaims"
+    if driver and ("not registered" in text or "not found in the list" in text):
+        why = (f"DRA driver {driver.group(1)} is not registered on node {pod.node_name} "
+               "(its kubelet plugin is not running there)")
+        hint = (f"Start (or fix) the kubelet plugin of DRA driver {driver.group(1)} on node "
+                f"{pod.node_name}: its DaemonSet pod there must be running.")
+    else:
+        why = text.removeprefix("Failed to prepare dynamic resources: ")[:200]
+        hint = None
+    claims = ", ".join(f"{ref} -> {name or '?'}" for ref, name in
+                       sorted(pod.resource_claims.items()))
+    evidence = [ev(e)]
+    if claims:
+        evidence.append(field("status.resourceClaimStatuses", claims))
+    return [finding("PW152", "FailedPrepareDynamicResources",
+                    f"the kubelet cannot prepare {what} (dynamic resource allocation) for "
+                    f"the pod: {why}", detail=text, evidence=evidence, hint=hint,
+                    next_command=f"kubectl get resourceclaims -n {pod.namespace}")]
+
+
+def _volumes(pod: PodSnapshot) -> list[Finding]:
     attach = pod.events_with("FailedAttachVolume")
     multi = [e for e in attach if "Multi-Attach" in e.message]
     if multi:
@@ -459,7 +801,53 @@ def check_volumes(pod: PodSnapshot, now: datetime) -> list[Finding]:
                     evidence=evidence, hint=hint, next_command=describe_cmd(pod))]
 
 
+def _scheduled_at(pod: PodSnapshot) -> datetime | None:
+    cond = pod.condition("PodScheduled")
+    when = cond.last_transition if cond is not None and cond.status == "True" else None
+    return when or pod.start_time or pod.created
+
+
+def _not_started(pod: PodSnapshot, now: datetime) -> Finding:
+    """No failure on record, containers not started: the kubelet is still at it, or stuck
+    without a trace (a hung CSI driver, CNI plugin or runtime leaves no event; events expire
+    after about an hour)."""
+    node = pod.node_name
+    wait = Wait(_scheduled_at(pod), POD_SETUP_SECONDS)
+    regular = pod.of_type("init", "sidecar", "app")
+    waiting = sorted({c.state.reason for c in regular if c.state.kind == "waiting"
+                      and c.state.reason})
+    reason = waiting[0] if len(waiting) == 1 else "ContainerCreating"
+    prtsc = pod.condition("PodReadyToStartContainers")
+    evidence: list[Evidence] = []
+    if prtsc is not None and prtsc.status == "False":
+        what = "the pod sandbox is not ready (PodReadyToStartContainers False)"
+        evidence.append(field("status.conditions[PodReadyToStartContainers]", "False"))
+    elif waiting:
+        what = f"its containers are {'/'.join(waiting)}"
+    else:
+        what = "no container has a status yet"
+    for c in regular:
+        if c.state.kind == "waiting":
+            evidence.append(field(f"{c.status_path}.state.waiting", c.state.reason or "-"))
+            break
+    if wait.stuck(now):
+        summary = (f"stuck: its containers have not started {wait.for_how_long(now)} after "
+                   f"it was scheduled to node {node}: {what}, and no error event is on record "
+                   "(events expire after about 1h); look at the kubelet and the container "
+                   f"runtime on node {node}")
+    else:
+        summary = (f"waiting {wait.for_how_long(now)} for the kubelet on node {node} to set "
+                   f"the pod up (sandbox, volumes, image pulls): {what}; not started yet, "
+                   f"stuck after {wait.budget()}")
+    return finding("PW153", reason, summary, evidence=evidence, wait=wait, now=now,
+                   next_command=f"kubectl describe node {node}")
+
+
 # --- 9. readiness gates -----------------------------------------------------------------------
+
+#: readiness gates are set by an external controller (a load balancer's target health)
+READINESS_GATE_SECONDS = 300
+
 
 def check_readiness_gates(pod: PodSnapshot, now: datetime) -> list[Finding]:
     if not pod.readiness_gates or pod.terminal or pod.deletion_timestamp is not None:
@@ -470,16 +858,64 @@ def check_readiness_gates(pod: PodSnapshot, now: datetime) -> list[Finding]:
         return []
     if cready is not None and cready.status != "True":
         return []  # the containers are the reason; they are diagnosed in the container chain
-    pending = [g for g in pod.readiness_gates
-               if (pod.condition(g) is None or pod.condition(g).status != "True")]  # type: ignore[union-attr]
+    pending = []
+    for g in pod.readiness_gates:
+        c = pod.condition(g)
+        if c is None:
+            pending.append(f"{g} is missing")
+        elif c.status != "True":
+            pending.append(f"{g} is {c.status}")
     if not pending:
         return []
-    parts = []
-    for g in pending:
-        c = pod.condition(g)
-        parts.append(f"{g} is missing" if c is None else f"{g} is {c.status}")
+    wait = Wait((cready.last_transition if cready is not None else None) or pod.start_time
+                or pod.created, READINESS_GATE_SECONDS)
+    head = ("readiness gate not satisfied" if wait.stuck(now)
+            else "waiting for its readiness gate")
     return [finding("PW170", "ReadinessGatesNotReady",
-                    "readiness gate not satisfied: " + "; ".join(parts),
-                    detail=ready.message,
+                    f"{head} {wait.for_how_long(now)} after its containers became ready: "
+                    + "; ".join(pending),
+                    detail=ready.message, wait=wait, now=now,
                     evidence=[field("status.conditions[Ready]",
                                     f"{ready.reason}: {ready.message}")])]
+
+
+# --- 0. a status podwhy can read; and what no other rule explains ----------------------------
+
+def check_status(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    """A status that is null, malformed or impossible cannot be diagnosed, and is never
+    called healthy."""
+    if not pod.unreadable:
+        return []
+    return [finding("PW190", "StatusUnreadable",
+                    f"the pod's status cannot be read: {pod.unreadable}",
+                    evidence=[field("status", pod.unreadable)], explains_containers=True,
+                    next_command=f"kubectl get pod {pod.name} -n {pod.namespace} -o yaml")]
+
+
+#: a pod that is not ready for no reason podwhy can name
+NOT_READY_SECONDS = 300
+
+
+def check_unexplained(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    """The last word for a pod that is not healthy and that no rule explained: say what the
+    status shows, never "healthy". The engine calls it only then."""
+    if pod.phase == "Failed":
+        reason = pod.reason or "Failed"
+        return [finding("PW118", reason,
+                        "pod failed (phase Failed)" + (f": {pod.message}" if pod.message else
+                                                       " and no reason is recorded"),
+                        detail=pod.message, explains_containers=True,
+                        evidence=[field("status.phase", "Failed")])]
+    ready = pod.condition("Ready")
+    since = (ready.last_transition if ready is not None else None) or pod.start_time \
+        or pod.created
+    wait = Wait(since, NOT_READY_SECONDS)
+    shown = (f"Ready is {ready.status}" + (f" ({ready.reason}: {ready.message})"
+                                           if ready.reason or ready.message else "")
+             if ready is not None else "no Ready condition")
+    head = "not ready" if wait.stuck(now) else "waiting to become ready"
+    return [finding("PW191", ready.reason if ready is not None and ready.reason else "NotReady",
+                    f"{head} {wait.for_how_long(now)} (phase {pod.phase}; {shown}); no "
+                    "container or condition explains it", wait=wait, now=now,
+                    evidence=[field("status.conditions[Ready]", shown)],
+                    next_command=describe_cmd(pod))]

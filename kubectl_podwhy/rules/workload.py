@@ -7,8 +7,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from kubectl_podwhy.finding import Evidence, Finding
-from kubectl_podwhy.rules.base import ev, field, finding, recent
-from kubectl_podwhy.workloads import PodGroup, Workload, WorkloadView
+from kubectl_podwhy.rules.base import Wait, ev, field, finding, recent
+from kubectl_podwhy.snapshot import _i
+from kubectl_podwhy.timeutil import parse_time
+from kubectl_podwhy.workloads import PodGroup, Workload, WorkloadView, rollout_status
 
 WorkloadCheck = Callable[[WorkloadView, datetime], list[Finding]]
 
@@ -75,7 +77,10 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
         if v.workload.desired is not None:
             summary += f"; {len(v.reports)} of {v.workload.desired} pods exist"
         evidence = [ev(e) for e in events[-1:]] + _cond_ev(w, "ReplicaFailure")
+        # FailedCreate holds only while the controller lacks pods: an old event outlives
+        # the cause (say, the ServiceAccount created a second later).
         return [finding("PW301", "FailedCreate", summary, detail=msg, evidence=evidence,
+                        holds_while="workload-short", subject=w.key,
                         next_command=f"kubectl describe {w.kind.lower()} {w.name} "
                                      f"-n {w.namespace}")]
     return []
@@ -92,7 +97,7 @@ def _new_rs_problem(v: WorkloadView) -> tuple[str, int]:
         if o.workload is None:
             continue
         if newest is not None and o.workload.uid == newest.uid:
-            bad = [g for g in o.groups if g.verdict is not None]
+            bad = [g for g in o.groups if g.state == "failing"]
             if bad:
                 new_text = group_text(bad[0], o.pod_count)
         elif o.workload.kind == "ReplicaSet":
@@ -143,7 +148,7 @@ def _job_failure(job: Workload, v: WorkloadView) -> list[Finding]:
     if cond is None or cond.status != "True":
         return []
     failing = [g for o in v.owners if o.workload is not None and o.workload.uid == job.uid
-               for g in o.groups if g.verdict is not None]
+               for g in o.groups if g.state == "failing"]
     total = sum(o.pod_count for o in v.owners if o.workload is not None
                 and o.workload.uid == job.uid)
     extra = f"; its pods: {group_text(failing[0], total)}" if failing else ""
@@ -239,7 +244,7 @@ def check_missing_pods(v: WorkloadView, now: datetime) -> list[Finding]:
     have = len(v.reports)
     if have >= w.desired:
         return []
-    not_ready = [r for r in v.reports if r.verdict is not None]
+    not_ready = [r for r in v.reports if r.state != "healthy"]
     summary = f"{have} of {w.desired} pods exist"
     if w.kind == "StatefulSet" and not_ready and \
             w.spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady":
@@ -248,3 +253,61 @@ def check_missing_pods(v: WorkloadView, now: datetime) -> list[Finding]:
                     f"ready ({first.verdict.reason if first.verdict else '?'})")
     return [finding("PW309", "MissingPods", summary,
                     evidence=[field(f"{w.ref}.status.replicas", str(w.current))])]
+
+
+# --- progress: what a workload waits for -------------------------------------------------------
+
+def _progress_since(v: WorkloadView) -> datetime | None:
+    w = v.workload
+    cond = w.condition("Progressing")
+    if w.kind == "Deployment" and cond is not None:
+        return cond.last_update or cond.last_transition or \
+            (v.newest.created if v.newest else None) or w.created
+    return (v.newest.created if v.newest is not None else None) or w.created
+
+
+def check_rollout_progress(v: WorkloadView, now: datetime) -> list[Finding]:
+    """A rollout under way (kubectl rollout status's view) or pods of the current revision
+    still starting: progressing. A Deployment's own deadline is progressDeadlineSeconds
+    (then the controller reports ProgressDeadlineExceeded: PW302)."""
+    w = v.workload
+    if w.kind in ("Job", "CronJob"):
+        return []
+    complete, message = rollout_status(w)
+    starting = [g for g in v.current_groups if g.state == "progressing"]
+    if complete and not starting:
+        return []
+    progressing = w.condition("Progressing")
+    if progressing is not None and progressing.reason == "ProgressDeadlineExceeded":
+        return []  # the controller gave up: PW302 says it
+    parts = [message] if not complete else []
+    if starting:
+        parts.append(f"new pods: {group_text(starting[0], len(v.current_reports))}")
+    limit = _i(w.spec.get("progressDeadlineSeconds"), 600) if w.kind == "Deployment" else None
+    evidence = _cond_ev(w, "Progressing") + [field(
+        f"{w.ref}.status", f"replicas={w.current} updated={w.updated} ready={w.ready} "
+        f"available={w.available} desired={w.desired}")]
+    return [finding("PW310", "RolloutInProgress", "rollout in progress: " + "; ".join(parts),
+                    evidence=evidence, severity="waiting",
+                    wait=Wait(_progress_since(v), float(limit)) if limit else None,
+                    next_command=f"kubectl rollout status {w.ref} -n {w.namespace}")]
+
+
+def check_job_running(v: WorkloadView, now: datetime) -> list[Finding]:
+    """A Job (or a CronJob's newest Job) still running: progressing until it completes; its
+    own deadline is activeDeadlineSeconds (then PW305)."""
+    w = v.workload
+    job = w if w.kind == "Job" else v.newest if w.kind == "CronJob" else None
+    if job is None or job.kind != "Job":
+        return []
+    complete, message = rollout_status(job)
+    if complete:
+        return []
+    limit = _i(job.spec.get("activeDeadlineSeconds"))
+    started = parse_time(job.status.get("startTime")) or job.created
+    who = "" if job is w else f"Job {job.name}: "
+    return [finding("PW311", "JobRunning", f"{who}{message}", severity="waiting",
+                    wait=Wait(started, float(limit)) if limit else None,
+                    evidence=[field(f"{job.ref}.status", message)],
+                    next_command=f"kubectl get pods -n {job.namespace} -l "
+                                 f"batch.kubernetes.io/job-name={job.name}")]

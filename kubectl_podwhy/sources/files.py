@@ -17,6 +17,7 @@ import yaml
 
 from kubectl_podwhy.errors import InputError
 from kubectl_podwhy.snapshot import Gathered
+from kubectl_podwhy.timeutil import parse_time
 
 SUFFIXES = (".json", ".yaml", ".yml")
 WORKLOAD_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job",
@@ -25,10 +26,22 @@ _LIST_ITEM_KIND = {"PodList": "Pod", "EventList": "Event", "NodeList": "Node",
                    "PersistentVolumeClaimList": "PersistentVolumeClaim",
                    **{f"{k}List": k for k in WORKLOAD_KINDS}}
 
+#: the List annotation where --dump records when the objects were read (RFC 3339)
+CAPTURED_AT = "kubectl-podwhy/captured-at"
+
 try:  # the C loader is several times faster on large dumps
-    _Loader: Any = yaml.CSafeLoader
+    _Base: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """Safe loading, with timestamps kept as the text the API wrote: kubectl reads YAML as
+    JSON (sigs.k8s.io/yaml), where a timestamp a YAML writer left unquoted is a string."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                        lambda loader, node: loader.construct_scalar(node))
 
 
 def _expand(paths: Iterable[str]) -> Iterator[tuple[str, IO[str] | Path]]:
@@ -82,6 +95,10 @@ def _flatten(obj: Any, name: str,
         obj = dict(obj, kind=inherit[0], apiVersion=inherit[1])
         kind = inherit[0]
     if isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list):
+        meta = obj.get("metadata")
+        ann = meta.get("annotations") if isinstance(meta, dict) else None
+        if isinstance(ann, dict) and isinstance(ann.get(CAPTURED_AT), str):
+            yield {"kind": _CAPTURE, "at": ann[CAPTURED_AT]}
         item_kind = _LIST_ITEM_KIND.get(kind)
         child = (item_kind, str(obj.get("apiVersion") or "v1")) if item_kind else None
         for item in obj["items"]:
@@ -90,9 +107,17 @@ def _flatten(obj: Any, name: str,
     yield obj
 
 
+_CAPTURE = "\0capture"  # a marker _flatten yields for a List's capture time
+
+
 def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
          workloads: dict[str, dict[str, Any]]) -> None:
     kind = obj.get("kind")
+    if kind == _CAPTURE:
+        at = parse_time(obj.get("at"))
+        if at is not None and (g.captured_at is None or at > g.captured_at):
+            g.captured_at = at  # several captures: the latest is when all of it was true
+        return
     raw_meta = obj.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     api = str(obj.get("apiVersion") or "")

@@ -110,7 +110,7 @@ def dump_and_replay(cluster: LiveCluster, ns: str, name: str, item: dict[str, An
 
 def _write_fixture(path: Path, dump: Path, key: str, fixture_id: str,
                    verdict: dict[str, Any] | None, status: str) -> None:
-    from kubectl_podwhy.snapshot import snapshot_time
+    from kubectl_podwhy.snapshot import reference_time
     from kubectl_podwhy.sources import files
     from kubectl_podwhy.timeutil import format_time
 
@@ -119,7 +119,7 @@ def _write_fixture(path: Path, dump: Path, key: str, fixture_id: str,
     exp = {"apiVersion": "podwhy.test/v1", "kind": "Expectation",
            "description": f"live scenario {fixture_id}, dumped from the local control plane "
                           "with --dump (real scheduler/controllers, kwok kubelet)",
-           "now": format_time(snapshot_time(g)),
+           "now": format_time(reference_time(g)[0]),
            "pods": [{"pod": key, "healthy": verdict is None, "status": status,
                      "verdict": verdict}]}
     with path.open("w") as fh:

@@ -96,7 +96,7 @@ def replay(cluster: LiveCluster, ns: str, target: str, doc: dict[str, Any], case
                    for g in live_w["groups"]],
     }
     if REFRESH:
-        from kubectl_podwhy.snapshot import snapshot_time
+        from kubectl_podwhy.snapshot import reference_time
         from kubectl_podwhy.sources import files
         from kubectl_podwhy.timeutil import format_time
 
@@ -104,7 +104,7 @@ def replay(cluster: LiveCluster, ns: str, target: str, doc: dict[str, Any], case
         exp = {"apiVersion": "podwhy.test/v1", "kind": "Expectation",
                "description": f"live workload case {case}, dumped from the local control plane "
                               "(real controllers and admission, kwok kubelet)",
-               "now": format_time(snapshot_time(files.load([str(dump)]))),
+               "now": format_time(reference_time(files.load([str(dump)]))[0]),
                "targets": [target], "namespace": ns, "pods": [], "workloads": [want]}
         with fixture.open("w") as fh:
             yaml.safe_dump_all([exp, *items], fh, sort_keys=False)
