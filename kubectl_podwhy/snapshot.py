@@ -597,6 +597,13 @@ def unreadable_status(pod: JSON) -> str:
     for key in ("containerStatuses", "initContainerStatuses", "conditions"):
         if any(not isinstance(x, dict) for x in _l(status.get(key))):
             return f"status.{key} holds entries that are not objects"
+    for key in ("containerStatuses", "initContainerStatuses"):
+        for cs in _l(status.get(key)):
+            state = _d(cs.get("state"))
+            # the kubelet always writes exactly one of them
+            if not any(isinstance(state.get(k), dict) for k in ("waiting", "running",
+                                                                 "terminated")):
+                return f"status.{key}[{_s(cs.get('name')) or '?'}].state is missing or unreadable"
     return ""
 
 

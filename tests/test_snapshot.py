@@ -1,9 +1,19 @@
 """Normalisation: events matched to the right pod, both event APIs, containers told apart."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from kubectl_podwhy.snapshot import Gathered, build_snapshots, effective_requests
+import pytest
+
+from kubectl_podwhy.snapshot import (
+    Gathered,
+    build_snapshots,
+    effective_requests,
+    reference_time,
+    unreadable_status,
+)
 from kubectl_podwhy.sources import files
 from tests import podfactory as pf
 
@@ -83,3 +93,56 @@ def test_effective_requests_follow_the_scheduler_accounting() -> None:
                            {"name": "b", "resources": {"requests": {"cpu": "250m"}}}]}
     # max(init 3, app 1.25 + sidecar 0.5) = 3 cpu; memory 1Gi + 64Mi
     assert effective_requests(spec) == {"cpu": "3", "memory": "1088Mi"}
+
+
+@pytest.mark.parametrize(("status", "why"), [
+    (None, "status is null"),
+    ("Running", "status is a str, not an object"),
+    ({}, "status.phase is missing"),
+    ({"phase": ["Running"]}, "status.phase is not a string"),
+    ({"phase": "Unknown"}, "status.phase is Unknown"),
+    ({"phase": "Exploded"}, "status.phase 'Exploded' is not a pod phase"),
+    ({"phase": "Running", "containerStatuses": None}, "phase Running but no container statuses"),
+    ({"phase": "Running", "containerStatuses": "app"}, "status.containerStatuses is not a list"),
+    ({"phase": "Running", "containerStatuses": ["app"]}, "entries that are not objects"),
+    ({"phase": "Running", "containerStatuses": [{"name": "app", "state": "running"}]},
+     "status.containerStatuses[app].state is missing or unreadable"),
+    ({"phase": "Running", "containerStatuses": [{"name": "app", "state": {}}]},
+     "status.containerStatuses[app].state is missing or unreadable"),
+])
+def test_a_status_that_cannot_be_trusted_says_why(status: object, why: str) -> None:
+    assert why in unreadable_status({"status": status})
+
+
+@pytest.mark.parametrize("status", [
+    {"phase": "Pending"},  # just created: no container statuses yet
+    {"phase": "Failed", "reason": "OutOfcpu"},  # rejected at admission: none either
+    pf.pod()["status"],
+])
+def test_a_real_status_is_readable(status: dict[str, object]) -> None:
+    assert unreadable_status({"status": status}) == ""
+
+
+def test_yaml_timestamps_left_unquoted_stay_timestamps(tmp_path: Path) -> None:
+    p = tmp_path / "pod.yaml"
+    p.write_text("kind: Pod\nmetadata:\n  name: a\n  creationTimestamp: 2026-11-21T09:00:00Z\n"
+                 "status:\n  phase: Pending\n")
+    g = files.load([str(p)])
+    assert g.pods[0]["metadata"]["creationTimestamp"] == "2026-11-21T09:00:00Z"
+    assert reference_time(g) == (datetime(2026, 11, 21, 9, tzinfo=timezone.utc), "inferred")
+
+
+def test_the_deletion_request_is_a_moment_the_input_proves() -> None:
+    p = pf.pod()
+    p["metadata"].update(deletionTimestamp="2026-11-21T11:00:30Z",
+                         deletionGracePeriodSeconds=30)
+    when, basis = reference_time(Gathered(pods=[p]))
+    assert (when, basis) == (datetime(2026, 11, 21, 11, tzinfo=timezone.utc), "inferred")
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                  "2026-13-01T00:00:00Z", "yesterday", "", "9" * 100])
+def test_timestamps_out_of_range_or_malformed_are_absent_not_errors(text: str) -> None:
+    from kubectl_podwhy.timeutil import parse_time
+
+    assert parse_time(text) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from kubectl_podwhy.finding import Evidence, Finding, Level, Severity, Symptom
 from kubectl_podwhy.rules.catalog import rule
@@ -57,16 +58,16 @@ def finding(rule_id: str, reason: str, summary: str, *, detail: str = "",
             hint: str | None = None, next_command: str | None = None,
             explains_containers: bool = False, wait: Wait | None = None,
             now: datetime | None = None, severity: Severity | None = None,
-            holds_while: Symptom | bool | None = True, docs: str | None = None,
+            holds_while: Symptom | Literal["auto"] | None = "auto", docs: str | None = None,
             subject: str | None = None) -> Finding:
     """Build a finding for ``rule_id`` with the catalog's level, severity, fix and docs.
 
     ``wait`` (with ``now``): a waiting state; the finding's severity is "waiting" until the
-    wait reaches its limit, the rule's severity after. ``holds_while``: True (default) lets a
-    finding whose evidence is all events be corroborated by its level's current state (the
-    pod not Ready, the container troubled, the workload short of available replicas); a
-    Symptom names another; None or False: the finding comes from the object's status and is
-    current by construction.
+    wait reaches its limit, the rule's severity after. ``holds_while``: "auto" (default) lets
+    a finding whose evidence is all events be corroborated by its level's current state (the
+    pod not serving, the container troubled, the workload short of available replicas); a
+    Symptom names another; None: the finding comes from the object's status and is current
+    by construction.
     """
     r = rule(rule_id)
     ev_tuple = tuple(evidence)
@@ -76,14 +77,9 @@ def finding(rule_id: str, reason: str, summary: str, *, detail: str = "",
         since, deadline = wait.since, wait.deadline
         if severity is None and now is not None and not wait.stuck(now):
             sev = "waiting"
-    symptom: Symptom | None
-    if holds_while is True:
-        symptom = (_SYMPTOM_OF_LEVEL[r.level]
-                   if ev_tuple and all(e.from_event for e in ev_tuple) else None)
-    elif holds_while is False:
-        symptom = None
-    else:
-        symptom = holds_while
+    symptom: Symptom | None = holds_while if holds_while != "auto" else None
+    if holds_while == "auto" and ev_tuple and all(e.from_event for e in ev_tuple):
+        symptom = _SYMPTOM_OF_LEVEL[r.level]
     return Finding(
         rule=r.id, level=r.level, severity=sev, reason=reason, summary=summary,
         detail=detail, hint=hint or r.fix, docs=docs or r.docs,
