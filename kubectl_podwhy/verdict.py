@@ -34,6 +34,7 @@ from kubectl_podwhy.rules.chain import (
     POD_CHAIN,
     STATUS_CHECK,
     WORKLOAD_CHAIN,
+    WORKLOAD_PROGRESS,
 )
 from kubectl_podwhy.snapshot import (
     Container,
@@ -211,6 +212,9 @@ def diagnose_workload(view: WorkloadView, now: datetime) -> WorkloadReport:
     findings: list[Finding] = []
     for check in WORKLOAD_CHAIN:
         findings += [_settle_workload(f, view) for f in check(view, now)]
+    if not any(f.severity in ("error", "waiting") for f in findings):
+        for check in WORKLOAD_PROGRESS:
+            findings += check(view, now)
     error = _pick(findings, "error")
     current = view.current_groups
     failing = [g for g in current if g.state == "failing"]

@@ -454,7 +454,9 @@ WORKLOAD_RULES: tuple[Rule, ...] = (
        "The workload has fewer pods than it wants and no controller error is on record: a "
        "StatefulSet waits for an earlier ordinal to become Ready, or pods are being replaced.",
        "Look at the first pod that is not Ready; for StatefulSets, ordinal N waits for N-1.",
-       f"{K8S}/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees"),
+       f"{K8S}/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees",
+       deadline="none of its own: waiting while the pod it waits for is progressing, "
+                "failing when that pod fails"),
     _r("PW310", "rollout-in-progress", "workload", "Rollout in progress",
        "The workload is rolling out, judged as kubectl rollout status does (observedGeneration, "
        "updated, ready and available replicas), or pods of its current revision are still "

@@ -76,6 +76,11 @@ WORKLOAD_CHAIN: tuple[w.WorkloadCheck, ...] = (
     w.check_daemonset_no_nodes,  # PW307
     w.check_scaled_to_zero,      # PW308
     w.check_missing_pods,        # PW309
+)
+
+#: What a workload waits for when no check above says anything (the engine runs them only
+#: then): a rollout under way, a Job still running.
+WORKLOAD_PROGRESS: tuple[w.WorkloadCheck, ...] = (
     w.check_rollout_progress,    # PW310 (waiting)
     w.check_job_running,         # PW311 (waiting)
 )

@@ -244,14 +244,18 @@ def check_missing_pods(v: WorkloadView, now: datetime) -> list[Finding]:
     have = len(v.reports)
     if have >= w.desired:
         return []
-    not_ready = [r for r in v.reports if r.state != "healthy"]
+    not_ready = sorted((r for r in v.reports if r.state != "healthy"),
+                       key=lambda r: r.pod.name)
     summary = f"{have} of {w.desired} pods exist"
     if w.kind == "StatefulSet" and not_ready and \
             w.spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady":
-        first = sorted(not_ready, key=lambda r: r.pod.name)[0]
+        first = not_ready[0]
         summary += (f"; OrderedReady: the next pod waits for {first.pod.name}, which is not "
                     f"ready ({first.verdict.reason if first.verdict else '?'})")
-    return [finding("PW309", "MissingPods", summary,
+    # Fewer pods is a fault only when a pod it waits for fails; while that pod (or the
+    # controller creating the rest) is still under way, the workload is progressing.
+    failing = any(r.state == "failing" for r in not_ready)
+    return [finding("PW309", "MissingPods", summary, severity=None if failing else "waiting",
                     evidence=[field(f"{w.ref}.status.replicas", str(w.current))])]
 
 
