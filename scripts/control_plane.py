@@ -1060,7 +1060,8 @@ def scenario_pod_manifest(name: str, scenario: str | None = None, *,
     elif scenario == "start-error":
         app["command"] = ["foo"]
     elif scenario == "readiness-fail":
-        app["readinessProbe"] = probe
+        # a short budget (0 + 1 x 1 s, + podwhy's 30 s margin): progressing, then stuck soon
+        app["readinessProbe"] = dict(probe, periodSeconds=1, failureThreshold=1)
     elif scenario == "liveness-fail":
         app["livenessProbe"] = probe
     elif scenario == "init-crash":

@@ -314,7 +314,14 @@ class ClusterSource:
         return None
 
     def _nodes(self, g: Gathered, every_node: bool = False) -> None:
+        """Nodes of the pods that run (a GET each for a few, else one LIST); every node when
+        a pod is not scheduled (the scheduling rules read which nodes it may run on) or a
+        DaemonSet is targeted."""
         wanted = sorted({n for n in (self._needs_node(p) for p in g.pods) if n})
+        every_node = every_node or any(
+            not (p.get("spec") or {}).get("nodeName")
+            and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            and not (p.get("metadata") or {}).get("deletionTimestamp") for p in g.pods)
         if not wanted and not every_node:
             return
         try:
@@ -333,6 +340,7 @@ class ClusterSource:
                     g.nodes[str((n.get("metadata") or {}).get("name"))] = dict(
                         n, kind="Node", apiVersion="v1")
                 g.missing_nodes.update(w for w in wanted if w not in g.nodes)
+                g.nodes_complete = True
         except ClusterError as exc:
             self._note(g, "", f"nodes could not be read ({exc.message}); node health is "
                               "judged from the pods' events")

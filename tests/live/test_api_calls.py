@@ -61,7 +61,7 @@ def test_workload_run_lists_owners_once(live_cluster: LiveCluster, local_control
     wait_for("4 pods", lambda: len(live_cluster.get_json(
         "pods", "-n", namespace)["items"]) == 4, timeout=40)
     code, counted = calls(local_control_plane, live_cluster, "deploy/web", "-n", namespace)
-    assert code in (0, 1)
+    assert code in (0, 1, 5)  # healthy, failing or progressing: a diagnosis, not an error
     assert counted[("get", "deployments")] == 1
     assert counted[("list", "replicasets")] == 1
     assert counted[("list", "pods")] == 1
@@ -74,7 +74,7 @@ def test_all_namespaces_run_is_one_list_per_kind(live_cluster: LiveCluster,
                                                  namespace: str) -> None:
     live_cluster.apply([live_cluster.scenario_pod(f"p-{i}") for i in range(3)], namespace)
     code, counted = calls(local_control_plane, live_cluster, "-A")
-    assert code in (0, 1)
+    assert code in (0, 1, 5)  # healthy, failing or progressing: a diagnosis, not an error
     assert counted[("list", "pods")] == 1
     assert counted[("list", "events")] == 1
     assert counted[("get", "pods")] == 0

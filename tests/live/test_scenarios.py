@@ -28,6 +28,8 @@ REFRESH = os.environ.get("PODWHY_REFRESH_FIXTURES") == "1"
 ROOT = Path(__file__).resolve().parents[2]
 
 Verdict = tuple[str, str, str, "str | None", "str | None"]  # rule, level, reason, container, type
+#: the exit code of each state (errors.ExitCode)
+EXIT = {"healthy": 0, "failing": 1, "progressing": 5}
 
 
 def podwhy(cluster: LiveCluster, *args: str,
@@ -54,9 +56,11 @@ def kubectl_status(cluster: LiveCluster, ns: str, name: str) -> str:
 
 
 def expect_verdict(cluster: LiveCluster, ns: str, name: str, want: Verdict | None,
-                   timeout: float = 45) -> dict[str, Any]:
-    """Poll until podwhy's verdict for the pod is ``want``; return the report item."""
+                   timeout: float = 45, state: str | None = None) -> dict[str, Any]:
+    """Poll until podwhy's verdict for the pod is ``want`` in ``state`` (default: failing
+    with a verdict, healthy without) with that state's exit code; return the report item."""
     last: dict[str, Any] = {}
+    state = state or ("healthy" if want is None else "failing")
 
     def check() -> dict[str, Any] | None:
         nonlocal last
@@ -65,11 +69,12 @@ def expect_verdict(cluster: LiveCluster, ns: str, name: str, want: Verdict | Non
             last = {"exit": code, "stderr": err}
             return None
         last = doc["items"][0]
-        ok = verdict_of(last) == want and code == (0 if want is None else 1)
+        ok = verdict_of(last) == want and last["state"] == state and code == EXIT[state]
         return last if ok else None
 
     try:
-        return wait_for(f"verdict {want} for {ns}/{name}", check, timeout, interval=1.0)
+        return wait_for(f"verdict {want} ({state}) for {ns}/{name}", check, timeout,
+                        interval=1.0)
     except BaseException:
         print(json.dumps(last, indent=1)[:4000])
         raise
@@ -77,11 +82,14 @@ def expect_verdict(cluster: LiveCluster, ns: str, name: str, want: Verdict | Non
 
 def dump_and_replay(cluster: LiveCluster, ns: str, name: str, item: dict[str, Any],
                     tmp_path: Path, fixture_id: str, want: Verdict | None) -> None:
-    """--dump the live run; -f on the dump gives the same verdict; compare with the fixture."""
+    """--dump the live run; -f on the dump gives the same verdict and state (judged at the
+    capture time the dump records); kubectl reads the dump; compare with the fixture."""
     dump = tmp_path / "dump.yaml"
     code, doc, err = podwhy(cluster, name, "-n", ns, "--dump", str(dump))
-    assert code == (0 if want is None else 1), err
+    state = item["state"]
+    assert code == EXIT[state], err
     assert verdict_of(doc["items"][0]) == want
+    assert doc["items"][0]["state"] == state
     dumped = yaml.safe_load(dump.read_text())["items"]
     assert "Pod" in {o["kind"] for o in dumped}
     # written as kubectl prints objects: without managedFields
@@ -89,9 +97,15 @@ def dump_and_replay(cluster: LiveCluster, ns: str, name: str, item: dict[str, An
     r = subprocess.run([sys.executable, "-m", "kubectl_podwhy", "-f", str(dump), "-o", "json"],
                        capture_output=True, text=True, check=False, cwd=ROOT,
                        env={**os.environ, "KUBECONFIG": "/dev/null"})
-    replay = json.loads(r.stdout)["items"][0]
+    replayed = json.loads(r.stdout)
+    replay = replayed["items"][0]
     assert verdict_of(replay) == want, r.stderr
+    assert replay["state"] == state
+    assert r.returncode == EXIT[state]
     assert replay["pod"]["status"] == doc["items"][0]["pod"]["status"]
+    # the replay is judged at the moment the live run saw, not at the newest timestamp
+    assert (replayed["asOfBasis"], replayed["asOf"]) == ("capture", doc["asOf"])
+    assert kubectl_reads(cluster, dump) >= 1
 
     fixture = FIXTURES / f"live-{fixture_id}.yaml"
     expectation = {
@@ -99,17 +113,25 @@ def dump_and_replay(cluster: LiveCluster, ns: str, name: str, item: dict[str, An
         "containerType": want[4]} if want else None
     if REFRESH:
         _write_fixture(fixture, dump, f"{ns}/{name}", fixture_id, expectation,
-                       doc["items"][0]["pod"]["status"])
+                       doc["items"][0]["pod"]["status"], state)
     assert fixture.is_file(), f"{fixture.name} missing: run with PODWHY_REFRESH_FIXTURES=1"
     offline = load_fixture(fixture).pods[0]
     got = offline["verdict"]
     if got is not None:
         got = {k: got[k] for k in ("rule", "level", "reason", "container", "containerType")}
     assert got == expectation, f"{fixture.name} expects another verdict than the live run"
+    assert offline["state"] == state, f"{fixture.name} expects another state than the live run"
+
+
+def kubectl_reads(cluster: LiveCluster, dump: Path) -> int:
+    """kubectl still reads a --dump (with its capture-time annotation) as a List: the
+    number of objects a client-side dry run names."""
+    r = cluster.kubectl("apply", "--dry-run=client", "-o", "name", "-f", str(dump))
+    return len(r.stdout.split())
 
 
 def _write_fixture(path: Path, dump: Path, key: str, fixture_id: str,
-                   verdict: dict[str, Any] | None, status: str) -> None:
+                   verdict: dict[str, Any] | None, status: str, state: str) -> None:
     from kubectl_podwhy.snapshot import reference_time
     from kubectl_podwhy.sources import files
     from kubectl_podwhy.timeutil import format_time
@@ -120,8 +142,8 @@ def _write_fixture(path: Path, dump: Path, key: str, fixture_id: str,
            "description": f"live scenario {fixture_id}, dumped from the local control plane "
                           "with --dump (real scheduler/controllers, kwok kubelet)",
            "now": format_time(reference_time(g)[0]),
-           "pods": [{"pod": key, "healthy": verdict is None, "status": status,
-                     "verdict": verdict}]}
+           "pods": [{"pod": key, "healthy": state == "healthy", "state": state,
+                     "status": status, "verdict": verdict}]}
     with path.open("w") as fh:
         yaml.safe_dump_all([exp, *items], fh, sort_keys=False)
 
@@ -147,13 +169,25 @@ KUBELET_SCENARIOS: dict[str, Verdict] = {
 }
 
 
+#: scenarios whose verdict is first a waiting one (progressing, exit 5), failing once the
+#: deadline passed: the readiness probe's budget (1 x 1 s) plus podwhy's 30 s margin
+PROGRESSING_FIRST = {"readiness-fail"}
+
+
 @pytest.mark.parametrize("scenario", sorted(KUBELET_SCENARIOS))
 def test_kubelet_side_failure_gives_the_offline_verdict(
         scenario: str, live_cluster: LiveCluster, local_control_plane: Any, namespace: str,
         tmp_path: Path) -> None:
     want = KUBELET_SCENARIOS[scenario]
     live_cluster.apply(live_cluster.scenario_pod("p", scenario), namespace)
-    item = expect_verdict(live_cluster, namespace, "p", want)
+    timeout = 45.0
+    if scenario in PROGRESSING_FIRST:
+        # a pod progressing, then stuck past its deadline
+        first = expect_verdict(live_cluster, namespace, "p", want, state="progressing")
+        assert first["verdict"]["severity"] == "waiting"
+        assert first["verdict"]["deadline"] is not None
+        timeout = 90.0
+    item = expect_verdict(live_cluster, namespace, "p", want, timeout=timeout)
     assert item["pod"]["status"] == kubectl_status(live_cluster, namespace, "p")
     dump_and_replay(live_cluster, namespace, "p", item, tmp_path, scenario, want)
 
@@ -259,7 +293,10 @@ def test_scheduler_failure_gives_the_offline_verdict(case: str, live_cluster: Li
     name = pod["metadata"]["name"]
     live_cluster.apply(pod, namespace)
     reason = "SchedulingGated" if rule == "PW120" else "Unschedulable"
-    item = expect_verdict(live_cluster, namespace, name, (rule, "pod", reason, None, None))
+    # a gate is removed by its controller within seconds: waiting for 5 minutes, not failing
+    state = "progressing" if rule == "PW120" else "failing"
+    item = expect_verdict(live_cluster, namespace, name, (rule, "pod", reason, None, None),
+                          state=state)
     text = item["verdict"]["summary"] + "\n" + item["verdict"]["detail"]
     for m in mentions:
         assert m in text
@@ -401,3 +438,53 @@ def test_events_written_through_events_k8s_io_v1_are_read(live_cluster: LiveClus
     assert "Unhealthy" in reasons
     assert "Pulled" in reasons
     assert code == 0, err
+
+
+# --- the three states over time -----------------------------------------------------------------
+
+def _write_status(cluster: LiveCluster, ns: str, name: str, status: dict[str, Any]) -> None:
+    cluster.kubectl("patch", "pod", name, "-n", ns, "--subresource=status", "--type=merge",
+                    "-p", json.dumps({"status": status}))
+
+
+def test_pod_progressing_then_healthy(live_cluster: LiveCluster, local_control_plane: Any,
+                                      namespace: str, tmp_path: Path) -> None:
+    """Bound to a node, containers being created: progressing (exit 5, what it waits for and
+    its deadline); then running and ready: healthy (exit 0). The kubelet's side is written
+    by the test (kwok leaves the pod alone)."""
+    node = next(n["metadata"]["name"] for n in live_cluster.get_json("nodes")["items"]
+                if not n["spec"].get("unschedulable") and not n["spec"].get("taints"))
+    pod = live_cluster.scenario_pod("slow")
+    pod["metadata"]["labels"]["podwhy.test/kwok"] = "disregard"
+    pod["spec"]["nodeName"] = node
+    live_cluster.apply(pod, namespace)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    _write_status(live_cluster, namespace, "slow", {
+        "phase": "Pending", "startTime": now, "conditions": [
+            {"type": "PodReadyToStartContainers", "status": "False", "lastTransitionTime": now},
+            {"type": "Initialized", "status": "True", "lastTransitionTime": now},
+            {"type": "ContainersReady", "status": "False", "reason": "ContainersNotReady",
+             "lastTransitionTime": now},
+            {"type": "Ready", "status": "False", "reason": "ContainersNotReady",
+             "lastTransitionTime": now},
+            {"type": "PodScheduled", "status": "True", "lastTransitionTime": now}],
+        "containerStatuses": [{"name": "app", "image": "registry.example/app:1", "imageID": "",
+                               "ready": False, "restartCount": 0, "started": False,
+                               "state": {"waiting": {"reason": "ContainerCreating"}}}]})
+    want: Verdict = ("PW153", "pod", "ContainerCreating", None, None)
+    item = expect_verdict(live_cluster, namespace, "slow", want, state="progressing")
+    v = item["verdict"]
+    assert v["severity"] == "waiting"
+    assert node in v["summary"]
+    assert v["since"] == now
+    assert v["deadline"] is not None
+    dump_and_replay(live_cluster, namespace, "slow", item, tmp_path, "progressing-setup", want)
+    ready = [{"type": t, "status": "True", "lastTransitionTime": now} for t in
+             ("PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready",
+              "PodScheduled")]
+    _write_status(live_cluster, namespace, "slow", {
+        "phase": "Running", "conditions": ready, "containerStatuses": [{
+            "name": "app", "image": "registry.example/app:1", "imageID": "", "ready": True,
+            "restartCount": 0, "started": True, "state": {"running": {"startedAt": now}}}]})
+    healthy = expect_verdict(live_cluster, namespace, "slow", None)
+    assert healthy["findings"] == []

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import yaml
 
 from tests.fixturelib import FIXTURES, load_fixture
 from tests.live.conftest import LiveCluster, wait_for
-from tests.live.test_scenarios import REFRESH, ROOT, podwhy
+from tests.live.test_scenarios import EXIT, REFRESH, ROOT, podwhy
 
 SCENARIO = "podwhy.test/scenario"
 
@@ -49,8 +50,10 @@ def job(name: str, scenario: str | None = None, **extra: Any) -> dict[str, Any]:
 
 def workload_item(cluster: LiveCluster, ns: str, target: str, rule: str | None,
                   timeout: float = 60,
-                  extra: Callable[[dict[str, Any]], bool] = lambda w: True) -> dict[str, Any]:
-    """Poll podwhy TARGET until the workload's verdict rule is ``rule``."""
+                  extra: Callable[[dict[str, Any]], bool] = lambda w: True,
+                  state: str | None = None) -> dict[str, Any]:
+    """Poll podwhy TARGET until the workload's verdict rule is ``rule`` (and its state is
+    ``state``, with that state's exit code, when given)."""
     last: dict[str, Any] = {}
 
     def check() -> dict[str, Any] | None:
@@ -61,6 +64,8 @@ def workload_item(cluster: LiveCluster, ns: str, target: str, rule: str | None,
             return None
         w: dict[str, Any] = doc["workloads"][0]
         got = w["verdict"]["rule"] if w["verdict"] else None
+        if state is not None and (w["state"] != state or code != EXIT[state]):
+            return None
         return doc if got == rule and extra(w) else None
 
     try:
@@ -75,19 +80,24 @@ def replay(cluster: LiveCluster, ns: str, target: str, doc: dict[str, Any], case
     """--dump the run; -f on it gives the same workload verdict; keep it as a fixture."""
     dump = tmp_path / "dump.yaml"
     code, again, err = podwhy(cluster, target, "-n", ns, "--dump", str(dump))
-    assert code in (0, 1), err
+    live_w = again["workloads"][0]
+    assert code == EXIT[live_w["state"]], err
+    assert live_w["state"] == doc["workloads"][0]["state"]
     r = subprocess.run([sys.executable, "-m", "kubectl_podwhy", "-f", str(dump), target, "-o",
                         "json"], capture_output=True, text=True, check=False, cwd=ROOT,
                        env={**os.environ, "KUBECONFIG": "/dev/null"})
     off = json.loads(r.stdout)
-    live_w, off_w = again["workloads"][0], off["workloads"][0]
+    off_w = off["workloads"][0]
     assert (off_w["verdict"] or {}).get("rule") == (live_w["verdict"] or {}).get("rule")
     assert [f["rule"] for f in off_w["findings"]] == [f["rule"] for f in live_w["findings"]]
     assert off_w["healthy"] == live_w["healthy"]
+    assert off_w["state"] == live_w["state"]
+    assert r.returncode == code
     fixture = FIXTURES / f"live-wl-{case}.yaml"
     want = {
         "workload": f"{live_w['kind']}/{ns}/{live_w['name']}",
         "healthy": live_w["healthy"],
+        "state": live_w["state"],
         "verdict": None if live_w["verdict"] is None else {
             "rule": live_w["verdict"]["rule"], "level": live_w["verdict"]["level"],
             "reason": live_w["verdict"]["reason"]},
@@ -112,6 +122,7 @@ def replay(cluster: LiveCluster, ns: str, target: str, doc: dict[str, Any], case
     offline = load_fixture(fixture).expectation["workloads"][0]
     assert offline["verdict"] == want["verdict"]
     assert offline["findings"] == want["findings"]
+    assert offline["state"] == want["state"]
 
 
 # --- PW301 FailedCreate from admission ----------------------------------------------------------
@@ -236,7 +247,7 @@ def test_same_verdicts_are_grouped_and_the_outlier_shown(
     assert "4 of 5 pods: OOMKilled in container app" in table.stdout
     assert "1 of 5 pods: healthy" in table.stdout
     assert "1 healthy (not listed; --show-healthy lists them)" in table.stdout
-    assert victim not in table.stdout.split("pods: 4 with problems")[0].split("SUMMARY")[-1]
+    assert victim not in table.stdout.split("pods: 4 failing")[0].split("SUMMARY")[-1]
 
 
 # --- StatefulSets and DaemonSets ---------------------------------------------------------------
@@ -249,12 +260,16 @@ def test_statefulset_waits_for_an_unready_ordinal(live_cluster: LiveCluster,
                     "selector": {"matchLabels": {"app": "web"}},
                     "template": template("readiness-fail")}}
     live_cluster.apply(sts, namespace)
-    doc = workload_item(live_cluster, namespace, "sts/db", "PW309")
+    # db-0 has just started and is not ready yet: the StatefulSet waits for it (progressing),
+    # it is not failing before db-0's own deadline
+    doc = workload_item(live_cluster, namespace, "sts/db", "PW309", state="progressing")
     v = doc["workloads"][0]["verdict"]
+    assert v["severity"] == "waiting"
     assert "1 of 3 pods exist" in v["summary"]
     assert "waits for db-0" in v["summary"]
     assert [i["pod"]["name"] for i in doc["items"]] == ["db-0"]
     assert doc["items"][0]["verdict"]["rule"] == "PW232"
+    assert doc["items"][0]["state"] == "progressing"
     replay(live_cluster, namespace, "sts/db", doc, "statefulset-ordinal", tmp_path)
 
 
@@ -381,3 +396,59 @@ def test_workload_name_with_all_namespaces_is_a_usage_error(live_cluster: LiveCl
     code, _, err = podwhy(live_cluster, "deploy/web", flag)
     assert code == 2
     assert "cannot be combined" in err
+
+
+# --- the three states over time -----------------------------------------------------------------
+
+def _set_gate(cluster: LiveCluster, ns: str, pod: str, gate: str) -> None:
+    """What a load balancer controller does: set the pod's readiness-gate condition."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    current = cluster.pod(ns, pod)["status"].get("conditions", [])
+    conditions = [c for c in current if c["type"] != gate] + [
+        {"type": gate, "status": "True", "lastTransitionTime": now}]
+    cluster.kubectl("patch", "pod", pod, "-n", ns, "--subresource=status", "--type=merge",
+                    "-p", json.dumps({"status": {"conditions": conditions}}))
+
+
+def test_deployment_mid_rollout_is_progressing_then_healthy(
+        live_cluster: LiveCluster, local_control_plane: Any, namespace: str,
+        tmp_path: Path) -> None:
+    """The pods run, but a readiness gate (a load balancer's) is not set yet: the Deployment
+    is rolling out, exit 5 with what it waits for; once the gates are set, exit 0."""
+    gate = "podwhy.test/load-balancer-ready"
+    d = deployment("web", 2)
+    d["spec"]["template"]["spec"]["readinessGates"] = [{"conditionType": gate}]
+    live_cluster.apply(d, namespace)
+    doc = workload_item(live_cluster, namespace, "deploy/web", "PW310", state="progressing",
+                        extra=lambda w: w["replicas"]["pods"] == 2)
+    w = doc["workloads"][0]
+    assert w["verdict"]["severity"] == "waiting"
+    assert "0 of 2 updated replicas are available" in w["verdict"]["summary"]
+    assert "waiting for its readiness gate" in w["verdict"]["summary"]
+    assert {i["verdict"]["rule"] for i in doc["items"]} == {"PW170"}
+    assert {i["state"] for i in doc["items"]} == {"progressing"}
+    replay(live_cluster, namespace, "deploy/web", doc, "rollout-in-progress", tmp_path)
+    for item in doc["items"]:
+        _set_gate(live_cluster, namespace, item["pod"]["name"], gate)
+    done = workload_item(live_cluster, namespace, "deploy/web", None, state="healthy")
+    assert done["workloads"][0]["findings"] == []
+
+
+def test_replicaset_with_an_old_failed_create_and_all_pods_ready_is_healthy(
+        live_cluster: LiveCluster, local_control_plane: Any, namespace: str,
+        tmp_path: Path) -> None:
+    """The real ReplicaSet controller fails to create pods until their ServiceAccount
+    exists (FailedCreate); once it does and every pod is ready, the event is history."""
+    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "api"},
+          "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                   "template": template(serviceAccountName="late")}}
+    live_cluster.apply(rs, namespace)
+    doc = workload_item(live_cluster, namespace, "rs/api", "PW301", state="failing")
+    assert "ServiceAccount late does not exist" in doc["workloads"][0]["verdict"]["summary"]
+    live_cluster.kubectl("create", "serviceaccount", "late", "-n", namespace)
+    doc = workload_item(live_cluster, namespace, "rs/api", None, state="healthy",
+                        timeout=90, extra=lambda w: w["replicas"]["ready"] == 2)
+    w = doc["workloads"][0]
+    assert [(f["rule"], f["severity"]) for f in w["findings"]] == [("PW301", "warning")]
+    assert "(history: ReplicaSet api has all its pods now)" in w["findings"][0]["summary"]
+    replay(live_cluster, namespace, "rs/api", doc, "old-failed-create", tmp_path)
