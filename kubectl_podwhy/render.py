@@ -195,8 +195,8 @@ def _evidence_line(e: Any, now: datetime) -> str:
 
 
 _BASIS_TEXT = {
-    "flag": "given with --now",
-    "capture": "when the input was captured (--dump)",
+    "flag": "set with --now",
+    "capture": "the capture time recorded by --dump",
     "inferred": "capture time unknown: the latest moment the input shows",
     "none": "capture time unknown and no timestamp in the input: ages unknown; "
             "the current time",

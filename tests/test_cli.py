@@ -351,3 +351,60 @@ def test_selector_filters_file_input(tmp_path: Path) -> None:
     assert [i["pod"]["name"] for i in doc["items"]] == ["a"]
     assert_one_line_error(run("-f", f, "-l", "app=nope"), 2, "match 'app=nope'")
     assert_one_line_error(run("-f", f, "-l", "a=b=c"), 2, "invalid label selector")
+
+
+def _unscheduled(name: str, uid: str) -> dict[str, Any]:
+    p = pf.pod(name, "shop", uid, phase="Pending")
+    del p["spec"]["nodeName"]
+    p["status"] = {"phase": "Pending"}
+    return p
+
+
+def test_progressing_exits_5_and_failing_after_the_deadline_exits_1(tmp_path: Path) -> None:
+    f = write(tmp_path, _unscheduled("new", "u1"))  # created 2026-11-21T09:00:00Z
+    soon = run("-f", f, "-o", "json", "--now", "2026-11-21T09:00:30Z")
+    assert soon.returncode == 5, soon.stderr
+    item = json.loads(soon.stdout)["items"][0]
+    assert (item["state"], item["healthy"], item["verdict"]["rule"],
+            item["verdict"]["severity"]) == ("progressing", False, "PW130", "waiting")
+    assert item["verdict"]["deadline"] == "2026-11-21T09:02:00Z"
+    later = run("-f", f, "-o", "json", "--now", "2026-11-21T09:10:00Z")
+    assert later.returncode == 1, later.stderr
+    assert json.loads(later.stdout)["items"][0]["verdict"]["severity"] == "error"
+
+
+def test_the_exit_code_is_the_worst_state_of_the_targets(tmp_path: Path) -> None:
+    ok = pf.pod("ok", "shop", "u-ok")
+    new = _unscheduled("new", "u-new")
+    bad = pf.pod("bad", "shop", "u-bad", statuses=pf.crashloop_statuses())
+    now = ("--now", "2026-11-21T09:00:30Z")
+    assert run("-f", write(tmp_path, pf.as_list(ok, new), "a.json"), *now).returncode == 5
+    both = write(tmp_path, pf.as_list(ok, new, bad), "b.json")
+    assert run("-f", both, *now).returncode == 1
+    # named pods: only they count
+    assert run("-f", both, "ok", *now).returncode == 0
+    assert run("-f", both, "ok", "new", *now).returncode == 5
+
+
+def test_namespace_runs_list_what_is_down_first(tmp_path: Path) -> None:
+    warned = pf.pod("a-warned", "shop", "u-w")
+    warned["status"]["containerStatuses"][0].update(restartCount=1, lastState={"terminated": {
+        "exitCode": 137, "reason": "OOMKilled", "finishedAt": "2026-11-21T08:59:30Z"}})
+    f = write(tmp_path, pf.as_list(warned, _unscheduled("b-new", "u-n"),
+                                   pf.pod("c-bad", "shop", "u-b",
+                                          statuses=pf.crashloop_statuses())))
+    r = run("-f", f, "--color", "never", "--now", "2026-11-21T09:00:30Z")
+    names = [ln.split()[1] for ln in r.stdout.splitlines()[1:4]]
+    assert names == ["c-bad", "b-new", "a-warned"]
+    assert ("3 pods: 1 failing, 1 progressing, 1 healthy (1 with warnings)"
+            in r.stdout), r.stdout
+
+
+def test_capture_time_of_a_dump_is_the_reference_for_f(tmp_path: Path) -> None:
+    doc = pf.as_list(_unscheduled("new", "u1"))
+    doc["metadata"] = {"annotations": {"kubectl-podwhy/captured-at": "2026-11-21T09:01:00Z"}}
+    r = run("-f", write(tmp_path, doc, "d.json"), "-o", "json")
+    out = json.loads(r.stdout)
+    assert (out["asOf"], out["asOfBasis"]) == ("2026-11-21T09:01:00Z", "capture")
+    assert r.returncode == 5
+    assert "for 60s" in out["items"][0]["verdict"]["summary"]
