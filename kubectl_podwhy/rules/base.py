@@ -44,13 +44,20 @@ class Wait:
     def deadline(self) -> datetime | None:
         return None if self.since is None else self.since + timedelta(seconds=self.limit)
 
-    def for_how_long(self, now: datetime) -> str:
-        """"for 5m" / "for an unknown time" (no timestamp to measure from)."""
+    def how_long(self, now: datetime) -> str:
+        """"5m" / "an unknown time" (no timestamp to measure from)."""
         e = self.elapsed(now)
-        return "for an unknown time" if e is None else f"for {human_duration(e)}"
+        return "an unknown time" if e is None else human_duration(e)
+
+    def for_how_long(self, now: datetime) -> str:
+        return f"for {self.how_long(now)}"
 
     def budget(self) -> str:
         return human_duration(self.limit)
+
+    def says(self, now: datetime, *, stuck: str, waiting: str) -> str:
+        """The text for a stuck wait, or for one still within its limit."""
+        return stuck if self.stuck(now) else waiting
 
 
 def finding(rule_id: str, reason: str, summary: str, *, detail: str = "",

@@ -316,13 +316,12 @@ def _starting(pod: PodSnapshot, c: Container, now: datetime,
         return []  # app containers start after every sidecar has started
     wait = Wait(_started_from(pod, c), CREATE_SECONDS)
     r = c.state.reason or "Waiting"
-    if wait.stuck(now):
-        summary = (f"{_where(c)} has not started {wait.for_how_long(now)} ({r}) and no "
-                   f"error is on record: look at the image pull and the container runtime on "
-                   f"node {pod.node_name}")
-    else:
-        summary = (f"{_where(c)} is being created {wait.for_how_long(now)} ({r}: pulling its "
-                   f"image or starting it); stuck after {wait.budget()}")
+    summary = wait.says(
+        now, stuck=f"{_where(c)} has not started {wait.for_how_long(now)} ({r}) and no error "
+                   "is on record: look at the image pull and the container runtime on node "
+                   f"{pod.node_name}",
+        waiting=f"{_where(c)} is being created {wait.for_how_long(now)} ({r}: pulling its "
+                f"image or starting it); stuck after {wait.budget()}")
     return [finding("PW214", r, summary, evidence=[waiting_ev], container=c, wait=wait,
                     now=now, next_command=f"kubectl describe pod {pod.name} -n "
                                           f"{pod.namespace}")]
@@ -394,12 +393,11 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
     logs = _logs_cmd(pod, c, previous=False)
     if c.type == "init":
         wait = Wait(c.state.started_at, INIT_STUCK_SECONDS)
-        if wait.stuck(now):
-            summary = (f"init container {c.name} has been running {wait.for_how_long(now)}; "
-                       "the app containers wait for it to exit (PodInitializing)")
-        else:
-            summary = (f"init container {c.name} running {wait.for_how_long(now)}; the app "
-                       f"containers start once it exits (stuck after {wait.budget()})")
+        summary = wait.says(
+            now, stuck=f"init container {c.name} has been running {wait.for_how_long(now)}; "
+                       "the app containers wait for it to exit (PodInitializing)",
+            waiting=f"init container {c.name} running {wait.for_how_long(now)}; the app "
+                    f"containers start once it exits (stuck after {wait.budget()})")
         return [finding("PW250", "ContainersNotInitialized", summary,
                         evidence=[field(f"{c.status_path}.state.running",
                                         f"startedAt={format_time(c.state.started_at)}")],
@@ -452,22 +450,21 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
         wait = Wait(c.state.started_at, _ready_budget(c))
         if fails:
             last = fails[-1]
-            head = (f"readiness probe of {_where(c)} failing {wait.for_how_long(now)}"
-                    if wait.stuck(now) else
-                    f"{_where(c)} started {wait.for_how_long(now).removeprefix('for ')} ago; "
-                    f"its readiness probe has not passed yet (stuck after {wait.budget()})")
+            head = wait.says(
+                now, stuck=f"readiness probe of {_where(c)} failing {wait.for_how_long(now)}",
+                waiting=f"{_where(c)} started {wait.how_long(now)} "
+                        f"ago; its readiness probe has not passed yet (stuck after "
+                        f"{wait.budget()})")
             out.append(finding("PW232", "Unhealthy", f"{head}: {last.message}",
                                detail=last.message, evidence=[ev(last)] + cond_ev,
                                container=c, next_command=logs, wait=wait, now=now))
         else:
             probe = "its readiness probe" if c.readiness else "no readiness probe"
-            if wait.stuck(now):
-                summary = (f"{_where(c)} is running but not ready {wait.for_how_long(now)} "
-                           f"({probe}; no probe failure on record)")
-            else:
-                summary = (f"{_where(c)} started {wait.for_how_long(now).removeprefix('for ')}"
-                           f" ago and is not ready yet ({probe}; stuck after "
-                           f"{wait.budget()})")
+            summary = wait.says(
+                now, stuck=f"{_where(c)} is running but not ready {wait.for_how_long(now)} "
+                           f"({probe}; no probe failure on record)",
+                waiting=f"{_where(c)} started {wait.how_long(now)} "
+                        f"ago and is not ready yet ({probe}; stuck after {wait.budget()})")
             out.append(finding("PW233", "ContainersNotReady", summary, evidence=cond_ev,
                                container=c, next_command=logs, wait=wait, now=now))
     pre = [e for e in _events(pod, c, "FailedPreStopHook") if recent(e, now)]

@@ -515,7 +515,7 @@ def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
         # A node is on its way: the pod may schedule once it joins (trap 7 of the catalog).
         wait = Wait(scale_ups[0].first_seen or scale_ups[0].last_seen, SCALE_UP_SECONDS)
         summary += (f" (the cluster autoscaler triggered a scale-up "
-                    f"{wait.for_how_long(now).removeprefix('for ')} ago)")
+                    f"{wait.how_long(now)} ago)")
         evidence = evidence + [ev(e) for e in scale_ups[-1:]]
     return finding(rid, "Unschedulable", summary, detail=message, evidence=evidence, hint=hint,
                    wait=wait, now=now,
@@ -535,13 +535,11 @@ def check_scheduling(pod: PodSnapshot, now: datetime) -> list[Finding]:
                                  f"{cond.reason}: {cond.message}"))
         wait = Wait(pod.created, GATED_SECONDS)
         owner = "them" if len(pod.scheduling_gates) > 1 else "it"
-        if wait.stuck(now):
-            summary = (f"scheduling has been gated by {gates} {wait.for_how_long(now)}: the "
-                       f"controller owning {owner} must remove it")
-        else:
-            summary = (f"waiting {wait.for_how_long(now)} for scheduling gate {gates} to be "
-                       f"removed by the controller owning {owner} (stuck after "
-                       f"{wait.budget()})")
+        summary = wait.says(
+            now, stuck=f"scheduling has been gated by {gates} {wait.for_how_long(now)}: the "
+                       f"controller owning {owner} must remove it",
+            waiting=f"waiting {wait.for_how_long(now)} for scheduling gate {gates} to be "
+                    f"removed by the controller owning {owner} (stuck after {wait.budget()})")
         return [finding("PW120", "SchedulingGated", summary, evidence=gate_ev, wait=wait,
                         now=now)]
     fs_events = pod.events_with("FailedScheduling")
@@ -556,7 +554,7 @@ def check_scheduling(pod: PodSnapshot, now: datetime) -> list[Finding]:
         evidence.insert(0, field("status.nominatedNodeName", pod.nominated_node))
         wait = Wait((cond.last_transition if cond is not None else None) or pod.created,
                     PREEMPTION_SECONDS)
-        verb = ("has waited" if wait.stuck(now) else "waiting")
+        verb = wait.says(now, stuck="has waited", waiting="waiting")
         return [finding("PW131", "Pending",
                         f"nominated to node {pod.nominated_node}; {verb} "
                         f"{wait.for_how_long(now)} for lower-priority pods there to be "
@@ -578,13 +576,11 @@ def check_scheduling(pod: PodSnapshot, now: datetime) -> list[Finding]:
     wait = Wait(pod.created, SCHEDULER_PICKUP_SECONDS.get(pod.scheduler_name,
                                                           OTHER_SCHEDULER_PICKUP_SECONDS))
     who = f"schedulerName {pod.scheduler_name}"
-    if wait.stuck(now):
-        summary = (f"pending {wait.for_how_long(now)} with no scheduling attempt: is the "
-                   f"scheduler {pod.scheduler_name!r} running?")
-    else:
-        summary = (f"waiting {wait.for_how_long(now)} for the scheduler "
-                   f"{pod.scheduler_name!r} to place it (no attempt yet; stuck after "
-                   f"{wait.budget()})")
+    summary = wait.says(
+        now, stuck=f"pending {wait.for_how_long(now)} with no scheduling attempt: is the "
+                   f"scheduler {pod.scheduler_name!r} running?",
+        waiting=f"waiting {wait.for_how_long(now)} for the scheduler {pod.scheduler_name!r} "
+                f"to place it (no attempt yet; stuck after {wait.budget()})")
     return [finding("PW130", "Pending", summary, evidence=[field("spec.schedulerName", who)],
                     wait=wait, now=now)]
 
@@ -830,15 +826,14 @@ def _not_started(pod: PodSnapshot, now: datetime) -> Finding:
         if c.state.kind == "waiting":
             evidence.append(field(f"{c.status_path}.state.waiting", c.state.reason or "-"))
             break
-    if wait.stuck(now):
-        summary = (f"stuck: its containers have not started {wait.for_how_long(now)} after "
-                   f"it was scheduled to node {node}: {what}, and no error event is on record "
+    summary = wait.says(
+        now, stuck=f"stuck: its containers have not started {wait.for_how_long(now)} after it "
+                   f"was scheduled to node {node}: {what}, and no error event is on record "
                    "(events expire after about 1h); look at the kubelet and the container "
-                   f"runtime on node {node}")
-    else:
-        summary = (f"waiting {wait.for_how_long(now)} for the kubelet on node {node} to set "
-                   f"the pod up (sandbox, volumes, image pulls): {what}; not started yet, "
-                   f"stuck after {wait.budget()}")
+                   f"runtime on node {node}",
+        waiting=f"waiting {wait.for_how_long(now)} for the kubelet on node {node} to set the "
+                f"pod up (sandbox, volumes, image pulls): {what}; not started yet, stuck "
+                f"after {wait.budget()}")
     return finding("PW153", reason, summary, evidence=evidence, wait=wait, now=now,
                    next_command=f"kubectl describe node {node}")
 
@@ -869,8 +864,8 @@ def check_readiness_gates(pod: PodSnapshot, now: datetime) -> list[Finding]:
         return []
     wait = Wait((cready.last_transition if cready is not None else None) or pod.start_time
                 or pod.created, READINESS_GATE_SECONDS)
-    head = ("readiness gate not satisfied" if wait.stuck(now)
-            else "waiting for its readiness gate")
+    head = wait.says(now, stuck="readiness gate not satisfied",
+                     waiting="waiting for its readiness gate")
     return [finding("PW170", "ReadinessGatesNotReady",
                     f"{head} {wait.for_how_long(now)} after its containers became ready: "
                     + "; ".join(pending),
@@ -913,7 +908,7 @@ def check_unexplained(pod: PodSnapshot, now: datetime) -> list[Finding]:
     shown = (f"Ready is {ready.status}" + (f" ({ready.reason}: {ready.message})"
                                            if ready.reason or ready.message else "")
              if ready is not None else "no Ready condition")
-    head = "not ready" if wait.stuck(now) else "waiting to become ready"
+    head = wait.says(now, stuck="not ready", waiting="waiting to become ready")
     return [finding("PW191", ready.reason if ready is not None and ready.reason else "NotReady",
                     f"{head} {wait.for_how_long(now)} (phase {pod.phase}; {shown}); no "
                     "container or condition explains it", wait=wait, now=now,
