@@ -6,6 +6,7 @@ sidecars, app containers and, for information only, ephemeral containers.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from kubectl_podwhy.finding import Evidence, Finding
@@ -27,6 +28,8 @@ STARTING_REASONS = frozenset({"ContainerCreating", "PodInitializing"})
 CREATE_SECONDS = 600
 #: how long a regular init container may run before podwhy calls it stuck
 INIT_STUCK_SECONDS = 600
+#: the kubelet forgets a container's crash back-off after 2 x MaxContainerBackOff (5m)
+BACKOFF_RESET_SECONDS = 600
 #: a running container without a readiness probe that is not ready: stuck after this long
 NOT_READY_GRACE_SECONDS = 120
 #: added to a readiness probe's own budget (initialDelaySeconds + failureThreshold x
@@ -133,14 +136,30 @@ def _image(pod: PodSnapshot, c: Container, now: datetime) -> Finding:
 # --- crashes ------------------------------------------------------------------------------------
 
 def _crash(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | None,
-           waiting: bool) -> Finding:
-    """A container that keeps restarting: name the real cause behind the back-off."""
+           waiting: bool, running_again: bool = False) -> Finding:
+    """A container that keeps restarting: name the real cause behind the back-off.
+
+    ``running_again``: caught between two crashes (running, its last exit in ``t``)."""
+    f = _crash_cause(pod, c, now, t, waiting, running_again)
+    if not running_again:
+        return f
+    ran = human_duration((now - c.state.started_at).total_seconds()) if c.state.started_at \
+        else "a moment"
+    return replace(f, summary=f"{f.summary}; running again for {ran}, still within the "
+                              "kubelet's back-off window (it resets after 10m without a crash)")
+
+
+def _crash_cause(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | None,
+                 waiting: bool, running_again: bool) -> Finding:
     evidence: list[Evidence] = []
     if waiting:
         evidence.append(field(f"{c.status_path}.state.waiting",
                               f"{c.state.reason}: {c.state.message}".strip(": ")))
+    if running_again:
+        evidence.append(field(f"{c.status_path}.state.running",
+                              f"startedAt={format_time(c.state.started_at)}"))
     if t is not None:
-        evidence.append(_term_evidence(c, t, last=waiting))
+        evidence.append(_term_evidence(c, t, last=waiting or running_again))
     backoff = [e for e in _events(pod, c, "BackOff") if "restarting" in e.message]
     evidence += [ev(e) for e in backoff[-1:]]
     logs = _logs_cmd(pod, c)
@@ -154,8 +173,7 @@ def _crash(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | None,
                        next_command=f"kubectl get pod {pod.name} -n {pod.namespace} -o "
                                     f"jsonpath='{{.spec.{c.spec_list}[{c.index}].command}}'")
     if t is not None and t.reason == "OOMKilled":
-        limit = f"; memory limit {c.memory_limit}" if c.memory_limit else \
-            "; no memory limit set (the node ran out of memory)"
+        limit = _memory_limit(pod, c) or "; no memory limit set (the node ran out of memory)"
         return finding("PW220", "OOMKilled",
                        f"{_where(c)} was OOMKilled (exit code {t.exit_code}), {_restarts(c)}"
                        f"{limit}", detail="\n".join(detail_parts), evidence=evidence,
@@ -163,7 +181,7 @@ def _crash(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | None,
     for kind, rid in (("Liveness", "PW230"), ("Startup", "PW231")):
         kills = _probe_kills(pod, c, kind, now)
         fails = _probe_events(pod, c, kind, now)
-        if kills or (fails and c.restart_count > 0):
+        if kills or (fails and _killed_last(c, t)):
             last_fail = newest(fails)
             summary = f"{kind.lower()} probe failing, so the kubelet restarts {_where(c)} " \
                       f"({_restarts(c)})"
@@ -333,6 +351,27 @@ def _completed(c: Container) -> bool:
         and not t.signal
 
 
+def _memory_limit(pod: PodSnapshot, c: Container) -> str:
+    """"; memory limit 512Mi", the pod-level limit when the container has none (KEP-2837
+    pod-level resources), or ""."""
+    if c.memory_limit:
+        return f"; memory limit {c.memory_limit}"
+    if pod.memory_limit:
+        return f"; no container memory limit, the pod-level limit is {pod.memory_limit}"
+    return ""
+
+
+def _killed_last(c: Container, t: Terminated | None) -> bool:
+    """Did its last run end in a kill (137/143, SIGKILL/SIGTERM, not an OOM kill), as a probe
+    kill does? An exit code of its own (1, 2, a panic) is the process's, and probe failures
+    around it are the crash's consequence, not its cause."""
+    if c.restart_count == 0:
+        return False
+    if t is None:
+        return True  # the last exit is not recorded: the probe events are all there is
+    return t.reason != "OOMKilled" and (t.exit_code in (137, 143) or t.signal in (9, 15))
+
+
 def _never_ran(t: Terminated) -> bool:
     """ContainerStatusUnknown with no start time: the kubelet lost track of a container that
     never ran (the pod failed or was evicted first); its exit code 137 is made up by the
@@ -350,14 +389,17 @@ def _terminated(pod: PodSnapshot, c: Container, now: datetime, t: Terminated) ->
         return []
     if pod.terminal and _never_ran(t):
         return []  # a consequence of what ended the pod, not a cause
-    if restarts:
+    if pod.terminal and c.type == "sidecar" and (t.exit_code in (137, 143)
+                                                 or t.signal in (9, 15)):
+        # The kubelet stops native sidecars (SIGTERM, then SIGKILL) once the pod's main
+        # containers are done, whatever their outcome (KEP-753): the shutdown, not a cause.
+        return []
+    if restarts and not pod.terminal:
         return [_crash(pod, c, now, t, waiting=False)]
     # restartPolicy Never or OnFailure: this attempt is over.
     summary = f"{_where(c)} failed: {_exit_text(t)}"
     if t.reason == "OOMKilled":
-        summary = f"{_where(c)} was OOMKilled (exit code {t.exit_code})"
-        if c.memory_limit:
-            summary += f"; memory limit {c.memory_limit}"
+        summary = f"{_where(c)} was OOMKilled (exit code {t.exit_code})" + _memory_limit(pod, c)
     if t.message.strip():
         summary += f"; message: {t.message.strip().splitlines()[-1][:120]}"
     return [finding("PW224", t.reason or "Error", summary, detail=t.message,
@@ -388,9 +430,26 @@ def _init_hint(pod: PodSnapshot, c: Container) -> str:
     return hint + "."
 
 
+def _still_looping(c: Container, now: datetime) -> bool:
+    """Running, but caught between two crashes of a crash loop: restarted more than once, the
+    last run failed and ended, and the current run began, within the kubelet's back-off reset
+    window (pkg/kubelet/kuberuntime: the back-off is forgotten after 2 x MaxContainerBackOff
+    without a failure)."""
+    prev = c.last_state.terminated
+    if c.restart_count < 2 or prev is None or prev.finished_at is None:
+        return False
+    failed = prev.exit_code != 0 or prev.signal != 0 or prev.reason == "OOMKilled"
+    started = c.state.started_at or prev.finished_at
+    return failed and (now - prev.finished_at).total_seconds() <= BACKOFF_RESET_SECONDS \
+        and (now - started).total_seconds() <= BACKOFF_RESET_SECONDS
+
+
 def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
     out: list[Finding] = []
     logs = _logs_cmd(pod, c, previous=False)
+    if c.type != "init" and _still_looping(c, now):
+        return [_crash(pod, c, now, c.last_state.terminated, waiting=False,
+                       running_again=True)]
     if c.type == "init":
         wait = Wait(c.state.started_at, INIT_STUCK_SECONDS)
         summary = wait.says(
@@ -417,7 +476,7 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
             if last is not None:
                 summary += f": {last.message}"
             evidence = [ev(e) for e in fails[-1:] + kills[-1:]]
-            if kills or c.restart_count:
+            if kills or (fails and _killed_last(c, c.last_state.terminated)):
                 out.append(finding(rid, "Unhealthy", summary,
                                    detail=last.message if last else "",
                                    evidence=evidence, container=c, next_command=logs))
@@ -447,24 +506,34 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
         cond = pod.condition("ContainersReady")
         cond_ev = [field("status.conditions[ContainersReady]", f"{cond.reason}: {cond.message}")
                    ] if cond is not None and cond.status != "True" else []
-        wait = Wait(c.state.started_at, _ready_budget(c))
+        # A container that was ready and lost it (ContainersReady went False after it started)
+        # gets only the margin; one still starting gets its probes' budget.
+        lost = (cond.last_transition if cond is not None and cond.status != "True"
+                and cond.last_transition is not None and c.state.started_at is not None
+                and cond.last_transition > c.state.started_at else None)
+        wait = (Wait(lost, READY_MARGIN_SECONDS) if lost is not None
+                else Wait(c.state.started_at, _ready_budget(c)))
+        probe = "its readiness probe" if c.readiness else "no readiness probe"
+        if lost is not None:
+            waiting = (f"{_where(c)} was ready and lost it {wait.how_long(now)} ago; stuck "
+                       f"after {wait.budget()}")
+        elif fails:
+            waiting = (f"{_where(c)} started {wait.how_long(now)} ago; its readiness probe "
+                       f"has not passed yet (stuck after {wait.budget()})")
+        else:
+            waiting = (f"{_where(c)} started {wait.how_long(now)} ago and is not ready yet "
+                       f"({probe}; stuck after {wait.budget()})")
         if fails:
             last = fails[-1]
-            head = wait.says(
-                now, stuck=f"readiness probe of {_where(c)} failing {wait.for_how_long(now)}",
-                waiting=f"{_where(c)} started {wait.how_long(now)} "
-                        f"ago; its readiness probe has not passed yet (stuck after "
-                        f"{wait.budget()})")
+            head = wait.says(now, stuck=f"readiness probe of {_where(c)} failing; not ready "
+                                        f"{wait.for_how_long(now)}", waiting=waiting)
             out.append(finding("PW232", "Unhealthy", f"{head}: {last.message}",
                                detail=last.message, evidence=[ev(last)] + cond_ev,
                                container=c, next_command=logs, wait=wait, now=now))
         else:
-            probe = "its readiness probe" if c.readiness else "no readiness probe"
             summary = wait.says(
                 now, stuck=f"{_where(c)} is running but not ready {wait.for_how_long(now)} "
-                           f"({probe}; no probe failure on record)",
-                waiting=f"{_where(c)} started {wait.how_long(now)} "
-                        f"ago and is not ready yet ({probe}; stuck after {wait.budget()})")
+                           f"({probe}; no probe failure on record)", waiting=waiting)
             out.append(finding("PW233", "ContainersNotReady", summary, evidence=cond_ev,
                                container=c, next_command=logs, wait=wait, now=now))
     pre = [e for e in _events(pod, c, "FailedPreStopHook") if recent(e, now)]

@@ -243,12 +243,31 @@ def parse_mount(message: str) -> MountProblem:
 
 # --- image pulls ----------------------------------------------------------------------------
 
+#: HTTP statuses as registries and runtimes print them ("429 Too Many Requests", "status
+#: code 401", "unexpected status: 403 Forbidden"); a bare number in an image tag or digest
+#: (build-4291, sha256:...429...) is not one
+_HTTP_STATUS = re.compile(r"(?:\bstatus(?: code)?:?\s*|\b)(401|403|429)\b"
+                          r"(?:\s+(?:unauthorized|forbidden|too many requests))?", re.I)
+
+
+def _http_statuses(t: str) -> set[str]:
+    found = set()
+    for m in _HTTP_STATUS.finditer(t):
+        whole = m.group(0).lower()
+        # only a status said as one: "status 429", "429 Too Many Requests", "401 Unauthorized"
+        if whole.startswith("status") or any(w in whole for w in ("unauthorized", "forbidden",
+                                                                  "too many")):
+            found.add(m.group(1))
+    return found
+
+
 def classify_image_error(text: str) -> str:
     """Classify a pull error: not-found, unauthorized, unreachable, rate-limited or unknown."""
     t = text.lower()
-    if "429" in t or "too many requests" in t or "toomanyrequests" in t or "rate limit" in t:
+    codes = _http_statuses(text)
+    if "429" in codes or "too many requests" in t or "toomanyrequests" in t or "rate limit" in t:
         return "rate-limited"
-    if ("pull access denied" in t or "unauthorized" in t or "401" in t or "403 forbidden" in t
+    if ("pull access denied" in t or re.search(r"\bunauthorized\b", t) or codes & {"401", "403"}
             or "authorization failed" in t or "authentication required" in t
             or "insufficient_scope" in t or "denied:" in t):
         return "unauthorized"
@@ -300,7 +319,7 @@ _SIGNAL_NAMES = {int(s): s.name for s in _signal.Signals if s.name.startswith("S
                  and not s.name.startswith("SIG_")}
 _EXIT_MEANINGS = {
     1: "application error",
-    2: "misuse of a shell builtin or invalid arguments",
+    2: "invalid usage or arguments; a Go program exits 2 when it panics",
     126: "command found but not executable",
     127: "command not found",
     128: "the runtime could not start the process",
