@@ -32,14 +32,19 @@ class Gathered:
     #: node names / (namespace, claim) pairs the source looked up and found absent
     missing_nodes: set[str] = field(default_factory=set)
     missing_pvcs: set[tuple[str, str]] = field(default_factory=set)
+    #: workloads (kind, namespace, name) a live lookup found deleted
+    missing_workloads: set[tuple[str, str, str]] = field(default_factory=set)
     #: True when nodes/PVCs absent from the bundle are known not to exist (a live lookup)
     authoritative: bool = False
     #: per-pod notes (by pod uid, or "" for all): e.g. events could not be read
     notes: dict[str, list[str]] = field(default_factory=dict)
     #: True when ``nodes`` holds every node of the cluster (a live LIST of nodes)
     nodes_complete: bool = False
-    #: when the objects were read: a live run's clock, or what a --dump recorded
+    #: when the objects were read: a live run's clock, or what a --dump recorded (the
+    #: latest, when several captures are read together)
     captured_at: datetime | None = None
+    #: pods and workloads (object_key) read from a capture with its own capture time
+    captured_at_of: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,10 @@ class PodSnapshot:
     deletion_grace_seconds: int | None
     finalizers: tuple[str, ...]
     owners: tuple[tuple[str, str], ...]  # (kind, name)
+    #: the controller ownerReference (kind, name), which replaces the pod if it fails
+    controller: tuple[str, str] | None
+    #: a mirror pod: the API's copy of a static pod the kubelet runs from a manifest file
+    mirror: bool
     scheduling_gates: tuple[str, ...]
     readiness_gates: tuple[str, ...]
     conditions: Mapping[str, Condition]
@@ -216,6 +225,7 @@ class PodSnapshot:
     pvcs: Mapping[str, PVCInfo]
     missing_claims: tuple[str, ...]
     requests: Mapping[str, str]  # summed effective requests, as text ("cpu": "2500m")
+    memory_limit: str | None  # spec.resources.limits.memory (pod-level resources, KEP-2837)
     active_deadline_seconds: int | None
     node_selector: Mapping[str, str]
     affinity_terms: tuple[str, ...]  # required node affinity, as "key op values" text
@@ -285,6 +295,13 @@ def _i(value: object, default: int = 0) -> int:
         except ValueError:
             return default
     return default
+
+
+def object_key(obj: Mapping[str, Any]) -> str:
+    """A pod's or workload's identity in a bundle: its uid, else kind/namespace/name."""
+    meta = _d(obj.get("metadata"))
+    return _s(meta.get("uid")) or (f"{_s(obj.get('kind'))}/{_s(meta.get('namespace')) or 'default'}"
+                                   f"/{_s(meta.get('name'))}")
 
 
 def _state(raw: object) -> State:
@@ -739,6 +756,10 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
         deletion_grace_seconds=grace if isinstance(grace, int) else None,
         finalizers=tuple(_s(f) for f in _l(meta.get("finalizers"))),
         owners=owners,
+        controller=next(((_s(o.get("kind")), _s(o.get("name")))
+                         for o in _l(meta.get("ownerReferences"))
+                         if isinstance(o, dict) and o.get("controller") is True), None),
+        mirror="kubernetes.io/config.mirror" in _d(meta.get("annotations")),
         scheduling_gates=tuple(_s(_d(x).get("name")) for x in _l(spec.get("schedulingGates"))),
         readiness_gates=tuple(_s(_d(x).get("conditionType"))
                               for x in _l(spec.get("readinessGates"))),
@@ -748,6 +769,7 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
         node=node, node_lookup=lookup,
         claims=claims, pvcs=known, missing_claims=missing,
         requests=effective_requests(spec),
+        memory_limit=_s(_d(_d(spec.get("resources")).get("limits")).get("memory")) or None,
         active_deadline_seconds=_i(spec.get("activeDeadlineSeconds"), 0) or None,
         node_selector={str(k): _s(v) for k, v in _d(spec.get("nodeSelector")).items()},
         affinity_terms=_affinity_text(affinity),

@@ -68,6 +68,11 @@ def _node_not_ready(pod: PodSnapshot) -> bool:
     return pod.reason == "NodeLost" or pod.node_lookup == "missing"
 
 
+#: after its grace period, how long a deleted pod may take to go (the kubelet's kill and
+#: final status, finalizers removed by their controllers) before it counts as stuck
+TERMINATION_SLACK_SECONDS = 30
+
+
 # --- 1. object lifecycle --------------------------------------------------------------------
 
 def check_terminating(pod: PodSnapshot, now: datetime) -> list[Finding]:
@@ -97,17 +102,26 @@ def check_terminating(pod: PodSnapshot, now: datetime) -> list[Finding]:
             f"deleted {deleted_ago} ago but {where}: nobody can confirm its containers stopped",
             detail=pod.message, evidence=evidence, explains_containers=True,
             next_command=f"kubectl describe node {pod.node_name}")]
-    if overdue <= 0:
+    if pod.finalizers:
+        evidence.append(field("metadata.finalizers", ", ".join(pod.finalizers)))
+    if overdue <= TERMINATION_SLACK_SECONDS:
         # The reference time may precede the deletion request in a capture without a
         # capture time: never claim more time left than the grace period itself.
         left = min(-overdue, float(grace))
+        if overdue <= 0:
+            summary = f"being deleted: {human_duration(left)} of its {grace}s grace period left"
+        else:
+            # After the grace period the kubelet kills what is left and reports it, and the
+            # controllers owning finalizers remove them: that takes seconds.
+            summary = (f"being deleted: its {grace}s grace period ended "
+                       f"{human_duration(overdue)} ago; "
+                       + (f"waiting for finalizers: {', '.join(pod.finalizers)}"
+                          if pod.finalizers else "the kubelet is stopping its containers"))
         return [finding(
-            "PW104", "Terminating",
-            f"being deleted: {human_duration(left)} of its {grace}s grace period left",
-            evidence=evidence, explains_containers=True,
-            wait=Wait(pod.deletion_timestamp - timedelta(seconds=grace), grace), now=now)]
+            "PW104", "Terminating", summary, evidence=evidence, explains_containers=True,
+            wait=Wait(pod.deletion_timestamp - timedelta(seconds=grace),
+                      grace + TERMINATION_SLACK_SECONDS), now=now)]
     if pod.finalizers:
-        evidence.append(field("metadata.finalizers", ", ".join(pod.finalizers)))
         return [finding(
             "PW101", "Terminating",
             f"deleted {deleted_ago} ago; waiting for finalizers: {', '.join(pod.finalizers)}",
@@ -148,6 +162,24 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
                                f"{dt.reason}: {dt.message}".strip(": ")))
     if reason == "Evicted":
         return [_evicted(pod, msg, status_ev)]
+    if dt is not None and dt.status == "True" and dt.reason == "TerminationByKubelet" \
+            and not reason:
+        # The kubelet is stopping the pod (node-pressure eviction, node shutdown, kubelet
+        # preemption: KEP-3329) and its phase goes to Failed next: say why, now.
+        low = dt.message.lower()
+        if "shutdown" in low:
+            return [finding("PW115", "TerminationByKubelet",
+                            f"being stopped by the shutdown of node {pod.node_name or '?'} "
+                            f"({dt.message.strip()})", detail=dt.message,
+                            evidence=status_ev, explains_containers=True,
+                            hint="The node is shutting down (a reboot, spot reclaim, "
+                                 "maintenance). " + replacement(pod))]
+        if m.parse_eviction(dt.message).kind != "unknown":
+            return [_evicted(pod, dt.message, status_ev)]
+        return [finding("PW118", "TerminationByKubelet",
+                        f"being stopped by the kubelet on node {pod.node_name or '?'}: "
+                        f"{dt.message.strip()}", detail=dt.message, evidence=status_ev,
+                        explains_containers=True)]
     if reason == "Preempting" or (dt is not None and dt.status == "True"
                                   and dt.reason == "PreemptionByScheduler"):
         evs = [ev(x) for x in pod.events_with("Preempted", "Preempting")]
@@ -162,7 +194,9 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
         return [finding("PW115", reason,
                         f"stopped by the shutdown of node {pod.node_name or '?'} "
                         "(exit codes 137/143 here are not OOM)",
-                        detail=msg, evidence=status_ev, explains_containers=True)]
+                        detail=msg, evidence=status_ev, explains_containers=True,
+                        hint="The node shut down (a reboot, spot reclaim, maintenance). "
+                             + replacement(pod))]
     if reason == "DeadlineExceeded":
         evs = [ev(x) for x in pod.events_with("DeadlineExceeded")]
         limit = (f" ({pod.active_deadline_seconds}s)" if pod.active_deadline_seconds else "")
@@ -226,6 +260,25 @@ def _evicted(pod: PodSnapshot, msg: str, status_ev: list[Evidence]) -> Finding:
                    hint=hint, explains_containers=True)
 
 
+#: controllers that create a new pod when one of theirs fails (a Job too, within its limits)
+REPLACING_CONTROLLERS = frozenset({"ReplicaSet", "StatefulSet", "DaemonSet", "Job",
+                                   "ReplicationController"})
+
+
+def replacement(pod: PodSnapshot, then: str = "") -> str:
+    """Who, if anyone, replaces a pod that failed: its controller, the kubelet (a static
+    pod), or nobody."""
+    if pod.mirror:
+        return (f"A static pod: the kubelet on node {pod.node_name or '?'} runs it from its "
+                "manifest file; fix the node or the manifest there.")
+    if pod.controller is not None and pod.controller[0] in REPLACING_CONTROLLERS:
+        kind, name = pod.controller
+        return (f"Its controller ({kind} {name}) creates a replacement pod"
+                + (f"; {then}" if then else "") + ". Delete the Failed pod when done.")
+    return ("This pod has no controller that replaces it: nothing recreates it. Fix the "
+            "cause, then delete the pod and create it again.")
+
+
 #: where each kubelet admission failure is documented
 _ADMISSION_DOCS = {
     "UnexpectedAdmissionError": f"{K8S}/concepts/extend-kubernetes/compute-storage-net/"
@@ -256,13 +309,7 @@ def _admission_rejected(pod: PodSnapshot, reason: str, msg: str,
         cause = f"node {node}'s labels or name no longer match the pod's node selector/affinity"
     else:
         cause = f"node {node} lacks what the pod spec needs (a feature, a sysctl, a profile)"
-    owner = next(iter(pod.owners), None)
-    if owner is None:
-        then = ("This pod has no controller: nothing replaces it. Fix the node, then delete "
-                "the pod and create it again.")
-    else:
-        then = (f"Its controller ({owner[0]} {owner[1]}) creates a replacement pod; if the "
-                "replacement is rejected too, fix the node. Delete the Failed pod when done.")
+    then = replacement(pod, "if the replacement is rejected too, fix the node")
     return finding("PW117", reason,
                    f"rejected by the kubelet on node {node}: {text or reason}",
                    detail=msg, evidence=status_ev + [ev(x) for x in pod.events_with(reason)],
@@ -416,7 +463,7 @@ def _candidates(pod: PodSnapshot, fit: m.FitError) -> tuple[str, str, list[Evide
 _BEFORE_AFFINITY = ("cordoned", "taints")
 
 
-def _blocker(fit: m.FitError) -> m.Clause | None:
+def _blocker(fit: m.FitError, pod: PodSnapshot) -> m.Clause | None:
     """What blocks the nodes the pod may run on, read as an expert reads the message: the
     node selector and affinity are the pod's intent and narrow the candidates first."""
     if not fit.clauses:
@@ -427,8 +474,12 @@ def _blocker(fit: m.FitError) -> m.Clause | None:
                    key=rank)
     if later:
         return later[0]  # these nodes passed the selector: they are the candidates
+    # A pod with a node selector is not meant for control-plane nodes, unless it asks for them
+    wants_role = any(k in _ROLE_TAINTS for k in pod.node_selector) or any(
+        r[0] in _ROLE_TAINTS for term in pod.node_affinity for r in term)
     early = sorted((c for c in fit.clauses if c.bucket in _BEFORE_AFFINITY
-                    and not (fit.by_bucket("affinity") and _role_taint_only(c))), key=rank)
+                    and not (fit.by_bucket("affinity") and _role_taint_only(c)
+                             and not wants_role)), key=rank)
     return early[0] if early else sorted(fit.clauses, key=rank)[0]
 
 
@@ -445,7 +496,7 @@ def _role_taint_only(c: m.Clause) -> bool:
 def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
                    evidence: list[Evidence]) -> Finding:
     fit = m.parse_fit_error(message)
-    dom = _blocker(fit)
+    dom = _blocker(fit, pod)
     bucket = dom.bucket if dom else "other"
     hint = None
     head = f"0/{fit.total_nodes} nodes can run it: " if fit.total_nodes is not None else ""
@@ -614,6 +665,12 @@ def check_node(pod: PodSnapshot, now: datetime) -> list[Finding]:
                         explains_containers=True,
                         next_command=f"kubectl describe node {node.name}")]
     ready_cond = pod.condition("Ready")
+    # The node lifecycle controller marks the pod not ready and records NodeNotReady at the
+    # same moment (MarkPodsNotReady): an event older than the pod's last Ready transition is
+    # about an earlier outage, not about why it is not ready now.
+    if ready_cond is not None and ready_cond.last_transition is not None:
+        node_events = [e for e in node_events if e.last_seen is None
+                       or (e.last_seen - ready_cond.last_transition).total_seconds() >= -60]
     if pod.reason == "NodeLost" or (node_events and ready_cond is not None
                                     and ready_cond.status != "True"):
         evidence = [ev(e) for e in node_events]
@@ -658,7 +715,14 @@ def check_pod_setup(pod: PodSnapshot, now: datetime) -> list[Finding]:
     kubelet until POD_SETUP_SECONDS, then it is stuck."""
     if not not_started(pod):
         return []
-    found = _sandbox(pod) + _dynamic_resources(pod, now) + _volumes(pod)
+    prtsc = pod.condition("PodReadyToStartContainers")
+    if prtsc is not None and prtsc.status == "True":
+        # The sandbox exists, and the kubelet mounts volumes and prepares DRA claims before it
+        # creates the sandbox (kubelet.go SyncPod, kuberuntime_manager.go SyncPod): their
+        # failure events are history; the containers are being created.
+        found = []
+    else:
+        found = _sandbox(pod) + _dynamic_resources(pod, now) + _volumes(pod)
     return found or [_not_started(pod, now)]
 
 
@@ -797,10 +861,15 @@ def _volumes(pod: PodSnapshot) -> list[Finding]:
                     evidence=evidence, hint=hint, next_command=describe_cmd(pod))]
 
 
-def _scheduled_at(pod: PodSnapshot) -> datetime | None:
+def _setup_since(pod: PodSnapshot) -> datetime | None:
+    """Since when the kubelet has been setting the pod up: it was scheduled, or its sandbox
+    was lost (PodReadyToStartContainers went False: a node reboot recreates it)."""
     cond = pod.condition("PodScheduled")
     when = cond.last_transition if cond is not None and cond.status == "True" else None
-    return when or pod.start_time or pod.created
+    since = when or pod.start_time or pod.created
+    prtsc = pod.condition("PodReadyToStartContainers")
+    lost = prtsc.last_transition if prtsc is not None and prtsc.status == "False" else None
+    return max(since, lost) if since is not None and lost is not None else since or lost
 
 
 def _not_started(pod: PodSnapshot, now: datetime) -> Finding:
@@ -808,7 +877,7 @@ def _not_started(pod: PodSnapshot, now: datetime) -> Finding:
     without a trace (a hung CSI driver, CNI plugin or runtime leaves no event; events expire
     after about an hour)."""
     node = pod.node_name
-    wait = Wait(_scheduled_at(pod), POD_SETUP_SECONDS)
+    wait = Wait(_setup_since(pod), POD_SETUP_SECONDS)
     regular = pod.of_type("init", "sidecar", "app")
     waiting = sorted({c.state.reason for c in regular if c.state.kind == "waiting"
                       and c.state.reason})
@@ -827,8 +896,8 @@ def _not_started(pod: PodSnapshot, now: datetime) -> Finding:
             evidence.append(field(f"{c.status_path}.state.waiting", c.state.reason or "-"))
             break
     summary = wait.says(
-        now, stuck=f"stuck: its containers have not started {wait.for_how_long(now)} after it "
-                   f"was scheduled to node {node}: {what}, and no error event is on record "
+        now, stuck=f"stuck: its containers have not started on node {node} "
+                   f"{wait.for_how_long(now)}: {what}, and no error event is on record "
                    "(events expire after about 1h); look at the kubelet and the container "
                    f"runtime on node {node}",
         waiting=f"waiting {wait.for_how_long(now)} for the kubelet on node {node} to set the "
