@@ -27,7 +27,6 @@ from datetime import datetime
 
 from kubectl_podwhy.errors import ExitCode
 from kubectl_podwhy.finding import STATES, Finding, PodReport, State
-from kubectl_podwhy.rules.base import RECENT_SECONDS
 from kubectl_podwhy.rules.chain import (
     CONTAINER_CHAIN,
     FALLBACK,
@@ -36,12 +35,14 @@ from kubectl_podwhy.rules.chain import (
     WORKLOAD_CHAIN,
     WORKLOAD_PROGRESS,
 )
+from kubectl_podwhy.rules.container import BACKOFF_RESET_SECONDS
 from kubectl_podwhy.snapshot import (
     Container,
     Gathered,
     PodSnapshot,
     ReferenceBasis,
     build_snapshots,
+    object_key,
 )
 from kubectl_podwhy.status import kubectl_status
 from kubectl_podwhy.workloads import (
@@ -53,6 +54,7 @@ from kubectl_podwhy.workloads import (
     owner_groups,
     owner_state,
     pods_of,
+    replaced,
 )
 
 
@@ -69,6 +71,9 @@ class Report:
     as_of_basis: ReferenceBasis = "clock"
     #: what the exit code is about: the named pods and workloads, else everything
     targets: tuple[str, ...] = ()
+    #: several captures read together, each judged at its own time: the earliest of them
+    #: (as_of is the latest)
+    as_of_earliest: datetime | None = None
 
 
 # --- pods -------------------------------------------------------------------------------------
@@ -101,7 +106,8 @@ def serving(pod: PodSnapshot) -> bool:
 
 def container_troubled(pod: PodSnapshot, c: Container, now: datetime) -> bool:
     """Does the container's state show a problem now? Not ready, not running, or restarted
-    within the last hour (what a liveness kill or a crash leaves behind)."""
+    within the kubelet's back-off window (10 minutes: a container that has run that long since
+    its last restart is out of its crash loop)."""
     if c.type == "init":
         t = c.state.terminated
         return not (t is not None and t.exit_code == 0 and not t.signal)
@@ -109,7 +115,7 @@ def container_troubled(pod: PodSnapshot, c: Container, now: datetime) -> bool:
         return True
     last = c.last_state.terminated
     return (c.restart_count > 0 and last is not None and last.finished_at is not None
-            and (now - last.finished_at).total_seconds() <= RECENT_SECONDS)
+            and (now - last.finished_at).total_seconds() <= BACKOFF_RESET_SECONDS)
 
 
 def corroborated(f: Finding, pod: PodSnapshot, now: datetime) -> bool:
@@ -253,7 +259,9 @@ def overall_state(result: Report) -> State:
                      + [w.state for w in result.workloads
                         if f"{w.view.workload.kind}/{w.view.workload.namespace}/"
                            f"{w.view.workload.name}" in wanted])
-    return worst([r.state for r in result.pods] + [w.state for w in result.workloads]
+    gone = replaced(result.pods)
+    return worst([r.state for r in result.pods if r.pod.key not in gone]
+                 + [w.state for w in result.workloads]
                  + [owner_state(o) for o in result.owners])
 
 
@@ -269,12 +277,24 @@ def exit_code(result: Report) -> ExitCode:
 def assemble(g: Gathered, workload_targets: Sequence[tuple[str, str, str]] | None,
              now: datetime, *, basis: ReferenceBasis = "clock",
              pod_targets: Sequence[tuple[str, str]] = ()) -> Report:
-    """Diagnose every pod in the bundle, then the workloads above them."""
-    pods = diagnose_all(build_snapshots(g), now)
-    views = build_views(g, pods, workload_targets) if g.workloads else []
+    """Diagnose every pod in the bundle, then the workloads above them.
+
+    ``now`` is the reference time; with ``basis`` "capture", a pod or workload read from a
+    capture with a capture time of its own is judged at that time."""
+    own = g.captured_at_of if basis == "capture" else {}
+
+    pods = [diagnose_pod(p, own.get(object_key(p.raw), now)) for p in build_snapshots(g)]
+    views = build_views(g, pods, workload_targets, now)
+    # A namespace run groups the pods no workload above covers by their owner reference.
+    covered = {id(r) for v in views for r in v.reports}
+    loose = [r for r in pods if id(r) not in covered]
     targets = tuple([f"pod/{ns}/{name}" for ns, name in pod_targets]
                     + [f"{k}/{ns}/{n}" for k, ns, n in workload_targets or ()])
+    times = sorted(set(own.values()))
     return Report(pods=tuple(pods),
-                  workloads=tuple(diagnose_workload(v, now) for v in views),
-                  owners=tuple(owner_groups(pods)) if not views and len(pods) > 1 else (),
-                  as_of=now, as_of_basis=basis, targets=targets)
+                  workloads=tuple(diagnose_workload(v, own.get(v.workload.object_key, now))
+                                  for v in views),
+                  owners=tuple(owner_groups(loose))
+                  if workload_targets is None and len(pods) > 1 else (),
+                  as_of=now, as_of_basis=basis, targets=targets,
+                  as_of_earliest=times[0] if len(times) > 1 else None)

@@ -25,7 +25,9 @@ from kubectl_podwhy.snapshot import (
     _node_info,
     _s,
     index_events,
+    normalize_event,
 )
+from kubectl_podwhy.targets import WORKLOAD_KINDS
 from kubectl_podwhy.timeutil import parse_time
 
 
@@ -47,6 +49,8 @@ class Workload:
     revision: str  # ReplicaSets: deployment.kubernetes.io/revision
     suspended: bool
     generation: int  # metadata.generation (0 when absent)
+    #: known only from its events (FailedCreate): the object itself is not in the input
+    stand_in: bool
     spec: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
     status: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
 
@@ -57,6 +61,11 @@ class Workload:
     @property
     def ref(self) -> str:
         return f"{self.kind.lower()}/{self.name}"
+
+    @property
+    def object_key(self) -> str:
+        """As snapshot.object_key names the raw object."""
+        return self.uid or f"{self.kind}/{self.namespace}/{self.name}"
 
     def condition(self, type_: str) -> Condition | None:
         return self.conditions.get(type_)
@@ -101,6 +110,9 @@ def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
     elif kind == "CronJob":
         current = len(_l(status.get("active")))
     uid = _s(meta.get("uid"))
+    stand_in = _d(meta.get("annotations")).get(STAND_IN) == "true"
+    if stand_in:
+        desired = None
     return Workload(
         kind=kind, namespace=_s(meta.get("namespace")) or "default", name=_s(meta.get("name")),
         uid=uid, created=parse_time(meta.get("creationTimestamp")),
@@ -110,7 +122,7 @@ def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
         desired=desired, ready=ready, available=available, updated=updated, current=current,
         revision=_s(_d(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
         suspended=spec.get("suspend") is True, generation=_i(meta.get("generation")),
-        spec=spec, status=status)
+        stand_in=stand_in, spec=spec, status=status)
 
 
 # --- grouping ---------------------------------------------------------------------------------
@@ -184,11 +196,16 @@ class WorkloadView:
 
     @property
     def current_reports(self) -> tuple[PodReport, ...]:
-        """The pods of the current revision: a Deployment's newest ReplicaSet, a CronJob's
-        newest Job; every pod of the others. Old ReplicaSets' pods are on their way out."""
+        """The pods the workload stands on now: of its current revision (a Deployment's
+        newest ReplicaSet, a CronJob's newest Job; all pods of the others), and active.
+        Controllers ignore pods that ended or are being deleted (controller_utils
+        FilterActivePods): an evicted pod its ReplicaSet replaced, a Job's failed attempt, a
+        pod on its way out, are history for the workload."""
         if self.workload.kind in ("Deployment", "CronJob"):
-            return tuple(pods_of(self, self.newest)) if self.newest is not None else ()
-        return self.reports
+            pods = pods_of(self, self.newest) if self.newest is not None else []
+        else:
+            pods = list(self.reports)
+        return tuple(r for r in pods if not r.pod.terminal and r.pod.deletion_timestamp is None)
 
     @property
     def current_groups(self) -> tuple[PodGroup, ...]:
@@ -235,12 +252,44 @@ def _owner_note(w: Workload, newest: Workload | None) -> str:
     return w.kind
 
 
+#: the annotation marking a workload podwhy knows only from its FailedCreate events
+STAND_IN = "kubectl-podwhy/stand-in"
+#: a FailedCreate stands for a workload missing from the input only if this recent: the
+#: controllers retry a failed create with a back-off capped at 1000 s (workqueue's default
+#: rate limiter), so a failure still happening was recorded at most that long ago
+STAND_IN_RECENT_SECONDS = 1000
+
+
+def stand_ins(g: Gathered, now: datetime) -> list[JSON]:
+    """Workloads a namespace run cannot see but whose controller is failing to create pods
+    (recent FailedCreate events): they have no pods to show, so only their events tell.
+    Never for workloads a live lookup found deleted (their events are history)."""
+    have = {(_s(w.get("kind")), _s(_d(w.get("metadata")).get("namespace")) or "default",
+             _s(_d(w.get("metadata")).get("name"))) for w in g.workloads}
+    out: dict[tuple[str, str, str], JSON] = {}
+    for raw in g.events:
+        obj, e = normalize_event(raw)
+        kind, ns = _s(obj.get("kind")), _s(obj.get("namespace")) or "default"
+        key = (kind, ns, _s(obj.get("name")))
+        if (e.reason != "FailedCreate" or kind not in WORKLOAD_KINDS or key in have
+                or key in g.missing_workloads or key in out or e.last_seen is None
+                or (now - e.last_seen).total_seconds() > STAND_IN_RECENT_SECONDS):
+            continue
+        out[key] = {"apiVersion": _s(obj.get("apiVersion")), "kind": kind,
+                    "metadata": {"name": key[2], "namespace": ns, "uid": _s(obj.get("uid")),
+                                 "annotations": {STAND_IN: "true"}}}
+    return list(out.values())
+
+
 def build_views(g: Gathered, reports: Sequence[PodReport],
-                targets: Iterable[tuple[str, str, str]] | None = None) -> list[WorkloadView]:
+                targets: Iterable[tuple[str, str, str]] | None = None,
+                now: datetime | None = None) -> list[WorkloadView]:
     """One view per workload in the bundle that is not itself owned by another workload in it
-    (or per target (kind, namespace, name) when given)."""
+    (or per target (kind, namespace, name) when given). Without targets (a namespace run,
+    given ``now``), workloads known only from recent FailedCreate events stand in too."""
     by_uid_events, _ = index_events(g.events, kinds=None)
-    workloads = [build_workload(w, by_uid_events) for w in g.workloads]
+    raws = g.workloads + (stand_ins(g, now) if targets is None and now is not None else [])
+    workloads = [build_workload(w, by_uid_events) for w in raws]
     by_uid = {w.uid: w for w in workloads}
     pods_of: dict[str, list[PodReport]] = {}
     for r in reports:
@@ -288,9 +337,29 @@ def owner_groups(reports: Sequence[PodReport]) -> list[OwnerView]:
     return out
 
 
+def replaced(reports: Sequence[PodReport]) -> set[str]:
+    """Keys of failed pods their controller has replaced: a later pod of the same controller
+    is there, active or done (an evicted pod lingers until deleted; a Job retries a failed
+    attempt). Their failure is history for the service; they are still shown. Without a
+    replacement in sight, a failed pod counts."""
+    siblings: dict[str, list[PodReport]] = {}
+    for r in reports:
+        siblings.setdefault(controller_uid(r.pod.raw), []).append(r)
+    out = set()
+    for r in reports:
+        uid = controller_uid(r.pod.raw)
+        if r.pod.phase != "Failed" or not uid or r.pod.created is None:
+            continue
+        if any(o.pod.phase in ("Pending", "Running", "Succeeded") and o.pod.created is not None
+               and o.pod.created > r.pod.created for o in siblings[uid]):
+            out.add(r.pod.key)
+    return out
+
+
 def owner_state(o: OwnerView) -> State:
-    """An owner group's state: its worst pod's."""
-    states = {g.state for g in o.groups}
+    """An owner group's state: its worst pod's, replaced pods aside."""
+    gone = replaced([r for g in o.groups for r in g.reports])
+    states = {r.state for g in o.groups for r in g.reports if r.pod.key not in gone}
     return next((s for s in STATES if s in states), "healthy")
 
 
@@ -330,6 +399,9 @@ def rollout_status(w: Workload) -> tuple[bool, str]:
                        f"{w.generation} (observed {observed})")
     desired = w.desired if w.desired is not None else 0
     if w.kind == "Deployment":
+        if w.spec.get("paused") is True:
+            return (w.available >= desired,
+                    "paused (spec.paused): the new template is not rolled out")
         if w.updated < desired:
             return False, f"{w.updated} of {desired} new replicas have been updated"
         if w.current > w.updated:
@@ -353,7 +425,8 @@ def rollout_status(w: Workload) -> tuple[bool, str]:
                                f"{update}")
         return True, "rolling update complete"
     if w.kind == "DaemonSet":
-        if w.updated < desired:
+        on_delete = _s(_d(w.spec.get("updateStrategy")).get("type")) == "OnDelete"
+        if w.updated < desired and not on_delete:  # OnDelete: updated only when deleted by hand
             return False, f"{w.updated} of {desired} updated pods have been scheduled"
         if w.available < desired:
             return False, f"{w.available} of {desired} updated pods are available"
@@ -363,12 +436,16 @@ def rollout_status(w: Workload) -> tuple[bool, str]:
             return False, f"{w.ready} of {desired} pods are ready"
         return True, "all replicas ready"
     if w.kind == "Job":
-        for t, text in (("Complete", "complete"), ("Failed", "failed")):
+        for t, text in (("Complete", "complete"), ("Failed", "failed"),
+                        ("FailureTarget", "failed"), ("SuccessCriteriaMet", "complete")):
             c = w.condition(t)
             if c is not None and c.status == "True":
                 return True, text
         if w.suspended:
             return True, "suspended"
         want = f" of {w.desired}" if w.desired is not None else ""
-        return False, f"running: {w.current} active, {w.available}{want} completed"
+        failed = _i(w.status.get("failed"))
+        tries = (f", {failed} failed (backoffLimit {_i(w.spec.get('backoffLimit'), 6)})"
+                 if failed else "")
+        return False, f"running: {w.current} active, {w.available}{want} completed{tries}"
     return True, ""

@@ -61,8 +61,9 @@ RULES: tuple[Rule, ...] = (
        "during termination are not failures.",
        "Nothing, unless it is still there after its grace period.",
        f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-termination", severity="waiting",
-       deadline="its grace period (deletionGracePeriodSeconds); past it, PW101-PW103 say why "
-                "it is stuck"),
+       deadline="its grace period (deletionGracePeriodSeconds) and 30 s more for the kubelet's "
+                "kill and the finalizers' controllers; past it, PW101-PW103 say why it is "
+                "stuck"),
     # --- terminal pod reasons -------------------------------------------------------------
     _r("PW110", "evicted", "pod", "Evicted by the kubelet",
        "The kubelet evicted the pod: either the node ran low on memory, disk or PIDs (it evicts "
@@ -96,7 +97,8 @@ RULES: tuple[Rule, ...] = (
     _r("PW115", "node-shutdown", "pod", "Terminated by a node shutdown",
        "The kubelet stopped the pod because the node was shutting down (spot reclaim, reboot). "
        "Exit codes 137 and 143 here are the shutdown, not OOM.",
-       "The controller recreates the pod elsewhere; delete the Failed pod.",
+       "A controller (ReplicaSet, StatefulSet, DaemonSet, Job) recreates the pod elsewhere; "
+       "a pod without one must be recreated by hand. Delete the Failed pod.",
        f"{K8S}/concepts/cluster-administration/node-shutdown/"),
     _r("PW116", "deadline-exceeded", "pod", "activeDeadlineSeconds exceeded",
        "The pod ran longer than spec.activeDeadlineSeconds and the kubelet killed it.",
@@ -442,9 +444,12 @@ WORKLOAD_RULES: tuple[Rule, ...] = (
        severity="warning"),
     _r("PW307", "daemonset-no-nodes", "workload", "DaemonSet fits no node",
        "The DaemonSet wants to run on no node at all: its nodeSelector or node affinity matches "
-       "no node, or every node carries a NoSchedule/NoExecute taint it does not tolerate.",
-       "Fix the nodeSelector/affinity, label the nodes, or add tolerations.",
-       f"{K8S}/concepts/workloads/controllers/daemonset/#running-pods-on-select-nodes"),
+       "no node, or every node carries a NoSchedule/NoExecute taint it does not tolerate. "
+       "Nothing is down (kubectl rollout status reports it rolled out), so it is a warning.",
+       "Fix the nodeSelector/affinity, label the nodes, or add tolerations. If it is meant "
+       "for a node pool that is empty now (a GPU pool scaled to zero), nothing is wrong.",
+       f"{K8S}/concepts/workloads/controllers/daemonset/#running-pods-on-select-nodes",
+       severity="warning"),
     _r("PW308", "scaled-to-zero", "workload", "Scaled to zero",
        "spec.replicas is 0: no pods are wanted (an autoscaler, a person, or a GitOps tool set it).",
        "kubectl scale --replicas=N when it should run.",
@@ -455,18 +460,18 @@ WORKLOAD_RULES: tuple[Rule, ...] = (
        "StatefulSet waits for an earlier ordinal to become Ready, or pods are being replaced.",
        "Look at the first pod that is not Ready; for StatefulSets, ordinal N waits for N-1.",
        f"{K8S}/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees",
-       deadline="none of its own: waiting while the pod it waits for is progressing, "
-                "failing when that pod fails"),
+       deadline="waiting while the pod it waits for is progressing, failing when that pod "
+                "fails; with no pod under way, 5 minutes after the last pod was created"),
     _r("PW310", "rollout-in-progress", "workload", "Rollout in progress",
        "The workload is rolling out, judged as kubectl rollout status does (observedGeneration, "
        "updated, ready and available replicas), or pods of its current revision are still "
        "starting, and none of them is failing.",
-       "Nothing yet; kubectl podwhy shows what the new pods wait for.",
+       "Nothing yet; kubectl podwhy shows what the new pods wait for. A paused Deployment "
+       "(a warning) waits for kubectl rollout resume.",
        f"{K8S}/concepts/workloads/controllers/deployment/#deployment-status",
-       severity="waiting",
-       deadline="a Deployment's progressDeadlineSeconds (600 s by default; then PW302); "
-                "StatefulSets, DaemonSets and ReplicaSets have none of their own: their pods' "
-                "deadlines apply"),
+       deadline="a Deployment's progressDeadlineSeconds (600 s by default) after its last "
+                "progress (the controller then reports PW302); StatefulSets, DaemonSets and "
+                "ReplicaSets have none of their own: their pods' deadlines apply"),
     _r("PW311", "job-running", "workload", "Job running",
        "The Job (or the CronJob's newest Job) has not completed yet and none of its pods is "
        "failing.",
@@ -474,6 +479,12 @@ WORKLOAD_RULES: tuple[Rule, ...] = (
        f"{K8S}/concepts/workloads/controllers/job/",
        severity="waiting",
        deadline="the Job's activeDeadlineSeconds when set (then PW305); none otherwise"),
+    _r("PW312", "job-failed", "workload", "Job failed",
+       "The Job failed for a reason other than its backoff limit or deadline: its "
+       "podFailurePolicy matched a failed pod (PodFailurePolicy), indexes failed "
+       "(FailedIndexes, MaxFailedIndexesExceeded), or another reason the Job controller set.",
+       "Read the Job's Failed condition and its failed pods; fix the cause and rerun the Job.",
+       f"{K8S}/concepts/workloads/controllers/job/#pod-failure-policy"),
 )
 
 RULES = (*RULES, *WORKLOAD_RULES)

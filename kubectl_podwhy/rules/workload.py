@@ -76,6 +76,9 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
         summary = f"cannot create pods{who}: {why}"
         if v.workload.desired is not None:
             summary += f"; {len(v.reports)} of {v.workload.desired} pods exist"
+        elif w.stand_in:
+            summary += (f"; the {w.kind} is known only from this recent event (it is not in "
+                        "the input), so how many pods it has cannot be checked")
         evidence = [ev(e) for e in events[-1:]] + _cond_ev(w, "ReplicaFailure")
         # FailedCreate holds only while the controller lacks pods: an old event outlives
         # the cause (say, the ServiceAccount created a second later).
@@ -91,17 +94,11 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
 def _new_rs_problem(v: WorkloadView) -> tuple[str, int]:
     """(the grouped verdict of the newest ReplicaSet's failing pods, old pods still serving)."""
     newest = v.newest
-    new_text = ""
-    old_ready = 0
-    for o in v.owners:
-        if o.workload is None:
-            continue
-        if newest is not None and o.workload.uid == newest.uid:
-            bad = [g for g in o.groups if g.state == "failing"]
-            if bad:
-                new_text = group_text(bad[0], o.pod_count)
-        elif o.workload.kind == "ReplicaSet":
-            old_ready += o.workload.ready
+    bad = [g for g in v.current_groups if g.state == "failing"]  # the newest's active pods
+    new_text = group_text(bad[0], len(v.current_reports)) if bad and newest else ""
+    old_ready = sum(o.workload.ready for o in v.owners if o.workload is not None
+                    and o.workload.kind == "ReplicaSet"
+                    and (newest is None or o.workload.uid != newest.uid))
     return new_text, old_ready
 
 
@@ -144,8 +141,11 @@ def check_rollout_stalled(v: WorkloadView, now: datetime) -> list[Finding]:
 # --- Jobs and CronJobs -------------------------------------------------------------------------
 
 def _job_failure(job: Workload, v: WorkloadView) -> list[Finding]:
-    cond = job.condition("Failed")
-    if cond is None or cond.status != "True":
+    # FailureTarget (1.31+) comes first: the controller has decided the Job failed and is
+    # terminating its pods; Failed follows once they are gone (KEP-3329).
+    cond = next((c for c in (job.condition("Failed"), job.condition("FailureTarget"))
+                 if c is not None and c.status == "True"), None)
+    if cond is None:
         return []
     failing = [g for o in v.owners if o.workload is not None and o.workload.uid == job.uid
                for g in o.groups if g.state == "failing"]
@@ -153,9 +153,9 @@ def _job_failure(job: Workload, v: WorkloadView) -> list[Finding]:
                 and o.workload.uid == job.uid)
     extra = f"; its pods: {group_text(failing[0], total)}" if failing else ""
     who = "" if job is v.workload else f"Job {job.name}: "
-    evidence = _cond_ev(job, "Failed") + [ev(e) for e in job.events
-                                          if e.reason in ("BackoffLimitExceeded",
-                                                          "DeadlineExceeded")][-1:]
+    evidence = _cond_ev(job, cond.type) + [ev(e) for e in job.events
+                                           if e.reason in ("BackoffLimitExceeded",
+                                                           "DeadlineExceeded")][-1:]
     if cond.reason == "BackoffLimitExceeded":
         limit = job.spec.get("backoffLimit", 6)
         return [finding("PW304", "BackoffLimitExceeded",
@@ -167,7 +167,12 @@ def _job_failure(job: Workload, v: WorkloadView) -> list[Finding]:
         return [finding("PW305", "DeadlineExceeded",
                         f"{who}ran longer than its activeDeadlineSeconds ({limit}s){extra}",
                         detail=cond.message, evidence=evidence)]
-    return []
+    # PodFailurePolicy, FailedIndexes, MaxFailedIndexesExceeded, and reasons yet to come
+    why = cond.reason or "Failed"
+    return [finding("PW312", why,
+                    f"{who}failed ({why}" + (f": {cond.message}" if cond.message else "")
+                    + f"){extra}", detail=cond.message, evidence=evidence,
+                    next_command=f"kubectl describe job {job.name} -n {job.namespace}")]
 
 
 def check_job_failed(v: WorkloadView, now: datetime) -> list[Finding]:
@@ -241,22 +246,34 @@ def check_missing_pods(v: WorkloadView, now: datetime) -> list[Finding]:
     w = v.workload
     if w.kind not in ("StatefulSet", "ReplicaSet") or not w.desired:
         return []
-    have = len(v.reports)
+    active = v.current_reports
+    have = len(active)
     if have >= w.desired:
         return []
-    not_ready = sorted((r for r in v.reports if r.state != "healthy"),
-                       key=lambda r: r.pod.name)
+    not_ready = sorted((r for r in active if r.state != "healthy"), key=lambda r: r.pod.name)
     summary = f"{have} of {w.desired} pods exist"
     if w.kind == "StatefulSet" and not_ready and \
             w.spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady":
         first = not_ready[0]
         summary += (f"; OrderedReady: the next pod waits for {first.pod.name}, which is not "
                     f"ready ({first.verdict.reason if first.verdict else '?'})")
-    # Fewer pods is a fault only when a pod it waits for fails; while that pod (or the
-    # controller creating the rest) is still under way, the workload is progressing.
-    failing = any(r.state == "failing" for r in not_ready)
-    return [finding("PW309", "MissingPods", summary, severity=None if failing else "waiting",
-                    evidence=[field(f"{w.ref}.status.replicas", str(w.current))])]
+    # Fewer pods is a fault when a pod it waits for fails; while that pod is still under way
+    # the workload is progressing; with none under way the controller should create the next
+    # pod within seconds: stuck after MISSING_POD_SECONDS from the last pod it created.
+    evidence = [field(f"{w.ref}.status.replicas", str(w.current))]
+    if any(r.state == "failing" for r in not_ready):
+        return [finding("PW309", "MissingPods", summary, evidence=evidence)]
+    if not_ready:
+        return [finding("PW309", "MissingPods", summary, evidence=evidence, severity="waiting")]
+    created = [r.pod.created for r in active if r.pod.created is not None]
+    wait = Wait(max(created) if created else w.created, MISSING_POD_SECONDS)
+    summary += wait.says(now, stuck=f"; no new pod for {wait.how_long(now)}",
+                         waiting=f"; the last pod was created {wait.how_long(now)} ago")
+    return [finding("PW309", "MissingPods", summary, evidence=evidence, wait=wait, now=now)]
+
+
+#: a controller creates a missing pod within seconds once the ones before it are ready
+MISSING_POD_SECONDS = 300
 
 
 # --- progress: what a workload waits for -------------------------------------------------------
@@ -279,11 +296,18 @@ def check_rollout_progress(v: WorkloadView, now: datetime) -> list[Finding]:
         return []
     complete, message = rollout_status(w)
     starting = [g for g in v.current_groups if g.state == "progressing"]
-    if complete and not starting:
-        return []
     progressing = w.condition("Progressing")
     if progressing is not None and progressing.reason == "ProgressDeadlineExceeded":
         return []  # the controller gave up: PW302 says it
+    if w.kind == "Deployment" and w.spec.get("paused") is True:
+        # Paused on purpose: no progress is expected, and none is due (no deadline applies)
+        return [finding("PW310", "DeploymentPaused",
+                        f"rollout paused (spec.paused): {message}; its current pods decide "
+                        "its state", severity="warning",
+                        evidence=[field(f"{w.ref}.spec.paused", "true")],
+                        next_command=f"kubectl rollout resume {w.ref} -n {w.namespace}")]
+    if complete and not starting:
+        return []
     parts = [message] if not complete else []
     if starting:
         parts.append(f"new pods: {group_text(starting[0], len(v.current_reports))}")
@@ -291,9 +315,11 @@ def check_rollout_progress(v: WorkloadView, now: datetime) -> list[Finding]:
     evidence = _cond_ev(w, "Progressing") + [field(
         f"{w.ref}.status", f"replicas={w.current} updated={w.updated} ready={w.ready} "
         f"available={w.available} desired={w.desired}")]
-    return [finding("PW310", "RolloutInProgress", "rollout in progress: " + "; ".join(parts),
-                    evidence=evidence, severity="waiting",
-                    wait=Wait(_progress_since(v), float(limit)) if limit else None,
+    wait = Wait(_progress_since(v), float(limit)) if limit else None
+    head = "rollout in progress" if wait is None or not wait.stuck(now) else \
+        f"rollout has made no progress for {wait.how_long(now)} (progressDeadlineSeconds {limit})"
+    return [finding("PW310", "RolloutInProgress", f"{head}: " + "; ".join(parts),
+                    evidence=evidence, severity=None if wait else "waiting", wait=wait, now=now,
                     next_command=f"kubectl rollout status {w.ref} -n {w.namespace}")]
 
 
