@@ -116,6 +116,11 @@ def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
         raise UsageError(f"cannot write --dump {path}: {exc.strerror or exc}") from None
 
 
+def _involved_kind(event: dict[str, Any]) -> str:
+    obj = event.get("involvedObject") or event.get("regarding")
+    return str(obj.get("kind") or "") if isinstance(obj, dict) else ""
+
+
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
     m = obj.get("metadata")
     return m if isinstance(m, dict) else {}
@@ -138,6 +143,10 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
     if selector:
         match = parse_selector(selector)
         g.pods = [p for p in g.pods if match(_meta(p).get("labels") or {})]
+        if not targets:
+            # -l selects pods, as a live run does: workloads (and their events) are targets
+            g.workloads = []
+            g.events = [e for e in g.events if _involved_kind(e) in ("Pod", "")]
     where = f" in namespace {namespace!r}" if namespace else ""
     if not targets:
         if not g.pods and not g.workloads:
@@ -226,7 +235,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     ref = datetime.now(timezone.utc)
     basis: ReferenceBasis = "clock"
     if now:
-        parsed = parse_time(now)
+        parsed = parse_time(now) if re.match(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d", now) else None
         if parsed is None:
             raise UsageError(f"invalid --now {now!r}: use RFC 3339, e.g. 2026-11-21T10:00:00Z")
         ref, basis = parsed, "flag"
@@ -241,12 +250,17 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         pod_keys = [(str(_meta(p).get("namespace") or "default"), str(_meta(p).get("name")))
                     for p in g.pods if _meta(p).get("name") in {t.name for t in wanted
                                                                  if t.is_pod}]
+        taken, taken_basis = reference_time(g)
         if not now:
-            taken, taken_basis = reference_time(g)
             if taken is not None:
                 ref, basis = taken, taken_basis
             else:
                 basis = "none"  # no timestamp at all: ages cannot be known
+        elif taken is not None and taken > ref:
+            click.echo(f"warning: --now {format_time(ref)} is before the input's "
+                       f"{'capture time' if taken_basis == 'capture' else 'newest timestamp'} "
+                       f"{format_time(taken)}: ages and deadlines are judged before the "
+                       "input was written", err=True)
     else:
         timeout = parse_timeout(request_timeout)
         from kubectl_podwhy.sources import cluster

@@ -21,6 +21,7 @@ from kubectl_podwhy.workloads import (
     PodGroup,
     WorkloadReport,
     owner_state,
+    replaced,
     sort_key_severity,
     workload_sort_key,
 )
@@ -197,7 +198,7 @@ def _evidence_line(e: Any, now: datetime) -> str:
 _BASIS_TEXT = {
     "flag": "set with --now",
     "capture": "the capture time recorded by --dump",
-    "inferred": "capture time unknown: the latest moment the input shows",
+    "inferred": "capture time unknown: the latest moment the input shows; ages may be longer",
     "none": "capture time unknown and no timestamp in the input: ages unknown; "
             "the current time",
 }
@@ -207,6 +208,9 @@ def as_of_line(result: Report) -> str:
     """"As of ..." for runs not judged against the clock, else ""."""
     if result.as_of is None or result.as_of_basis == "clock":
         return ""
+    if result.as_of_earliest is not None:
+        return (f"As of:     each capture's own time, {format_time(result.as_of_earliest)} "
+                f"to {format_time(result.as_of)} (recorded by --dump)\n")
     return f"As of:     {format_time(result.as_of)} ({_BASIS_TEXT[result.as_of_basis]})\n"
 
 
@@ -246,6 +250,7 @@ def render_detail(r: PodReport, now: datetime, color: bool) -> str:
 
 
 def _since_line(f: Finding, now: datetime) -> str | None:
+    """"Waiting:" with its deadline ahead, or "Stuck:" once the deadline has passed."""
     if f.since is None and f.deadline is None:
         return None
     parts = []
@@ -253,9 +258,10 @@ def _since_line(f: Finding, now: datetime) -> str | None:
         parts.append(f"since {format_time(f.since)} ({age(f.since, now)} ago)")
     if f.deadline is not None:
         left = (f.deadline - now).total_seconds()
-        parts.append(f"stuck after {format_time(f.deadline)}"
-                     + (f" (in {human_duration(left)})" if left > 0 else " (passed)"))
-    return "Waiting:   " + "; ".join(parts)
+        parts.append(f"stuck after {format_time(f.deadline)} (in {human_duration(left)})"
+                     if f.severity == "waiting" else
+                     f"its deadline passed at {format_time(f.deadline)}")
+    return ("Waiting:   " if f.severity == "waiting" else "Stuck:     ") + "; ".join(parts)
 
 
 def _finding_body(f: Finding, now: datetime) -> list[str]:
@@ -279,8 +285,16 @@ def _finding_body(f: Finding, now: datetime) -> list[str]:
 def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
     wl = w.view.workload
     lines = []
-    counts = f"{wl.ready}/{wl.desired} ready" if wl.desired is not None else \
-        f"{len(w.view.reports)} pods"
+    if wl.kind == "Job":  # a Job completes; its pods are not meant to stay ready
+        counts = (f"{wl.available}/{wl.desired} completed" if wl.desired is not None
+                  else f"{wl.available} completed") + f", {wl.current} active"
+    elif wl.desired is not None:
+        counts = f"{wl.ready}/{wl.desired} ready"
+    else:
+        n = len(w.view.reports)
+        counts = f"{n} pod{'s' if n != 1 else ''}"
+        if wl.stand_in:
+            counts += " (not in the input: known from its events)"
     head = f"{wl.kind} {sanitize(wl.namespace)}/{sanitize(wl.name)}  {counts}"
     lines.append(_paint(head, BOLD, color) + f"  ({_state(w.state, color)})")
     for f in w.findings:
@@ -315,8 +329,11 @@ def _pod_counts(pods: Sequence[PodReport], show_healthy: bool) -> str:
     n = {s: sum(1 for r in pods if r.state == s) for s in ("failing", "progressing",
                                                           "healthy")}
     warn = sum(1 for r in pods if r.state == "healthy" and r.findings)
-    tail = (f"{len(pods)} pod{'s' if len(pods) != 1 else ''}: {n['failing']} failing, "
-            f"{n['progressing']} progressing, {n['healthy']} healthy")
+    gone = len(replaced(pods))
+    tail = (f"{len(pods)} pod{'s' if len(pods) != 1 else ''}: {n['failing']} failing"
+            + (f" ({gone} replaced by {'their controllers' if gone > 1 else 'its controller'}:"
+               " history, not in the exit code)" if gone else "")
+            + f", {n['progressing']} progressing, {n['healthy']} healthy")
     notes = []
     if warn:
         notes.append(f"{warn} with warnings")

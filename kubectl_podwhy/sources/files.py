@@ -16,7 +16,7 @@ from typing import IO, Any
 import yaml
 
 from kubectl_podwhy.errors import InputError
-from kubectl_podwhy.snapshot import Gathered
+from kubectl_podwhy.snapshot import Gathered, object_key
 from kubectl_podwhy.timeutil import parse_time
 
 SUFFIXES = (".json", ".yaml", ".yml")
@@ -44,8 +44,17 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp",
                         lambda loader, node: loader.construct_scalar(node))
 
 
-def _expand(paths: Iterable[str]) -> Iterator[tuple[str, IO[str] | Path]]:
+def _split(paths: Iterable[str]) -> Iterator[str]:
+    """kubectl's -f takes comma-separated lists too (a path with a comma that exists is kept)."""
     for raw in paths:
+        if "," in raw and not Path(raw).exists():
+            yield from (p for p in raw.split(",") if p)
+        else:
+            yield raw
+
+
+def _expand(paths: Iterable[str]) -> Iterator[tuple[str, IO[str] | Path]]:
+    for raw in _split(paths):
         if raw == "-":
             yield "<stdin>", sys.stdin
             continue
@@ -114,9 +123,6 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
          workloads: dict[str, dict[str, Any]]) -> None:
     kind = obj.get("kind")
     if kind == _CAPTURE:
-        at = parse_time(obj.get("at"))
-        if at is not None and (g.captured_at is None or at > g.captured_at):
-            g.captured_at = at  # several captures: the latest is when all of it was true
         return
     raw_meta = obj.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
@@ -145,9 +151,20 @@ def load(paths: Iterable[str]) -> Gathered:
             text = src.read_text(encoding="utf-8") if isinstance(src, Path) else src.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{name}: cannot read: {exc}") from None
+        captured = None
+        mine: list[dict[str, Any]] = []
         for doc in _documents(name, text):
             for obj in _flatten(doc, name):
+                if obj.get("kind") == _CAPTURE:
+                    at = parse_time(obj.get("at"))
+                    captured = max(captured, at) if captured and at else captured or at
+                elif obj.get("kind") == "Pod" or obj.get("kind") in WORKLOAD_KINDS:
+                    mine.append(obj)
                 _add(g, obj, pods, workloads)
+        if captured is not None:
+            # each capture is judged at its own moment; the run's reference is the latest
+            g.captured_at = max(g.captured_at, captured) if g.captured_at else captured
+            g.captured_at_of.update((object_key(o), captured) for o in mine)
     g.pods = list(pods.values())
     g.workloads = list(workloads.values())
     return g
