@@ -408,3 +408,35 @@ def test_capture_time_of_a_dump_is_the_reference_for_f(tmp_path: Path) -> None:
     assert (out["asOf"], out["asOfBasis"]) == ("2026-11-21T09:01:00Z", "capture")
     assert r.returncode == 5
     assert "for 60s" in out["items"][0]["verdict"]["summary"]
+
+
+def test_now_must_be_a_time_and_a_now_before_the_input_is_warned(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod())
+    assert_one_line_error(run("-f", f, "--now", "2026-11-21"), 2, "invalid --now")
+    r = run("-f", f, "--now", "2026-11-21T08:00:00Z")
+    assert "warning: --now 2026-11-21T08:00:00Z is before the input's newest timestamp" \
+        in r.stderr
+
+
+def test_f_takes_comma_separated_files_like_kubectl(tmp_path: Path) -> None:
+    a = write(tmp_path, pf.pod("one", uid="u1"), "one.yaml")
+    b = write(tmp_path, pf.pod("two", uid="u2"), "two.json")
+    doc = json.loads(run("-f", f"{a},{b}", "-o", "json").stdout)
+    assert sorted(i["pod"]["name"] for i in doc["items"]) == ["one", "two"]
+
+
+def test_several_captures_are_each_judged_at_their_own_capture_time(tmp_path: Path) -> None:
+    def captured(name: str, uid: str, at: str) -> str:
+        doc = pf.as_list(_unscheduled(name, uid))  # created 2026-11-21T09:00:00Z
+        doc["metadata"] = {"annotations": {"kubectl-podwhy/captured-at": at}}
+        return write(tmp_path, doc, f"{name}.json")
+    early = captured("early", "u1", "2026-11-21T09:01:00Z")
+    late = captured("late", "u2", "2026-11-21T11:00:00Z")
+    r = run("-f", early, "-f", late, "-o", "json")
+    doc = json.loads(r.stdout)
+    states = {i["pod"]["name"]: i["state"] for i in doc["items"]}
+    assert states == {"early": "progressing", "late": "failing"}
+    assert (doc["asOf"], doc["asOfBasis"]) == ("2026-11-21T11:00:00Z", "capture")
+    table = run("-f", early, "-f", late, "--color", "never").stdout
+    assert ("As of:     each capture's own time, 2026-11-21T09:01:00Z to 2026-11-21T11:00:00Z "
+            "(recorded by --dump)") in table

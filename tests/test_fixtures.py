@@ -24,6 +24,8 @@ def test_fixture_gives_expected_verdict(path: Path) -> None:
         assert want["pod"] in reports, f"{path.name}: no pod {want['pod']} in {list(reports)}"
         assert_report(reports[want["pod"]], want, f"{path.name} {want['pod']}")
     workloads = {w.view.workload.key: w for w in result.workloads}
+    if "workloads" in fx.expectation:  # exactly these workloads, no more
+        assert sorted(workloads) == sorted(w["workload"] for w in fx.expectation["workloads"])
     for want in fx.expectation.get("workloads") or []:
         assert want["workload"] in workloads, f"{path.name}: no {want['workload']}"
         assert_workload(workloads[want["workload"]], want, f"{path.name} {want['workload']}")

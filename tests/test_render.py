@@ -66,7 +66,7 @@ def test_a_progressing_pod_says_what_it_waits_for_since_when_and_its_deadline() 
         "Docs:      https://kubernetes.io/docs/x/\n"
         "Next:      kubectl describe node node-1\n"
         "As of:     2026-11-21T10:00:00Z (capture time unknown: the latest moment the input "
-        "shows)\n")
+        "shows; ages may be longer)\n")
 
 
 def test_many_pods_list_failing_then_progressing_and_count_the_three_states() -> None:
@@ -98,3 +98,14 @@ def test_json_reports_states_counts_and_the_reference_time() -> None:
     v = doc["items"][1]["verdict"]
     assert (v["severity"], v["since"], v["deadline"]) == (
         "waiting", "2026-11-21T09:57:00Z", "2026-11-21T10:07:00Z")
+
+
+def test_a_stuck_wait_is_labelled_stuck_with_its_passed_deadline() -> None:
+    f = Finding(rule="PW153", level="pod", severity="error", reason="ContainerCreating",
+                summary="stuck", detail="", hint="h", docs="https://kubernetes.io/docs/x/",
+                since=NOW - timedelta(minutes=42), deadline=NOW - timedelta(minutes=32))
+    text = render_table(Report(pods=(report("web-1", "u1", "failing", f),), as_of=NOW), NOW,
+                        False, False)
+    assert ("Stuck:     since 2026-11-21T09:18:00Z (42m ago); its deadline passed at "
+            "2026-11-21T09:28:00Z\n") in text
+    assert "Waiting:" not in text

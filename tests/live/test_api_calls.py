@@ -45,7 +45,8 @@ def test_namespace_run_lists_each_kind_once(live_cluster: LiveCluster, local_con
     code, counted = calls(local_control_plane, live_cluster, "-n", namespace)
     assert code == 1
     assert counted[("list", "pods")] == 1
-    assert counted[("list", "events")] == 1
+    # the pods' events, and the FailedCreate events of workloads that cannot create pods
+    assert counted[("list", "events")] == 2
     assert counted[("list", "persistentvolumeclaims")] == 1
     assert counted[("get", "pods")] == 0
     assert counted[("get", "persistentvolumeclaims")] == 0
@@ -76,7 +77,7 @@ def test_all_namespaces_run_is_one_list_per_kind(live_cluster: LiveCluster,
     code, counted = calls(local_control_plane, live_cluster, "-A")
     assert code in (0, 1, 5)  # healthy, failing or progressing: a diagnosis, not an error
     assert counted[("list", "pods")] == 1
-    assert counted[("list", "events")] == 1
+    assert counted[("list", "events")] == 2  # pods' events; workloads' FailedCreate
     assert counted[("get", "pods")] == 0
     assert counted[("get", "nodes")] <= 3
     assert counted[("list", "nodes")] <= 1
@@ -106,8 +107,11 @@ def test_event_and_pod_lists_are_filtered_by_the_server(live_cluster: LiveCluste
     ns_mode = uris("-n", namespace, "-l", "app=x")
     assert any("/pods?" in u and "labelSelector=app%3Dx" in u for u in ns_mode)
     ns_mode = uris("-n", namespace)
-    events = [u for u in ns_mode if "/events?" in u]
-    assert len(events) == 1
-    assert "fieldSelector=involvedObject.kind%3DPod%2Creason%21%3DScheduled" in events[0]
-    assert "reason%21%3DStarted" in events[0]
+    events = sorted(u for u in ns_mode if "/events?" in u)
+    assert len(events) == 2
+    pods_events = next(u for u in events if "involvedObject.kind%3DPod%2C" in u)
+    assert "fieldSelector=involvedObject.kind%3DPod%2Creason%21%3DScheduled" in pods_events
+    assert "reason%21%3DStarted" in pods_events
+    assert any("fieldSelector=involvedObject.kind%21%3DPod%2Creason%3DFailedCreate" in u
+               for u in events)
     assert all("limit=2000" in u for u in ns_mode if "/pods?" in u or "/events?" in u)

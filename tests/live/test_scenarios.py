@@ -246,8 +246,13 @@ def test_stuck_on_a_finalizer_past_its_grace_period(live_cluster: LiveCluster,
     live_cluster.apply(pod, namespace)
     expect_verdict(live_cluster, namespace, "held", None)
     live_cluster.kubectl("delete", "pod", "held", "-n", namespace, "--wait=false")
+    # first waiting out the grace period and the finalizers' controllers (30 s) ...
+    first = expect_verdict(live_cluster, namespace, "held",
+                           ("PW104", "pod", "Terminating", None, None), state="progressing")
+    assert "podwhy.test/hold" in first["verdict"]["summary"]
+    # ... then stuck on the finalizer
     item = expect_verdict(live_cluster, namespace, "held",
-                          ("PW101", "pod", "Terminating", None, None))
+                          ("PW101", "pod", "Terminating", None, None), timeout=75)
     assert "podwhy.test/hold" in item["verdict"]["summary"]
 
 

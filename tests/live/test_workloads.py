@@ -143,6 +143,14 @@ def test_quota_exhausted_failed_create(live_cluster: LiveCluster, local_control_
     assert "1 of 3 pods exist" in v["summary"]
     assert len(doc["items"]) == 1
     replay(live_cluster, namespace, "deploy/web", doc, "quota", tmp_path)
+    # A namespace run (no target) finds the ReplicaSet through its FailedCreate events: the
+    # run is failing, though its one pod is healthy.
+    code, ns_doc, err = podwhy(live_cluster, "-n", namespace)
+    assert code == 1, err
+    [rs] = [w for w in ns_doc["workloads"] if w["kind"] == "ReplicaSet" and w["uid"]]
+    assert (rs["state"], rs["verdict"]["rule"]) == ("failing", "PW301")
+    assert "ResourceQuota pods is exhausted" in rs["verdict"]["summary"]
+    assert "1 of 3 pods exist" in rs["verdict"]["summary"]
 
 
 def test_pod_security_denial_failed_create(live_cluster: LiveCluster, local_control_plane: Any,
@@ -279,9 +287,12 @@ def test_daemonset_that_fits_no_node(live_cluster: LiveCluster, local_control_pl
           "spec": {"selector": {"matchLabels": {"app": "web"}},
                    "template": template(nodeSelector={"podwhy.test/role": "gpu"})}}
     live_cluster.apply(ds, namespace)
-    doc = workload_item(live_cluster, namespace, "ds/agent", "PW307")
+    # Nothing is down (kubectl rollout status calls it rolled out): a warning, like a
+    # Deployment scaled to zero, naming why it fits no node
+    doc = workload_item(live_cluster, namespace, "ds/agent", None, state="healthy",
+                        extra=lambda w: [f["rule"] for f in w["findings"]] == ["PW307"])
     assert "nodeSelector podwhy.test/role=gpu matches none of the" in \
-        doc["workloads"][0]["verdict"]["summary"]
+        doc["workloads"][0]["findings"][0]["summary"]
     replay(live_cluster, namespace, "ds/agent", doc, "daemonset-no-nodes", tmp_path)
 
 
