@@ -216,10 +216,10 @@ class ClusterSource:
             pods = kept
         g.pods = [dict(p, kind="Pod", apiVersion="v1") for p in pods]
         if g.pods:
-            selector = "involvedObject.kind=Pod"
+            pod_events = "involvedObject.kind=Pod"
             if self.lean:
-                selector += "".join(f",reason!={r}" for r in UNREAD_EVENT_REASONS)
-            self._namespace_events(g, namespace, all_namespaces, selector)
+                pod_events += "".join(f",reason!={r}" for r in UNREAD_EVENT_REASONS)
+            self._namespace_events(g, namespace, all_namespaces, pod_events)
         if workloads:
             self._namespace_events(g, namespace, all_namespaces, "involvedObject.kind!=Pod")
         elif not targets and not selector:
