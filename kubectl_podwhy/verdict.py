@@ -256,9 +256,7 @@ def overall_state(result: Report) -> State:
     if result.targets:
         wanted = set(result.targets)
         return worst([r.state for r in result.pods if f"pod/{r.pod.key}" in wanted]
-                     + [w.state for w in result.workloads
-                        if f"{w.view.workload.kind}/{w.view.workload.namespace}/"
-                           f"{w.view.workload.name}" in wanted])
+                     + [w.state for w in result.workloads if w.view.workload.key in wanted])
     gone = replaced(result.pods)
     return worst([r.state for r in result.pods if r.pod.key not in gone]
                  + [w.state for w in result.workloads]
