@@ -579,8 +579,8 @@ POD_PHASES = frozenset({"Pending", "Running", "Succeeded", "Failed"})
 
 def _phase(pod: JSON, status: JSON) -> str:
     phase = status.get("phase")
-    if phase in POD_PHASES:
-        return str(phase)
+    if isinstance(phase, str) and phase in POD_PHASES:
+        return phase
     # A pod without a phase is one the API server has not stored yet (it defaults Pending).
     return "Pending" if isinstance(pod.get("status"), dict) and phase is None else "Unknown"
 
