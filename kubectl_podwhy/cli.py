@@ -20,7 +20,7 @@ from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, reference_time
 from kubectl_podwhy.targets import Target, parse_targets
 from kubectl_podwhy.timeutil import format_time, parse_time
 from kubectl_podwhy.verdict import assemble, exit_code
-from kubectl_podwhy.workloads import controller_uid
+from kubectl_podwhy.workloads import controller_uid, keep_selected
 
 PROG = "kubectl podwhy"
 
@@ -116,9 +116,10 @@ def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
         raise UsageError(f"cannot write --dump {path}: {exc.strerror or exc}") from None
 
 
-def _involved_kind(event: dict[str, Any]) -> str:
+def _event_namespace(event: dict[str, Any]) -> str:
     obj = event.get("involvedObject") or event.get("regarding")
-    return str(obj.get("kind") or "") if isinstance(obj, dict) else ""
+    ns = obj.get("namespace") if isinstance(obj, dict) else None
+    return str(ns or _meta(event).get("namespace") or "")
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -140,18 +141,18 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
         g.pods = [p for p in g.pods if _meta(p).get("namespace", "default") == namespace]
         g.workloads = [w for w in g.workloads
                        if _meta(w).get("namespace", "default") == namespace]
+        g.events = [e for e in g.events if _event_namespace(e) in (namespace, "")]
     if selector:
         match = parse_selector(selector)
         g.pods = [p for p in g.pods if match(_meta(p).get("labels") or {})]
         if not targets:
-            # -l selects pods, as a live run does: workloads (and their events) are targets
-            g.workloads = []
-            g.events = [e for e in g.events if _involved_kind(e) in ("Pod", "")]
+            keep_selected(g, match)
     where = f" in namespace {namespace!r}" if namespace else ""
     if not targets:
+        if selector and not g.pods and not g.workloads:
+            raise NotFoundError(f"no pods match {selector!r}{where} in the input")
         if not g.pods and not g.workloads:
-            raise InputError(f"no pods{where} in the input"
-                             + (f" match {selector!r}" if selector else ""))
+            raise InputError(f"no pods{where} in the input")
         return None
     keys: list[tuple[str, str, str]] = []
     owners: set[str] = set()
@@ -219,7 +220,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
 
     Exit codes: 0 every target healthy, 1 at least one failing, 5 none failing but at least
     one progressing, 2 usage error or unusable input, 3 cannot reach or authenticate to the
-    cluster, 4 a named pod or workload (or its namespace) does not exist.
+    cluster, 4 a named pod or workload (or its namespace) does not exist, or -l matches
+    nothing.
     """
     if list_rules:
         click.echo(rules_listing(), nl=False)
@@ -268,17 +270,21 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         src = cluster.open_source(kubeconfig, context, timeout, lean=not dump)
         ns = namespace or src.default_namespace
         g = src.gather(ns, wanted, all_namespaces, selector)
+        if selector and not wanted:
+            keep_selected(g, parse_selector(selector))
         wl_keys = [(t.kind, ns, t.name) for t in wanted if not t.is_pod] or None
         pod_keys = [(ns, t.name) for t in wanted if t.is_pod]
         if dump:
             write_dump(dump, g, ref)
+        where = "any namespace" if all_namespaces else f"namespace {ns}"
         if not g.pods and not g.workloads:
-            where = "any namespace" if all_namespaces else f"namespace {ns}"
+            if selector:
+                raise NotFoundError(f"no pods match {selector!r} in {where}")
             click.echo(f"No pods found in {where}.", err=True)
     result = assemble(g, wl_keys, ref, basis=basis, pod_targets=pod_keys)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
                                       and not os.environ.get("NO_COLOR"))
-    notes = sorted({n for r in result.pods for n in r.pod.notes})
+    notes = sorted({n for r in result.pods for n in r.pod.notes} | set(g.notes.get("", [])))
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
     text = RENDERERS[output](result, ref, use_color, show_healthy)

@@ -352,6 +352,11 @@ def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: 
     if listed:
         out += _table(listed, wide=wide, color=color)
     out += ("\n" if listed else "") + _pod_counts(pods, show_healthy) + "\n"
+    if workloads:
+        n = {s: sum(1 for w in workloads if w.state == s) for s in STATE_COLOR}
+        out += (f"{len(workloads)} workload{'s' if len(workloads) != 1 else ''}: "
+                f"{n['failing']} failing, {n['progressing']} progressing, "
+                f"{n['healthy']} healthy\n")
     owners = sorted(result.owners, key=lambda o: workload_sort_key(
         owner_state(o), sum(g.count for g in o.groups if g.state != "healthy"),
         f"{o.namespace}/{o.name}"))

@@ -101,7 +101,21 @@ def serving(pod: PodSnapshot) -> bool:
     if pod.phase == "Succeeded":
         return True
     ready = pod.condition("Ready")
-    return pod.phase == "Running" and ready is not None and ready.status == "True"
+    if pod.phase == "Running" and ready is not None and ready.status == "True":
+        return True
+    # A batch pod (restartPolicy Never or OnFailure) is never Ready again once one of its
+    # containers finished (the kubelet marks terminated containers unready), yet it runs
+    # fine while the others run and the finished ones succeeded.
+    apps = pod.of_type("app")
+    return (pod.phase == "Running" and pod.restart_policy in ("Never", "OnFailure")
+            and bool(apps) and all(_done_or_serving(c) for c in apps))
+
+
+def _done_or_serving(c: Container) -> bool:
+    t = c.state.terminated
+    if c.state.kind == "terminated" and t is not None:
+        return t.exit_code == 0 and not t.signal
+    return c.state.kind == "running" and c.ready
 
 
 def container_troubled(pod: PodSnapshot, c: Container, now: datetime) -> bool:
@@ -257,8 +271,11 @@ def overall_state(result: Report) -> State:
         wanted = set(result.targets)
         return worst([r.state for r in result.pods if f"pod/{r.pod.key}" in wanted]
                      + [w.state for w in result.workloads if w.view.workload.key in wanted])
+    # A workload stands for its pods (it judges their active ones); of the other pods, those
+    # already replaced are history.
+    covered = {r.pod.key for w in result.workloads for r in w.view.reports}
     gone = replaced(result.pods)
-    return worst([r.state for r in result.pods if r.pod.key not in gone]
+    return worst([r.state for r in result.pods if r.pod.key not in gone | covered]
                  + [w.state for w in result.workloads]
                  + [owner_state(o) for o in result.owners])
 

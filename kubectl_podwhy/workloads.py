@@ -6,7 +6,8 @@ DaemonSet, ReplicaSet and Job own their pods directly), never by name or labels 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,32 @@ class Workload:
 
     def condition(self, type_: str) -> Condition | None:
         return self.conditions.get(type_)
+
+
+def template_labels(obj: Mapping[str, Any]) -> dict[str, str]:
+    """The labels a workload gives its pods (spec.template, or a CronJob's jobTemplate)."""
+    spec = _d(obj.get("spec"))
+    if _s(obj.get("kind")) == "CronJob":
+        spec = _d(_d(spec.get("jobTemplate")).get("spec"))
+    labels = _d(_d(_d(spec.get("template")).get("metadata")).get("labels"))
+    return {str(k): _s(v) for k, v in labels.items()}
+
+
+def keep_selected(g: Gathered, match: Callable[[Mapping[str, str]], bool]) -> None:
+    """-l without a target selects pods; workloads count when the pods they make would
+    match (a ReplicaSet that cannot create any pod is still about those pods), and only
+    their events and the pods' stay."""
+    g.workloads = [w for w in g.workloads if match(template_labels(w))]
+    kept = {_s(_d(w.get("metadata")).get("uid")) for w in g.workloads}
+    kept_names = {(_s(w.get("kind")), _s(_d(w.get("metadata")).get("name")))
+                  for w in g.workloads}
+
+    def wanted(e: JSON) -> bool:
+        obj = _d(e.get("involvedObject") or e.get("regarding"))
+        kind = _s(obj.get("kind"))
+        return kind in ("Pod", "") or _s(obj.get("uid")) in kept or \
+            (kind, _s(obj.get("name"))) in kept_names
+    g.events = [e for e in g.events if wanted(e)]
 
 
 def controller_uid(obj: Mapping[str, Any]) -> str:
@@ -201,8 +228,14 @@ class WorkloadView:
         Controllers ignore pods that ended or are being deleted (controller_utils
         FilterActivePods): an evicted pod its ReplicaSet replaced, a Job's failed attempt, a
         pod on its way out, are history for the workload."""
-        if self.workload.kind in ("Deployment", "CronJob"):
+        if self.workload.kind == "Deployment":
             pods = pods_of(self, self.newest) if self.newest is not None else []
+        elif self.workload.kind == "CronJob":
+            # its newest Job, and every Job it still counts as active (concurrencyPolicy
+            # Allow runs several at once)
+            active = {_s(_d(ref).get("uid")) for ref in _l(self.workload.status.get("active"))}
+            pods = [r for j in self.children if j is self.newest or j.uid in active
+                    for r in pods_of(self, j)]
         else:
             pods = list(self.reports)
         return tuple(r for r in pods if not r.pod.terminal and r.pod.deletion_timestamp is None)
@@ -337,21 +370,43 @@ def owner_groups(reports: Sequence[PodReport]) -> list[OwnerView]:
     return out
 
 
+def _family(r: PodReport) -> str:
+    """Pods that replace one another: those of one controller, and across a Deployment's
+    ReplicaSets (named <deployment>-<pod-template-hash>) or a CronJob's Jobs (named
+    <cronjob>-<scheduled minute>)."""
+    ctl = r.pod.controller
+    uid = controller_uid(r.pod.raw)
+    if ctl is None:
+        return uid
+    kind, name = ctl
+    if kind == "ReplicaSet":
+        labels = _d(_d(r.pod.raw.get("metadata")).get("labels"))
+        h = _s(labels.get("pod-template-hash"))
+        if h and name.endswith(f"-{h}"):
+            return f"Deployment/{r.pod.namespace}/{name[:-len(h) - 1]}"
+    if kind == "Job":
+        m = re.match(r"(.+)-\d{8,}$", name)
+        if m:
+            return f"CronJob/{r.pod.namespace}/{m.group(1)}"
+    return uid
+
+
 def replaced(reports: Sequence[PodReport]) -> set[str]:
-    """Keys of failed pods their controller has replaced: a later pod of the same controller
-    is there, active or done (an evicted pod lingers until deleted; a Job retries a failed
-    attempt). Their failure is history for the service; they are still shown. Without a
-    replacement in sight, a failed pod counts."""
-    siblings: dict[str, list[PodReport]] = {}
+    """Keys of failed pods their controller has replaced: a later pod of the same family
+    (_family) is there, active or done (an evicted pod lingers until deleted, across
+    rollouts; a Job retries a failed attempt; a CronJob's next Job ran). Their failure is
+    history for the service; they are still shown. Without a replacement in sight, a failed
+    pod counts."""
+    families: dict[str, list[PodReport]] = {}
     for r in reports:
-        siblings.setdefault(controller_uid(r.pod.raw), []).append(r)
+        families.setdefault(_family(r), []).append(r)
     out = set()
     for r in reports:
-        uid = controller_uid(r.pod.raw)
-        if r.pod.phase != "Failed" or not uid or r.pod.created is None:
+        family = _family(r)
+        if r.pod.phase != "Failed" or not family or r.pod.created is None:
             continue
         if any(o.pod.phase in ("Pending", "Running", "Succeeded") and o.pod.created is not None
-               and o.pod.created > r.pod.created for o in siblings[uid]):
+               and o.pod.created > r.pod.created for o in families[family]):
             out.add(r.pod.key)
     return out
 
@@ -442,7 +497,7 @@ def rollout_status(w: Workload) -> tuple[bool, str]:
             if c is not None and c.status == "True":
                 return True, text
         if w.suspended:
-            return True, "suspended"
+            return False, "suspended"
         want = f" of {w.desired}" if w.desired is not None else ""
         failed = _i(w.status.get("failed"))
         tries = (f", {failed} failed (backoffLimit {_i(w.spec.get('backoffLimit'), 6)})"

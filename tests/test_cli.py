@@ -349,7 +349,8 @@ def test_selector_filters_file_input(tmp_path: Path) -> None:
     f = write(tmp_path, pf.as_list(a, b))
     doc = json.loads(run("-f", f, "-l", "app=web", "-o", "json").stdout)
     assert [i["pod"]["name"] for i in doc["items"]] == ["a"]
-    assert_one_line_error(run("-f", f, "-l", "app=nope"), 2, "match 'app=nope'")
+    # a selector that matches nothing is a typo, not an all-clear: not found, as live
+    assert_one_line_error(run("-f", f, "-l", "app=nope"), 4, "no pods match 'app=nope'")
     assert_one_line_error(run("-f", f, "-l", "a=b=c"), 2, "invalid label selector")
 
 
@@ -440,3 +441,40 @@ def test_several_captures_are_each_judged_at_their_own_capture_time(tmp_path: Pa
     table = run("-f", early, "-f", late, "--color", "never").stdout
     assert ("As of:     each capture's own time, 2026-11-21T09:01:00Z to 2026-11-21T11:00:00Z "
             "(recorded by --dump)") in table
+
+
+def test_selector_keeps_the_workloads_whose_pods_it_would_select(tmp_path: Path) -> None:
+    """-l app=web on a capture with a ReplicaSet that cannot create any pod: the ReplicaSet
+    is what the selector is about, so the run is failing, not empty or healthy."""
+    def rs(name: str, uid: str, app: str) -> dict[str, Any]:
+        return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": name, "namespace": "shop", "uid": uid,
+                             "creationTimestamp": "2026-11-21T09:00:00Z"},
+                "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": app}}}},
+                "status": {"replicas": 0}}
+    failed = pf.event("FailedCreate", 'Error creating: pods "web-7d9c-" is forbidden: error '
+                      'looking up service account shop/web: serviceaccount "web" not found',
+                      uid="rs-uid", name="web-7d9c", kind="ReplicaSet")
+    failed["involvedObject"]["namespace"] = "shop"
+    f = write(tmp_path, pf.as_list(rs("web-7d9c", "rs-uid", "web"),
+                                   rs("db-5f6d", "db-uid", "db"), failed))
+    r = run("-f", f, "-l", "app=web", "-o", "json", "--now", pf.NOW)
+    assert r.returncode == 1, r.stderr
+    doc = json.loads(r.stdout)
+    assert [(w["name"], w["state"], w["verdict"]["rule"]) for w in doc["workloads"]] == [
+        ("web-7d9c", "failing", "PW301")]
+    # without a selector match, that is: nothing
+    assert_one_line_error(run("-f", f, "-l", "app=nope"), 4, "no pods match")
+
+
+def test_the_same_pod_in_two_captures_is_judged_from_the_newer(tmp_path: Path) -> None:
+    def capture(name: str, at: str, statuses: list[dict[str, Any]] | None) -> str:
+        doc = pf.as_list(pf.pod("web-0", "shop", "u1", statuses=statuses))
+        doc["metadata"] = {"annotations": {"kubectl-podwhy/captured-at": at}}
+        return write(tmp_path, doc, name)
+    newer = capture("a-after.json", "2026-11-21T10:00:00Z", None)  # Running and Ready
+    older = capture("b-before.json", "2026-11-21T09:01:00Z", pf.crashloop_statuses())
+    for order in ((newer, older), (older, newer)):  # whatever the order read
+        r = run("-f", order[0], "-f", order[1], "-o", "json")
+        assert r.returncode == 0, r.stdout
+        assert [i["state"] for i in json.loads(r.stdout)["items"]] == ["healthy"]

@@ -59,7 +59,8 @@ RULES: tuple[Rule, ...] = (
     _r("PW104", "terminating", "pod", "Being deleted (within its grace period)",
        "The pod has a deletionTimestamp and is shutting down; readiness and container states "
        "during termination are not failures.",
-       "Nothing, unless it is still there after its grace period.",
+       "Nothing, unless it is still there 30 s after its grace period (PW101-PW103 then say "
+       "why).",
        f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-termination", severity="waiting",
        deadline="its grace period (deletionGracePeriodSeconds) and 30 s more for the kubelet's "
                 "kill and the finalizers' controllers; past it, PW101-PW103 say why it is "
@@ -93,7 +94,8 @@ RULES: tuple[Rule, ...] = (
        "A voluntary disruption: kubectl drain, the descheduler, the cluster autoscaler or the VPA "
        "updater evicted the pod.",
        "Expected during maintenance; protect availability with a PodDisruptionBudget.",
-       f"{K8S}/concepts/scheduling-eviction/api-eviction/"),
+       f"{K8S}/concepts/scheduling-eviction/api-eviction/",
+       deadline="while the evicted pod shuts down: its grace period and 30 s more"),
     _r("PW115", "node-shutdown", "pod", "Terminated by a node shutdown",
        "The kubelet stopped the pod because the node was shutting down (spot reclaim, reboot). "
        "Exit codes 137 and 143 here are the shutdown, not OOM.",
@@ -485,6 +487,21 @@ WORKLOAD_RULES: tuple[Rule, ...] = (
        "(FailedIndexes, MaxFailedIndexesExceeded), or another reason the Job controller set.",
        "Read the Job's Failed condition and its failed pods; fix the cause and rerun the Job.",
        f"{K8S}/concepts/workloads/controllers/job/#pod-failure-policy"),
+    _r("PW313", "job-suspended", "workload", "Job suspended",
+       "spec.suspend is true: the Job controller runs no pod until it is resumed, or until a "
+       "queue controller such as Kueue admits it (it suspends queued Jobs).",
+       "Resume it (kubectl patch job NAME -p '{\"spec\":{\"suspend\":false}}') or look at "
+       "its queue (Kueue: kubectl get workloads).",
+       f"{K8S}/concepts/workloads/controllers/job/#suspending-a-job",
+       severity="waiting",
+       deadline="none: it waits until resumed or admitted"),
+    _r("PW314", "cronjob-not-scheduling", "workload", "CronJob does not start Jobs on schedule",
+       "The CronJob controller missed its scheduled times (MissSchedule, TooManyMissedTimes: "
+       "the controller was down, startingDeadlineSeconds is too short, clock skew) or cannot "
+       "read its schedule or time zone, and no Job was scheduled since.",
+       "Read the event; fix the schedule or timeZone, set or raise startingDeadlineSeconds, "
+       "check the kube-controller-manager.",
+       f"{K8S}/concepts/workloads/controllers/cron-jobs/#cron-job-limitations"),
 )
 
 RULES = (*RULES, *WORKLOAD_RULES)

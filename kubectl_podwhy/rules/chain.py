@@ -73,6 +73,7 @@ WORKLOAD_CHAIN: tuple[w.WorkloadCheck, ...] = (
     w.check_rollout_stalled,     # PW303
     w.check_job_failed,          # PW304, PW305
     w.check_cronjob_suspended,   # PW306
+    w.check_cronjob_schedule,    # PW314
     w.check_daemonset_no_nodes,  # PW307
     w.check_scaled_to_zero,      # PW308
     w.check_missing_pods,        # PW309

@@ -305,8 +305,13 @@ def _waiting(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
 
 def _started_from(pod: PodSnapshot, c: Container) -> datetime | None:
     """When this container could start being created: after the init containers before it
-    finished (or the sidecars before it started), else when the pod started."""
-    times = [pod.start_time or pod.created]
+    finished (or the sidecars before it started), its own last run ended, or the sandbox
+    was (re)created (a node reboot), else when the pod started."""
+    prtsc = pod.condition("PodReadyToStartContainers")
+    last = c.last_state.terminated
+    times = [pod.start_time or pod.created,
+             prtsc.last_transition if prtsc is not None and prtsc.status == "True" else None,
+             last.finished_at if last is not None else None]
     for other in pod.containers:
         if other is c or other.type == "ephemeral":
             break
@@ -326,12 +331,13 @@ def _starting(pod: PodSnapshot, c: Container, now: datetime,
     container still runs, the pod-level or init container's finding says it instead."""
     if not_started(pod) or c.type == "ephemeral":
         return []
-    if c.type != "init" and any(x.type == "init" and not _completed(x)
-                                for x in pod.containers):
+    # Init containers and sidecars start one after another, the app containers after all of
+    # them (KEP-753): one that is not done (or, a sidecar, not started) holds up the rest.
+    before = [x for x in pod.containers if x.type in ("init", "sidecar")]
+    before = before[:before.index(c)] if c in before else before
+    if any((x.type == "init" and not _completed(x)) or (x.type == "sidecar" and not x.started)
+           for x in before):
         return []
-    if c.type == "app" and any(x.type == "sidecar" and not x.started
-                               for x in pod.containers):
-        return []  # app containers start after every sidecar has started
     wait = Wait(_started_from(pod, c), CREATE_SECONDS)
     r = c.state.reason or "Waiting"
     summary = wait.says(
@@ -430,15 +436,16 @@ def _init_hint(pod: PodSnapshot, c: Container) -> str:
     return hint + "."
 
 
-def _still_looping(c: Container, now: datetime) -> bool:
+def _still_looping(pod: PodSnapshot, c: Container, now: datetime) -> bool:
     """Running, but caught between two crashes of a crash loop: restarted more than once, the
-    last run failed and ended, and the current run began, within the kubelet's back-off reset
-    window (pkg/kubelet/kuberuntime: the back-off is forgotten after 2 x MaxContainerBackOff
-    without a failure)."""
+    last run ended (failed, or exited 0 where the container is always restarted), and the
+    current run began, within the kubelet's back-off reset window (pkg/kubelet/kuberuntime:
+    the back-off is forgotten after 2 x MaxContainerBackOff without a failure)."""
     prev = c.last_state.terminated
     if c.restart_count < 2 or prev is None or prev.finished_at is None:
         return False
-    failed = prev.exit_code != 0 or prev.signal != 0 or prev.reason == "OOMKilled"
+    always = c.type == "sidecar" or (c.type == "app" and pod.restart_policy == "Always")
+    failed = prev.exit_code != 0 or prev.signal != 0 or prev.reason == "OOMKilled" or always
     started = c.state.started_at or prev.finished_at
     return failed and (now - prev.finished_at).total_seconds() <= BACKOFF_RESET_SECONDS \
         and (now - started).total_seconds() <= BACKOFF_RESET_SECONDS
@@ -447,7 +454,7 @@ def _still_looping(c: Container, now: datetime) -> bool:
 def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
     out: list[Finding] = []
     logs = _logs_cmd(pod, c, previous=False)
-    if c.type != "init" and _still_looping(c, now):
+    if _still_looping(pod, c, now):
         return [_crash(pod, c, now, c.last_state.terminated, waiting=False,
                        running_again=True)]
     if c.type == "init":
@@ -477,9 +484,13 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
                 summary += f": {last.message}"
             evidence = [ev(e) for e in fails[-1:] + kills[-1:]]
             if kills or (fails and _killed_last(c, c.last_state.terminated)):
-                out.append(finding(rid, "Unhealthy", summary,
+                # Not in a loop (that is a crash loop, above): a kill it recovered from, ready
+                # again, is worth knowing but not a fault now, like PW260's restart.
+                out.append(finding(rid, "Unhealthy",
+                                   summary + ("; running and ready again" if c.ready else ""),
                                    detail=last.message if last else "",
-                                   evidence=evidence, container=c, next_command=logs))
+                                   evidence=evidence, container=c, next_command=logs,
+                                   severity="warning" if c.ready else None))
                 return out
             if kind == "Startup":
                 # Below its failureThreshold the kubelet keeps probing: still starting.

@@ -219,8 +219,16 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
         }
         evs = [ev(x) for x in pod.events_with("TaintManagerEviction", "NodeControllerEviction",
                                               "Killing")]
+        wait = None
+        if rid == "PW114" and pod.deletion_timestamp is not None and not pod.terminal:
+            # A voluntary eviction (a drain) is deletion by design: waiting while the pod
+            # shuts down within its grace period, as any deleted pod (PW104)
+            grace = pod.deletion_grace_seconds if pod.deletion_grace_seconds is not None else 30
+            wait = Wait(pod.deletion_timestamp - timedelta(seconds=grace),
+                        grace + TERMINATION_SLACK_SECONDS)
         return [finding(rid, dt.reason, summaries[rid], detail=dt.message,
-                        evidence=status_ev + evs, explains_containers=True)]
+                        evidence=status_ev + evs, explains_containers=True, wait=wait,
+                        now=now)]
     if pod.phase == "Failed" and reason and reason != "NodeLost":
         return [finding("PW118", reason, f"pod failed: {reason}" + (f": {msg}" if msg else ""),
                         detail=msg, evidence=status_ev, explains_containers=True)]
@@ -686,21 +694,29 @@ def check_node(pod: PodSnapshot, now: datetime) -> list[Finding]:
 
 # --- 5. sandbox and volumes -------------------------------------------------------------------
 
+#: the waiting reasons of containers behind the pod's set-up (or an init container)
+SETUP_REASONS = frozenset({"ContainerCreating", "PodInitializing", ""})
+
+
 def not_started(pod: PodSnapshot) -> bool:
     """True while the pod's containers wait for the pod-level setup (sandbox, volumes)."""
     if not pod.node_name or pod.terminal or pod.deletion_timestamp is not None:
         return False
+    regular = pod.of_type("init", "sidecar", "app")
+    # A container waiting for a reason of its own (an image pull, its config) means the
+    # kubelet got past the pod's set-up: that container is the cause, not the pod.
+    if any(c.state.kind == "waiting" and c.state.reason not in SETUP_REASONS
+           for c in regular):
+        return False
     prtsc = pod.condition("PodReadyToStartContainers")
     if prtsc is not None and prtsc.status == "False":
         return True
-    regular = pod.of_type("init", "sidecar", "app")
     if not any(c.has_status for c in regular):
         return True
     if any(c.state.kind in ("running", "terminated") or c.last_state.kind == "terminated"
            for c in regular):
         return False
-    return any(c.state.kind == "waiting"
-               and c.state.reason in ("ContainerCreating", "PodInitializing")
+    return any(c.state.kind == "waiting" and c.state.reason in SETUP_REASONS
                for c in regular)
 
 

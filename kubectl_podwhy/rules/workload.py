@@ -8,9 +8,10 @@ from datetime import datetime
 
 from kubectl_podwhy.finding import Evidence, Finding
 from kubectl_podwhy.rules.base import Wait, ev, field, finding, recent
+from kubectl_podwhy.rules.catalog import K8S
 from kubectl_podwhy.snapshot import _i
-from kubectl_podwhy.timeutil import parse_time
-from kubectl_podwhy.workloads import PodGroup, Workload, WorkloadView, rollout_status
+from kubectl_podwhy.timeutil import format_time, parse_time
+from kubectl_podwhy.workloads import PodGroup, Workload, WorkloadView, pods_of, rollout_status
 
 WorkloadCheck = Callable[[WorkloadView, datetime], list[Finding]]
 
@@ -36,7 +37,8 @@ def _cond_ev(w: Workload, type_: str) -> list[Evidence]:
 
 # --- PW301 FailedCreate -----------------------------------------------------------------------
 
-def _classify_failed_create(msg: str) -> str:
+def _classify_failed_create(msg: str) -> tuple[str, str | None, str | None]:
+    """(what denies the pod, how to fix it, where it is documented) for a FailedCreate."""
     low = msg.lower()
     m = re.search(r"exceeded quota: ([\w.-]+)(?:, requested: ([^,]+(?:,[^,]+)*?), used: ([^,]+),"
                   r" limited: ([^\s]+))?", msg)
@@ -44,38 +46,63 @@ def _classify_failed_create(msg: str) -> str:
         text = f"ResourceQuota {m.group(1)} is exhausted"
         if m.group(2):
             text += f" (requested {m.group(2)}, used {m.group(3)}, limited {m.group(4)})"
-        return text
+        return (text, f"Raise ResourceQuota {m.group(1)} or free what it counts (kubectl "
+                      f"describe resourcequota {m.group(1)}), or lower the pods' requests.",
+                f"{K8S}/concepts/policy/resource-quotas/")
     if "violates podsecurity" in low:
         level = re.search(r'PodSecurity "([^"]+)"', msg)
         detail = msg.split("violates PodSecurity", 1)[1]
         detail = detail.split(":", 1)[1].strip() if ":" in detail else ""
-        return (f"PodSecurity {level.group(1) if level else ''} admission denies the pod"
+        text = (f"PodSecurity {level.group(1) if level else ''} admission denies the pod"
                 + (f": {detail[:200]}" if detail else "")).replace("  ", " ")
+        return (text, "Change the pod template to meet the namespace's Pod Security level "
+                      "(the message lists what violates it), or relabel the namespace.",
+                f"{K8S}/concepts/security/pod-security-admission/")
     m = re.search(r'admission webhook "([^"]+)" denied the request:?\s*(.*)', msg)
     if m:
-        return f"admission webhook {m.group(1)} denies the pod" + (
-            f": {m.group(2)[:200]}" if m.group(2) else "")
+        return (f"admission webhook {m.group(1)} denies the pod" + (
+            f": {m.group(2)[:200]}" if m.group(2) else ""),
+            f"Meet webhook {m.group(1)}'s policy (its message says what it wants), or fix the "
+            "webhook.", f"{K8S}/reference/access-authn-authz/extensible-admission-controllers/")
     m = re.search(r'serviceaccount "([^"]+)" not found', msg)
     if m:
-        return f"its ServiceAccount {m.group(1)} does not exist"
+        return (f"its ServiceAccount {m.group(1)} does not exist",
+                f"Create ServiceAccount {m.group(1)} in the namespace, or fix "
+                "serviceAccountName in the pod template.",
+                f"{K8S}/tasks/configure-pod-container/configure-service-account/")
     if "limitrange" in low or ("maximum " in low and "usage per" in low):
-        return "a LimitRange forbids its resources: " + msg.split("forbidden:", 1)[-1].strip()[:200]
-    return msg.split("forbidden:", 1)[-1].strip()[:240]
+        return ("a LimitRange forbids its resources: "
+                + msg.split("forbidden:", 1)[-1].strip()[:200],
+                "Fit the pod's requests and limits into the namespace's LimitRange.",
+                f"{K8S}/concepts/policy/limit-range/")
+    return msg.split("forbidden:", 1)[-1].strip()[:240], None, None
 
 
 def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
-    for w in (v.workload, *v.children):
+    w = v.workload
+    cond = w.condition("Progressing")
+    if w.kind == "Deployment" and cond is not None and cond.status == "False" \
+            and cond.reason == "ReplicaSetCreateError":
+        # The Deployment controller cannot even create the new ReplicaSet (a webhook, a
+        # quota on replicasets): its Progressing condition says so, and it is current.
+        why, hint, docs = _classify_failed_create(cond.message)
+        return [finding("PW301", "ReplicaSetCreateError",
+                        f"cannot create its new ReplicaSet: {why}", detail=cond.message,
+                        evidence=_cond_ev(w, "Progressing"), hint=hint, docs=docs,
+                        next_command=f"kubectl describe deployment {w.name} -n {w.namespace}")]
+    # The child that creates the pods first (a Deployment copies its new ReplicaSet's
+    # ReplicaFailure condition): the newest child, then older ones, then the workload itself.
+    for w in (*sorted(v.children, key=lambda c: c is not v.newest), v.workload):
         events = [e for e in w.events if e.reason == "FailedCreate" and recent(e, now)]
         cond = w.condition("ReplicaFailure")
         if not events and not (cond is not None and cond.status == "True"):
             continue
-        # A newer child that creates pods fine makes an older child's failure history.
         msg = events[-1].message if events else (cond.message if cond else "")
-        why = _classify_failed_create(msg)
+        why, hint, docs = _classify_failed_create(msg)
         who = "" if w is v.workload else f" ({w.kind} {w.name})"
         summary = f"cannot create pods{who}: {why}"
-        if v.workload.desired is not None:
-            summary += f"; {len(v.reports)} of {v.workload.desired} pods exist"
+        if w.desired is not None:
+            summary += f"; {max(w.current, len(pods_of(v, w)))} of {w.desired} pods exist"
         elif w.stand_in:
             summary += (f"; the {w.kind} is known only from this recent event (it is not in "
                         "the input), so how many pods it has cannot be checked")
@@ -83,7 +110,7 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
         # FailedCreate holds only while the controller lacks pods: an old event outlives
         # the cause (say, the ServiceAccount created a second later).
         return [finding("PW301", "FailedCreate", summary, detail=msg, evidence=evidence,
-                        holds_while="workload-short", subject=w.key,
+                        holds_while="workload-short", subject=w.key, hint=hint, docs=docs,
                         next_command=f"kubectl describe {w.kind.lower()} {w.name} "
                                      f"-n {w.namespace}")]
     return []
@@ -184,6 +211,34 @@ def check_job_failed(v: WorkloadView, now: datetime) -> list[Finding]:
     return []
 
 
+#: what the CronJob controller records when it cannot start Jobs on schedule
+#: (pkg/controller/cronjob/cronjob_controllerv2.go, utils.go)
+_SCHEDULE_WARNINGS = frozenset({"MissSchedule", "TooManyMissedTimes", "UnparseableSchedule",
+                                "InvalidSchedule", "UnknownTimeZone"})
+
+
+def check_cronjob_schedule(v: WorkloadView, now: datetime) -> list[Finding]:
+    """A CronJob whose controller misses its schedule or cannot parse it: no Job starts.
+    A missed start counts only if no Job was scheduled after it (status.lastScheduleTime)."""
+    w = v.workload
+    if w.kind != "CronJob" or w.suspended:
+        return []
+    last_run = parse_time(w.status.get("lastScheduleTime"))
+    events = [e for e in w.events if e.reason in _SCHEDULE_WARNINGS and recent(e, now)
+              and not (e.reason in ("MissSchedule", "TooManyMissedTimes") and last_run
+                       and e.last_seen and last_run > e.last_seen)]
+    if not events:
+        return []
+    e = events[-1]
+    ran = f"; its last Job was scheduled {format_time(last_run)}" if last_run else \
+        "; no Job was ever scheduled"
+    return [finding("PW314", e.reason, f"does not start Jobs on schedule: {e.message}{ran}",
+                    detail=e.message,
+                    evidence=[ev(e), field(f"{w.ref}.status.lastScheduleTime",
+                                           format_time(last_run) or "none")],
+                    next_command=f"kubectl describe cronjob {w.name} -n {w.namespace}")]
+
+
 def check_cronjob_suspended(v: WorkloadView, now: datetime) -> list[Finding]:
     w = v.workload
     if w.kind != "CronJob" or not w.suspended:
@@ -244,7 +299,7 @@ def check_scaled_to_zero(v: WorkloadView, now: datetime) -> list[Finding]:
 
 def check_missing_pods(v: WorkloadView, now: datetime) -> list[Finding]:
     w = v.workload
-    if w.kind not in ("StatefulSet", "ReplicaSet") or not w.desired:
+    if w.kind not in ("StatefulSet", "ReplicaSet", "DaemonSet") or not w.desired:
         return []
     active = v.current_reports
     have = len(active)
@@ -330,12 +385,22 @@ def check_job_running(v: WorkloadView, now: datetime) -> list[Finding]:
     job = w if w.kind == "Job" else v.newest if w.kind == "CronJob" else None
     if job is None or job.kind != "Job":
         return []
+    who = "" if job is w else f"Job {job.name}: "
+    if job.suspended:
+        cond = job.condition("Suspended")
+        return [finding("PW313", "Suspended",
+                        f"{who}suspended (spec.suspend): no pod runs until it is resumed or "
+                        "admitted by its queue (Kueue)"
+                        + (f", since {format_time(cond.last_transition)}"
+                           if cond is not None and cond.last_transition else ""),
+                        severity="waiting", evidence=[field(f"{job.ref}.spec.suspend", "true")],
+                        next_command=f"kubectl get job {job.name} -n {job.namespace} -o "
+                                     "jsonpath='{.status.conditions}'")]
     complete, message = rollout_status(job)
     if complete:
         return []
     limit = _i(job.spec.get("activeDeadlineSeconds"))
     started = parse_time(job.status.get("startTime")) or job.created
-    who = "" if job is w else f"Job {job.name}: "
     return [finding("PW311", "JobRunning", f"{who}{message}", severity="waiting",
                     wait=Wait(started, float(limit)) if limit else None,
                     evidence=[field(f"{job.ref}.status", message)],

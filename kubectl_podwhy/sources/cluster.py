@@ -222,8 +222,10 @@ class ClusterSource:
             self._namespace_events(g, namespace, all_namespaces, pod_events)
         if workloads:
             self._namespace_events(g, namespace, all_namespaces, "involvedObject.kind!=Pod")
-        elif not targets and not selector:
+        elif not targets:
             self._failing_creators(g, namespace, all_namespaces)
+            if not g.pods and not g.workloads and not all_namespaces:
+                self._namespace_exists(namespace)
         self._nodes(g, every_node=any(t.kind == "DaemonSet" for t in workloads))
         self._pvcs(g)
         return g
@@ -310,6 +312,16 @@ class ClusterSource:
             return
         g.events += [dict(e, kind="Event", apiVersion="v1") for e in events]
 
+    def _namespace_exists(self, namespace: str) -> None:
+        """An empty namespace is healthy; one that does not exist is a typo (exit 4)."""
+        try:
+            with self._errors(f"get namespace {namespace}"):
+                self._get(f"/api/v1/namespaces/{namespace}")
+        except NotFoundError:
+            raise NotFoundError(f'namespace "{namespace}" not found') from None
+        except ClusterError:
+            pass  # not allowed to read namespaces: an empty result stays empty
+
     def _failing_creators(self, g: Gathered, namespace: str, all_namespaces: bool) -> None:
         """Namespace runs: a workload whose controller cannot create pods (quota, PodSecurity,
         a webhook, a missing ServiceAccount) has no pod to show. One LIST of FailedCreate
@@ -373,7 +385,7 @@ class ClusterSource:
                 g.nodes_complete = True
         except ClusterError as exc:
             self._note(g, "", f"nodes could not be read ({exc.message}); node health is "
-                              "judged from the pods' events")
+                              "judged from the pods' own status and events only")
 
     def _pvcs(self, g: Gathered) -> None:
         """Claims of unscheduled pods (only scheduling rules read them): a GET for a few, one

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -119,8 +120,33 @@ def _flatten(obj: Any, name: str,
 _CAPTURE = "\0capture"  # a marker _flatten yields for a List's capture time
 
 
+#: how recent a copy of an object is: its capture's time, then its resourceVersion
+_Rank = tuple[datetime, int]
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _rank(obj: dict[str, Any], captured: datetime | None) -> _Rank:
+    rv = _meta(obj).get("resourceVersion")
+    return (captured or _NEVER, int(rv) if isinstance(rv, str) and rv.isdigit()
+            and len(rv) < 20 else -1)
+
+
+def _keep(store: dict[str, dict[str, Any]], ranks: dict[str, _Rank], key: str,
+          obj: dict[str, Any], rank: _Rank) -> None:
+    """The same object read twice (two captures, or one file given twice): the newer copy
+    wins, by capture time, then resourceVersion; on a tie, the one read last."""
+    if key not in store or rank >= ranks[key]:
+        store[key], ranks[key] = obj, rank
+
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    m = obj.get("metadata")
+    return m if isinstance(m, dict) else {}
+
+
 def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
-         workloads: dict[str, dict[str, Any]]) -> None:
+         workloads: dict[str, dict[str, Any]], ranks: dict[str, _Rank],
+         captured: datetime | None) -> None:
     kind = obj.get("kind")
     if kind == _CAPTURE:
         return
@@ -129,7 +155,7 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
     api = str(obj.get("apiVersion") or "")
     if kind == "Pod":
         key = str(meta.get("uid") or f"{meta.get('namespace', 'default')}/{meta.get('name')}")
-        pods[key] = obj
+        _keep(pods, ranks, key, obj, _rank(obj, captured))
     elif kind == "Event" and (api in ("v1", "") or api.startswith("events.k8s.io/")):
         g.events.append(obj)
     elif kind == "Node" and meta.get("name"):
@@ -138,7 +164,7 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
         g.pvcs[(str(meta.get("namespace") or "default"), str(meta["name"]))] = obj
     elif kind in WORKLOAD_KINDS and meta.get("name"):
         key = str(meta.get("uid") or f"{kind}/{meta.get('namespace', 'default')}/{meta['name']}")
-        workloads[key] = obj
+        _keep(workloads, ranks, key, obj, _rank(obj, captured))
 
 
 def load(paths: Iterable[str]) -> Gathered:
@@ -146,25 +172,24 @@ def load(paths: Iterable[str]) -> Gathered:
     g = Gathered()
     pods: dict[str, dict[str, Any]] = {}
     workloads: dict[str, dict[str, Any]] = {}
+    ranks: dict[str, _Rank] = {}
     for name, src in _expand(paths):
         try:
             text = src.read_text(encoding="utf-8") if isinstance(src, Path) else src.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{name}: cannot read: {exc}") from None
         captured = None
-        mine: list[dict[str, Any]] = []
         for doc in _documents(name, text):
             for obj in _flatten(doc, name):
                 if obj.get("kind") == _CAPTURE:
                     at = parse_time(obj.get("at"))
                     captured = max(captured, at) if captured and at else captured or at
-                elif obj.get("kind") == "Pod" or obj.get("kind") in WORKLOAD_KINDS:
-                    mine.append(obj)
-                _add(g, obj, pods, workloads)
+                _add(g, obj, pods, workloads, ranks, captured)
         if captured is not None:
-            # each capture is judged at its own moment; the run's reference is the latest
+            # the run's reference is the latest capture; each object is judged at its own
             g.captured_at = max(g.captured_at, captured) if g.captured_at else captured
-            g.captured_at_of.update((object_key(o), captured) for o in mine)
     g.pods = list(pods.values())
     g.workloads = list(workloads.values())
+    g.captured_at_of = {object_key(o): ranks[k][0] for store in (pods, workloads)
+                        for k, o in store.items() if ranks[k][0] != _NEVER}
     return g
