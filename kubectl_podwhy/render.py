@@ -21,7 +21,6 @@ from kubectl_podwhy.workloads import (
     PodGroup,
     WorkloadReport,
     owner_state,
-    replaced,
     sort_key_severity,
     workload_sort_key,
 )
@@ -98,9 +97,9 @@ def _workload_dict(w: WorkloadReport) -> dict[str, Any]:
     }
 
 
-def _owner_group_dict(o: OwnerView) -> dict[str, Any]:
+def _owner_group_dict(o: OwnerView, gone: frozenset[str]) -> dict[str, Any]:
     """A namespace-wide run's owner group, in the same shape as a workload."""
-    state = owner_state(o)
+    state = owner_state(o, gone)
     worst = next((g for g in o.groups if g.state == state and g.verdict is not None), None)
     return {
         "kind": o.kind, "namespace": o.namespace, "name": o.name, "uid": None, "replicas": None,
@@ -124,10 +123,11 @@ def report_dict(result: Report) -> dict[str, Any]:
         "state": overall_state(result),
         "counts": {"pods": _counts([r.state for r in result.pods]),
                    "workloads": _counts([w.state for w in result.workloads]
-                                        + [owner_state(o) for o in result.owners])},
+                                        + [owner_state(o, result.replaced)
+                                           for o in result.owners])},
         "items": [_pod_item(r) for r in result.pods],
         "workloads": [_workload_dict(w) for w in result.workloads]
-        + [_owner_group_dict(o) for o in result.owners],
+        + [_owner_group_dict(o, result.replaced) for o in result.owners],
     }
 
 
@@ -325,11 +325,12 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _pod_counts(pods: Sequence[PodReport], show_healthy: bool) -> str:
+def _pod_counts(pods: Sequence[PodReport], show_healthy: bool,
+                replaced: frozenset[str]) -> str:
     n = {s: sum(1 for r in pods if r.state == s) for s in ("failing", "progressing",
                                                           "healthy")}
     warn = sum(1 for r in pods if r.state == "healthy" and r.findings)
-    gone = len(replaced(pods))
+    gone = len(replaced)
     tail = (f"{len(pods)} pod{'s' if len(pods) != 1 else ''}: {n['failing']} failing"
             + (f" ({gone} replaced by {'their controllers' if gone > 1 else 'its controller'}:"
                " history, not in the exit code)" if gone else "")
@@ -351,14 +352,14 @@ def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: 
     listed = [r for r in pods if show_healthy or not r.healthy or r.findings]
     if listed:
         out += _table(listed, wide=wide, color=color)
-    out += ("\n" if listed else "") + _pod_counts(pods, show_healthy) + "\n"
+    out += ("\n" if listed else "") + _pod_counts(pods, show_healthy, result.replaced) + "\n"
     if workloads:
         n = {s: sum(1 for w in workloads if w.state == s) for s in STATE_COLOR}
         out += (f"{len(workloads)} workload{'s' if len(workloads) != 1 else ''}: "
                 f"{n['failing']} failing, {n['progressing']} progressing, "
                 f"{n['healthy']} healthy\n")
     owners = sorted(result.owners, key=lambda o: workload_sort_key(
-        owner_state(o), sum(g.count for g in o.groups if g.state != "healthy"),
+        owner_state(o, result.replaced), sum(g.count for g in o.groups if g.state != "healthy"),
         f"{o.namespace}/{o.name}"))
     groups = [(o, g) for o in owners for g in o.groups
               if g.verdict is not None and g.count > 1]

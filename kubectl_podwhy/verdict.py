@@ -74,6 +74,8 @@ class Report:
     #: several captures read together, each judged at its own time: the earliest of them
     #: (as_of is the latest)
     as_of_earliest: datetime | None = None
+    #: keys of failed pods their controller has replaced (workloads.replaced)
+    replaced: frozenset[str] = frozenset()
 
 
 # --- pods -------------------------------------------------------------------------------------
@@ -274,10 +276,9 @@ def overall_state(result: Report) -> State:
     # A workload stands for its pods (it judges their active ones); of the other pods, those
     # already replaced are history.
     covered = {r.pod.key for w in result.workloads for r in w.view.reports}
-    gone = replaced(result.pods)
-    return worst([r.state for r in result.pods if r.pod.key not in gone | covered]
+    return worst([r.state for r in result.pods if r.pod.key not in result.replaced | covered]
                  + [w.state for w in result.workloads]
-                 + [owner_state(o) for o in result.owners])
+                 + [owner_state(o, result.replaced) for o in result.owners])
 
 
 EXIT_OF_STATE: dict[State, ExitCode] = {
@@ -312,4 +313,5 @@ def assemble(g: Gathered, workload_targets: Sequence[tuple[str, str, str]] | Non
                   owners=tuple(owner_groups(loose))
                   if workload_targets is None and len(pods) > 1 else (),
                   as_of=now, as_of_basis=basis, targets=targets,
-                  as_of_earliest=times[0] if len(times) > 1 else None)
+                  as_of_earliest=times[0] if len(times) > 1 else None,
+                  replaced=frozenset(replaced(pods)))

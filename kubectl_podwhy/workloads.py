@@ -7,7 +7,7 @@ DaemonSet, ReplicaSet and Job own their pods directly), never by name or labels 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -411,9 +411,8 @@ def replaced(reports: Sequence[PodReport]) -> set[str]:
     return out
 
 
-def owner_state(o: OwnerView) -> State:
-    """An owner group's state: its worst pod's, replaced pods aside."""
-    gone = replaced([r for g in o.groups for r in g.reports])
+def owner_state(o: OwnerView, gone: Collection[str] = frozenset()) -> State:
+    """An owner group's state: its worst pod's, the pods in ``gone`` (replaced) aside."""
     states = {r.state for g in o.groups for r in g.reports if r.pod.key not in gone}
     return next((s for s in STATES if s in states), "healthy")
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from kubectl_podwhy.verdict import exit_code
 from tests.fixturelib import (
     assert_report,
     assert_workload,
@@ -23,6 +24,8 @@ def test_fixture_gives_expected_verdict(path: Path) -> None:
     for want in fx.pods:
         assert want["pod"] in reports, f"{path.name}: no pod {want['pod']} in {list(reports)}"
         assert_report(reports[want["pod"]], want, f"{path.name} {want['pod']}")
+    if "exit" in fx.expectation:  # what `kubectl podwhy -f FILE [targets]` exits with
+        assert int(exit_code(result)) == fx.expectation["exit"], f"{path.name}: exit code"
     workloads = {w.view.workload.key: w for w in result.workloads}
     if "workloads" in fx.expectation:  # exactly these workloads, no more
         assert sorted(workloads) == sorted(w["workload"] for w in fx.expectation["workloads"])
