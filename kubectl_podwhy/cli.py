@@ -13,7 +13,7 @@ import click
 
 from kubectl_podwhy import __version__
 from kubectl_podwhy.errors import ExitCode, InputError, NotFoundError, PodwhyError, UsageError
-from kubectl_podwhy.render import RENDERERS, sanitize
+from kubectl_podwhy.render import RENDERERS, dump_yaml, sanitize
 from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, reference_time
@@ -103,12 +103,10 @@ def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
     doc = {"apiVersion": "v1", "kind": "List",
            "metadata": {"annotations": {files.CAPTURED_AT: format_time(captured_at)}},
            "items": items}
-    import yaml
-
     try:
         with open(path, "w", encoding="utf-8") as fh:
             if path.endswith((".yaml", ".yml")):
-                yaml.safe_dump(doc, fh, sort_keys=False)
+                dump_yaml(doc, fh)
             else:
                 json.dump(doc, fh, indent=2)
                 fh.write("\n")
@@ -120,6 +118,11 @@ def _event_namespace(event: dict[str, Any]) -> str:
     obj = event.get("involvedObject") or event.get("regarding")
     ns = obj.get("namespace") if isinstance(obj, dict) else None
     return str(ns or _meta(event).get("namespace") or "")
+
+
+def _labels(obj: dict[str, Any]) -> dict[str, str]:
+    labels = _meta(obj).get("labels")
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +147,7 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
         g.events = [e for e in g.events if _event_namespace(e) in (namespace, "")]
     if selector:
         match = parse_selector(selector)
-        g.pods = [p for p in g.pods if match(_meta(p).get("labels") or {})]
+        g.pods = [p for p in g.pods if match(_labels(p))]
         if not targets:
             keep_selected(g, match)
     where = f" in namespace {namespace!r}" if namespace else ""
@@ -202,6 +205,8 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
               help="Write what a live run gathered as a kubectl List (.json or .yaml).")
 @click.option("--list-rules", is_flag=True, help="List every rule, one per line, and exit.")
 @click.option("--explain", metavar="ID", help="Print a rule's documentation and exit.")
+@click.option("--debug", is_flag=True,
+              help="Show the traceback of an internal error (also PODWHY_DEBUG=1).")
 @click.option("--now", metavar="TIME",
               help="Reference time for ages and deadlines, RFC 3339 (default: the current "
                    "time; with -f, when a --dump was taken, else the latest moment the input "
@@ -211,7 +216,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
             selector: str | None, show_healthy: bool, context: str | None,
             kubeconfig: str | None, request_timeout: str, output: str,
             color: str, filename: tuple[str, ...], dump: str | None, list_rules: bool,
-            explain: str | None, now: str | None) -> None:
+            explain: str | None, now: str | None, debug: bool) -> None:
     """Why is this pod not working? Names the cause (pod level first, then containers),
     the container, the evidence and the fix.
 
@@ -312,4 +317,21 @@ def main(argv: list[str] | None = None) -> NoReturn:
         fail("interrupted", ExitCode.USAGE)
     except BrokenPipeError:
         sys.exit(int(ExitCode.HEALTHY))
+    except (RecursionError, MemoryError) as exc:
+        _internal(exc, "the input is too large or too deeply nested to diagnose")
+    except Exception as exc:  # the last resort: a bug must not look like a verdict
+        _internal(exc, "")
     sys.exit(0)
+
+
+def _debug() -> bool:
+    return "--debug" in sys.argv[1:] or os.environ.get("PODWHY_DEBUG", "") not in ("", "0")
+
+
+def _internal(exc: BaseException, why: str) -> NoReturn:
+    """One line and exit 70 (never 1, which a health check reads as a failing pod); the
+    traceback with --debug or PODWHY_DEBUG=1."""
+    if _debug():
+        raise exc
+    fail(f"internal error: {why or f'{type(exc).__name__}: {exc}'}; please report it "
+         "(rerun with --debug for the traceback)", ExitCode.INTERNAL)

@@ -14,6 +14,7 @@ class ExitCode(enum.IntEnum):
     CLUSTER = 3      # cannot reach or authenticate to the cluster
     NOT_FOUND = 4    # a named pod or workload (or its namespace) does not exist
     PROGRESSING = 5  # none failing, at least one progressing: not ready yet, no fault found
+    INTERNAL = 70    # podwhy itself failed (a bug): sysexits' EX_SOFTWARE, never a verdict
 
 
 class PodwhyError(Exception):

@@ -135,10 +135,23 @@ def render_json(result: Report, now: datetime, color: bool, show_healthy: bool) 
     return json.dumps(report_dict(result), indent=2) + "\n"
 
 
-def render_yaml(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+def dump_yaml(doc: Any, stream: Any = None, **kw: Any) -> Any:
+    """YAML as kubectl writes it: the C emitter when PyYAML has it, and never an anchor or
+    alias (a reader that refuses them, as podwhy -f does, reads it back)."""
     import yaml  # imported when needed: start-up time matters for a CLI
 
-    return yaml.safe_dump(report_dict(result), sort_keys=False, allow_unicode=True, width=120)
+    base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class Dumper(base):  # type: ignore[misc]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return yaml.dump(doc, stream, Dumper=Dumper, sort_keys=False, **kw)
+
+
+def render_yaml(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+    text: str = dump_yaml(report_dict(result), allow_unicode=True, width=120)
+    return text
 
 
 # --- for people -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ sidecar, app and ephemeral containers are told apart) so that rules never walk r
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -437,7 +438,13 @@ def _event_sort_key(e: Event) -> tuple[float, float]:
 
 
 def parse_quantity(text: str) -> float | None:
-    """Parse a Kubernetes quantity into a float of base units (cores, bytes)."""
+    """Parse a Kubernetes quantity into a float of base units (cores, bytes); None for
+    anything that is not a finite quantity (inf, nan, garbage)."""
+    value = _quantity(text)
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _quantity(text: str) -> float | None:
     suffixes = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
                 "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
                 "P": 1e15, "E": 1e18}

@@ -22,12 +22,17 @@ def _initialized_true(status: dict[str, Any]) -> bool:
                for c in _l(status.get("conditions")))
 
 
+def _int(v: object) -> int:
+    """An exit code as the API gives it; anything else (text, a list, inf) counts as 0."""
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+
 def _terminated_text(t: dict[str, Any], prefix: str = "") -> str:
     if t.get("reason"):
         return prefix + str(t["reason"])
     if t.get("signal"):
         return f"{prefix}Signal:{t['signal']}"
-    return f"{prefix}ExitCode:{t.get('exitCode', 0)}"
+    return f"{prefix}ExitCode:{_int(t.get('exitCode'))}"
 
 
 def kubectl_status(pod: dict[str, Any]) -> str:
@@ -51,7 +56,7 @@ def kubectl_status(pod: dict[str, Any]) -> str:
         term = state.get("terminated")
         waiting = state.get("waiting")
         restartable = init_specs.get(str(cs.get("name")), {}).get("restartPolicy") == "Always"
-        if isinstance(term, dict) and int(term.get("exitCode") or 0) == 0:
+        if isinstance(term, dict) and _int(term.get("exitCode")) == 0:
             continue
         if restartable and cs.get("started") is True:
             continue

@@ -1,6 +1,7 @@
 """Helpers shared by the rules: building findings, evidence and waiting states consistently."""
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,12 +115,14 @@ def newest(events: list[Event]) -> Event | None:
     return events[-1] if events else None
 
 
-def ns_flag(pod: PodSnapshot) -> str:
-    return f" -n {pod.namespace}"
+def kubectl(*args: str) -> str:
+    """A kubectl command to copy and paste: every argument shell-quoted (names come from the
+    cluster or a file and may hold spaces, quotes or `$(...)`)."""
+    return " ".join(["kubectl", *(shlex.quote(a) for a in args)])
 
 
 def describe_cmd(pod: PodSnapshot) -> str:
-    return f"kubectl describe pod {pod.name}{ns_flag(pod)}"
+    return kubectl("describe", "pod", pod.name, "-n", pod.namespace)
 
 
 def plural(n: int, word: str) -> str:

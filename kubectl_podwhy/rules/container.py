@@ -11,7 +11,16 @@ from datetime import datetime
 
 from kubectl_podwhy.finding import Evidence, Finding
 from kubectl_podwhy.rules import messages as m
-from kubectl_podwhy.rules.base import Wait, ev, field, finding, newest, recent
+from kubectl_podwhy.rules.base import (
+    Wait,
+    describe_cmd,
+    ev,
+    field,
+    finding,
+    kubectl,
+    newest,
+    recent,
+)
 from kubectl_podwhy.rules.pod import not_started
 from kubectl_podwhy.snapshot import Container, Event, PodSnapshot, Terminated
 from kubectl_podwhy.timeutil import format_time, human_duration
@@ -38,8 +47,8 @@ READY_MARGIN_SECONDS = 30
 
 
 def _logs_cmd(pod: PodSnapshot, c: Container, previous: bool = True) -> str:
-    return (f"kubectl logs {pod.name} -n {pod.namespace} -c {c.name}"
-            + (" --previous" if previous else ""))
+    return kubectl("logs", pod.name, "-n", pod.namespace, "-c", c.name,
+                   *(["--previous"] if previous else []))
 
 
 def _restarts(c: Container) -> str:
@@ -129,8 +138,9 @@ def _image(pod: PodSnapshot, c: Container, now: datetime) -> Finding:
                     f"{pod.namespace}, or fix imagePullSecrets.")
     detail = used if used and used != c.state.message else c.state.message
     return finding(rid, reason, summary, detail=detail, evidence=evidence, container=c,
-                   hint=hint, next_command=f"kubectl get events -n {pod.namespace} "
-                                            f"--field-selector involvedObject.uid={pod.uid}")
+                   hint=hint, next_command=kubectl("get", "events", "-n", pod.namespace,
+                                                        "--field-selector",
+                                                        f"involvedObject.uid={pod.uid}"))
 
 
 # --- crashes ------------------------------------------------------------------------------------
@@ -170,8 +180,9 @@ def _crash_cause(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | 
         return finding("PW212", t.reason,
                        f"{_where(c)} cannot start: {why} ({_restarts(c)})",
                        detail=t.message, evidence=evidence, container=c,
-                       next_command=f"kubectl get pod {pod.name} -n {pod.namespace} -o "
-                                    f"jsonpath='{{.spec.{c.spec_list}[{c.index}].command}}'")
+                       next_command=kubectl(
+                           "get", "pod", pod.name, "-n", pod.namespace, "-o",
+                           f"jsonpath={{.spec.{c.spec_list}[{c.index}].command}}"))
     if t is not None and t.reason == "OOMKilled":
         limit = _memory_limit(pod, c) or "; no memory limit set (the node ran out of memory)"
         return finding("PW220", "OOMKilled",
@@ -299,8 +310,7 @@ def _waiting(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
                     evidence=[waiting_ev] + [ev(e) for e in
                                              [x for x in _events(pod, c) if x.type == "Warning"]
                                              [-1:]],
-                    container=c, next_command=f"kubectl describe pod {pod.name} -n "
-                                              f"{pod.namespace}")]
+                    container=c, next_command=describe_cmd(pod))]
 
 
 def _started_from(pod: PodSnapshot, c: Container) -> datetime | None:
@@ -347,8 +357,7 @@ def _starting(pod: PodSnapshot, c: Container, now: datetime,
         waiting=f"{_where(c)} is being created {wait.for_how_long(now)} ({r}: pulling its "
                 f"image or starting it); stuck after {wait.budget()}")
     return [finding("PW214", r, summary, evidence=[waiting_ev], container=c, wait=wait,
-                    now=now, next_command=f"kubectl describe pod {pod.name} -n "
-                                          f"{pod.namespace}")]
+                    now=now, next_command=describe_cmd(pod))]
 
 
 def _completed(c: Container) -> bool:

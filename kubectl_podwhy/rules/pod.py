@@ -16,6 +16,7 @@ from kubectl_podwhy.rules.base import (
     ev,
     field,
     finding,
+    kubectl,
     newest,
     plural,
     recent,
@@ -101,7 +102,7 @@ def check_terminating(pod: PodSnapshot, now: datetime) -> list[Finding]:
             "PW102", "Terminating",
             f"deleted {deleted_ago} ago but {where}: nobody can confirm its containers stopped",
             detail=pod.message, evidence=evidence, explains_containers=True,
-            next_command=f"kubectl describe node {pod.node_name}")]
+            next_command=kubectl("describe", "node", pod.node_name))]
     if pod.finalizers:
         evidence.append(field("metadata.finalizers", ", ".join(pod.finalizers)))
     if overdue <= TERMINATION_SLACK_SECONDS:
@@ -127,8 +128,8 @@ def check_terminating(pod: PodSnapshot, now: datetime) -> list[Finding]:
             f"deleted {deleted_ago} ago; waiting for finalizers: {', '.join(pod.finalizers)}",
             detail="metadata.finalizers: " + ", ".join(pod.finalizers),
             evidence=evidence, explains_containers=True,
-            next_command=f"kubectl get pod {pod.name} -n {pod.namespace} "
-                         "-o jsonpath='{.metadata.finalizers}'")]
+            next_command=kubectl("get", "pod", pod.name, "-n", pod.namespace,
+                                 "-o", "jsonpath={.metadata.finalizers}"))]
     evidence += [ev(e) for e in kill_events if e.type == "Warning"]
     failures = [e for e in kill_events if e.reason != "Killing"]
     why = f"; {failures[-1].reason}: {failures[-1].message}" if failures else ""
@@ -578,8 +579,8 @@ def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
         evidence = evidence + [ev(e) for e in scale_ups[-1:]]
     return finding(rid, "Unschedulable", summary, detail=message, evidence=evidence, hint=hint,
                    wait=wait, now=now,
-                   next_command="kubectl get nodes -o wide" if bucket != "volumes"
-                   else f"kubectl get pvc -n {pod.namespace}")
+                   next_command=kubectl("get", "nodes", "-o", "wide") if bucket != "volumes"
+                   else kubectl("get", "pvc", "-n", pod.namespace))
 
 
 def check_scheduling(pod: PodSnapshot, now: datetime) -> list[Finding]:
@@ -671,7 +672,7 @@ def check_node(pod: PodSnapshot, now: datetime) -> list[Finding]:
                         f"node {node.name} is {_node_state(node)}",
                         detail=ready.message if ready else "", evidence=evidence,
                         explains_containers=True,
-                        next_command=f"kubectl describe node {node.name}")]
+                        next_command=kubectl("describe", "node", node.name))]
     ready_cond = pod.condition("Ready")
     # The node lifecycle controller marks the pod not ready and records NodeNotReady at the
     # same moment (MarkPodsNotReady): an event older than the pod's last Ready transition is
@@ -688,7 +689,7 @@ def check_node(pod: PodSnapshot, now: datetime) -> list[Finding]:
                         f"node {pod.node_name} is not ready (the node lifecycle controller "
                         "marked the pod not ready)",
                         detail=pod.message, evidence=evidence, explains_containers=True,
-                        next_command=f"kubectl describe node {pod.node_name}")]
+                        next_command=kubectl("describe", "node", pod.node_name))]
     return []
 
 
@@ -749,8 +750,8 @@ def _sandbox(pod: PodSnapshot) -> list[Finding]:
         return [finding("PW151", "NetworkNotReady",
                         f"the network plugin on node {pod.node_name} is not ready",
                         detail=e.message, evidence=[ev(e)],
-                        next_command=f"kubectl get pods -A -o wide --field-selector "
-                                     f"spec.nodeName={pod.node_name}")]
+                        next_command=kubectl("get", "pods", "-A", "-o", "wide", "--field-selector",
+                                             f"spec.nodeName={pod.node_name}"))]
     sb = pod.events_with("FailedCreatePodSandBox")
     if not sb:
         return []
@@ -830,7 +831,7 @@ def _dynamic_resources(pod: PodSnapshot, now: datetime) -> list[Finding]:
     return [finding("PW152", "FailedPrepareDynamicResources",
                     f"the kubelet cannot prepare {what} (dynamic resource allocation) for "
                     f"the pod: {why}", detail=text, evidence=evidence, hint=hint,
-                    next_command=f"kubectl get resourceclaims -n {pod.namespace}")]
+                    next_command=kubectl("get", "resourceclaims", "-n", pod.namespace))]
 
 
 def _volumes(pod: PodSnapshot) -> list[Finding]:
@@ -920,7 +921,7 @@ def _not_started(pod: PodSnapshot, now: datetime) -> Finding:
                 f"pod up (sandbox, volumes, image pulls): {what}; not started yet, stuck "
                 f"after {wait.budget()}")
     return finding("PW153", reason, summary, evidence=evidence, wait=wait, now=now,
-                   next_command=f"kubectl describe node {node}")
+                   next_command=kubectl("describe", "node", node))
 
 
 # --- 9. readiness gates -----------------------------------------------------------------------
@@ -969,7 +970,8 @@ def check_status(pod: PodSnapshot, now: datetime) -> list[Finding]:
     return [finding("PW190", "StatusUnreadable",
                     f"the pod's status cannot be read: {pod.unreadable}",
                     evidence=[field("status", pod.unreadable)], explains_containers=True,
-                    next_command=f"kubectl get pod {pod.name} -n {pod.namespace} -o yaml")]
+                    next_command=kubectl("get", "pod", pod.name, "-n", pod.namespace,
+                                         "-o", "yaml"))]
 
 
 #: a pod that is not ready for no reason podwhy can name

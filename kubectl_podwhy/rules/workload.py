@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from kubectl_podwhy.finding import Evidence, Finding
-from kubectl_podwhy.rules.base import Wait, ev, field, finding, recent
+from kubectl_podwhy.rules.base import Wait, ev, field, finding, kubectl, recent
 from kubectl_podwhy.rules.catalog import K8S
 from kubectl_podwhy.snapshot import _i
 from kubectl_podwhy.timeutil import format_time, parse_time
@@ -89,7 +89,7 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
         return [finding("PW301", "ReplicaSetCreateError",
                         f"cannot create its new ReplicaSet: {why}", detail=cond.message,
                         evidence=_cond_ev(w, "Progressing"), hint=hint, docs=docs,
-                        next_command=f"kubectl describe deployment {w.name} -n {w.namespace}")]
+                        next_command=kubectl("describe", "deployment", w.name, "-n", w.namespace))]
     # The child that creates the pods first (a Deployment copies its new ReplicaSet's
     # ReplicaFailure condition): the newest child, then older ones, then the workload itself.
     for w in (*sorted(v.children, key=lambda c: c is not v.newest), v.workload):
@@ -111,8 +111,8 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
         # the cause (say, the ServiceAccount created a second later).
         return [finding("PW301", "FailedCreate", summary, detail=msg, evidence=evidence,
                         holds_while="workload-short", subject=w.key, hint=hint, docs=docs,
-                        next_command=f"kubectl describe {w.kind.lower()} {w.name} "
-                                     f"-n {w.namespace}")]
+                        next_command=kubectl("describe", w.kind.lower(), w.name, "-n",
+                                             w.namespace))]
     return []
 
 
@@ -144,8 +144,8 @@ def check_progress_deadline(v: WorkloadView, now: datetime) -> list[Finding]:
         summary += f"; the old ReplicaSet still serves {old_ready} ready pod(s)"
     return [finding("PW302", "ProgressDeadlineExceeded", summary, detail=cond.message,
                     evidence=_cond_ev(w, "Progressing") + _cond_ev(w, "Available"),
-                    next_command=f"kubectl rollout history deployment/{w.name} "
-                                 f"-n {w.namespace}")]
+                    next_command=kubectl("rollout", "history", f"deployment/{w.name}",
+                                         "-n", w.namespace))]
 
 
 def check_rollout_stalled(v: WorkloadView, now: datetime) -> list[Finding]:
@@ -162,7 +162,8 @@ def check_rollout_stalled(v: WorkloadView, now: datetime) -> list[Finding]:
         summary += f"; the old ReplicaSet still serves {old_ready} ready pod(s)"
     return [finding("PW303", "RolloutStalled", summary,
                     evidence=_cond_ev(w, "Progressing"),
-                    next_command=f"kubectl rollout undo deployment/{w.name} -n {w.namespace}")]
+                    next_command=kubectl("rollout", "undo", f"deployment/{w.name}",
+                                         "-n", w.namespace))]
 
 
 # --- Jobs and CronJobs -------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def _job_failure(job: Workload, v: WorkloadView) -> list[Finding]:
         return [finding("PW304", "BackoffLimitExceeded",
                         f"{who}failed after reaching its backoff limit ({limit}){extra}",
                         detail=cond.message, evidence=evidence,
-                        next_command=f"kubectl logs job/{job.name} -n {job.namespace}")]
+                        next_command=kubectl("logs", f"job/{job.name}", "-n", job.namespace))]
     if cond.reason == "DeadlineExceeded":
         limit = job.spec.get("activeDeadlineSeconds")
         return [finding("PW305", "DeadlineExceeded",
@@ -199,7 +200,7 @@ def _job_failure(job: Workload, v: WorkloadView) -> list[Finding]:
     return [finding("PW312", why,
                     f"{who}failed ({why}" + (f": {cond.message}" if cond.message else "")
                     + f"){extra}", detail=cond.message, evidence=evidence,
-                    next_command=f"kubectl describe job {job.name} -n {job.namespace}")]
+                    next_command=kubectl("describe", "job", job.name, "-n", job.namespace))]
 
 
 def check_job_failed(v: WorkloadView, now: datetime) -> list[Finding]:
@@ -236,7 +237,7 @@ def check_cronjob_schedule(v: WorkloadView, now: datetime) -> list[Finding]:
                     detail=e.message,
                     evidence=[ev(e), field(f"{w.ref}.status.lastScheduleTime",
                                            format_time(last_run) or "none")],
-                    next_command=f"kubectl describe cronjob {w.name} -n {w.namespace}")]
+                    next_command=kubectl("describe", "cronjob", w.name, "-n", w.namespace))]
 
 
 def check_cronjob_suspended(v: WorkloadView, now: datetime) -> list[Finding]:
@@ -360,7 +361,7 @@ def check_rollout_progress(v: WorkloadView, now: datetime) -> list[Finding]:
                         f"rollout paused (spec.paused): {message}; its current pods decide "
                         "its state", severity="warning",
                         evidence=[field(f"{w.ref}.spec.paused", "true")],
-                        next_command=f"kubectl rollout resume {w.ref} -n {w.namespace}")]
+                        next_command=kubectl("rollout", "resume", w.ref, "-n", w.namespace))]
     if complete and not starting:
         return []
     parts = [message] if not complete else []
@@ -375,7 +376,7 @@ def check_rollout_progress(v: WorkloadView, now: datetime) -> list[Finding]:
         f"rollout has made no progress for {wait.how_long(now)} (progressDeadlineSeconds {limit})"
     return [finding("PW310", "RolloutInProgress", f"{head}: " + "; ".join(parts),
                     evidence=evidence, severity=None if wait else "waiting", wait=wait, now=now,
-                    next_command=f"kubectl rollout status {w.ref} -n {w.namespace}")]
+                    next_command=kubectl("rollout", "status", w.ref, "-n", w.namespace))]
 
 
 def check_job_running(v: WorkloadView, now: datetime) -> list[Finding]:
@@ -394,8 +395,8 @@ def check_job_running(v: WorkloadView, now: datetime) -> list[Finding]:
                         + (f", since {format_time(cond.last_transition)}"
                            if cond is not None and cond.last_transition else ""),
                         severity="waiting", evidence=[field(f"{job.ref}.spec.suspend", "true")],
-                        next_command=f"kubectl get job {job.name} -n {job.namespace} -o "
-                                     "jsonpath='{.status.conditions}'")]
+                        next_command=kubectl("get", "job", job.name, "-n", job.namespace, "-o",
+                                             "jsonpath={.status.conditions}"))]
     complete, message = rollout_status(job)
     if complete:
         return []
@@ -404,5 +405,5 @@ def check_job_running(v: WorkloadView, now: datetime) -> list[Finding]:
     return [finding("PW311", "JobRunning", f"{who}{message}", severity="waiting",
                     wait=Wait(started, float(limit)) if limit else None,
                     evidence=[field(f"{job.ref}.status", message)],
-                    next_command=f"kubectl get pods -n {job.namespace} -l "
-                                 f"batch.kubernetes.io/job-name={job.name}")]
+                    next_command=kubectl("get", "pods", "-n", job.namespace, "-l",
+                                         f"batch.kubernetes.io/job-name={job.name}"))]

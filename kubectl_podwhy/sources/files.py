@@ -8,6 +8,8 @@ contacts a cluster.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
@@ -36,13 +38,50 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Base = yaml.SafeLoader
 
 
+#: the largest input file read (a 20,000-pod capture is about 125 MB)
+MAX_INPUT_BYTES = 1 << 30
+
+
 class _Loader(_Base):  # type: ignore[misc]
-    """Safe loading, with timestamps kept as the text the API wrote: kubectl reads YAML as
-    JSON (sigs.k8s.io/yaml), where a timestamp a YAML writer left unquoted is a string."""
+    """Safe loading as kubectl reads YAML (as JSON, sigs.k8s.io/yaml): timestamps a YAML
+    writer left unquoted stay text; anchors and aliases (which kubectl never writes, and which
+    expand exponentially: the "billion laughs") and duplicate keys are refused."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases are not accepted (kubectl never writes them)",
+                node.start_mark)
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp",
                         lambda loader, node: loader.construct_scalar(node))
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):  # rare: only then find which key
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(f"duplicate key {k!r}")
+            seen.add(k)
+    return obj
 
 
 def _split(paths: Iterable[str]) -> Iterator[str]:
@@ -54,41 +93,82 @@ def _split(paths: Iterable[str]) -> Iterator[str]:
             yield raw
 
 
-def _expand(paths: Iterable[str]) -> Iterator[tuple[str, IO[str] | Path]]:
+def _expand(paths: Iterable[str]) -> Iterator[tuple[str, IO[bytes] | Path]]:
     for raw in _split(paths):
         if raw == "-":
-            yield "<stdin>", sys.stdin
+            if sys.stdin is None or sys.stdin.closed:
+                raise InputError("-f -: standard input is closed")
+            yield "<stdin>", sys.stdin.buffer
             continue
         p = Path(raw)
-        if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in SUFFIXES)
-            if not files:
-                raise InputError(f"{raw}: no .json, .yaml or .yml files in this directory")
-            for f in files:
-                yield str(f), f
-        elif p.is_file():
-            yield raw, p
-        elif p.exists():
-            raise InputError(f"{raw}: not a regular file or directory")
+        try:
+            st = os.stat(p)
+        except OSError as exc:  # ENOENT, ELOOP (a symlink loop), EACCES on a parent, ...
+            raise InputError(f"{raw}: {exc.strerror or exc}") from None
+        if stat.S_ISDIR(st.st_mode):
+            yield from _directory(raw, p)
         else:
-            raise InputError(f"{raw}: no such file or directory")
+            yield raw, p  # a file, or a pipe: -f /dev/stdin, -f <(kubectl get ...)
+
+
+def _directory(raw: str, p: Path) -> Iterator[tuple[str, Path]]:
+    found: list[Path] = []
+    for root, dirs, names in os.walk(p, onerror=_walk_error):
+        dirs.sort()
+        found += [Path(root) / n for n in names if n.endswith(SUFFIXES)]
+    if not found:
+        raise InputError(f"{raw}: no .json, .yaml or .yml files in this directory")
+    for f in sorted(found):
+        yield str(f), f
+
+
+def _walk_error(exc: OSError) -> None:
+    raise InputError(f"{exc.filename}: cannot read this directory: {exc.strerror or exc}")
+
+
+def _read(name: str, src: IO[bytes] | Path) -> str:
+    """The input's text: at most MAX_INPUT_BYTES of UTF-8 (kubectl writes nothing else)."""
+    try:
+        if isinstance(src, Path):
+            with src.open("rb") as fh:
+                data = fh.read(MAX_INPUT_BYTES + 1)
+        else:
+            data = src.read(MAX_INPUT_BYTES + 1)
+    except (OSError, ValueError) as exc:  # ValueError: a closed stream
+        raise InputError(f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}"
+                         ) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{name}: larger than {MAX_INPUT_BYTES >> 20} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}, line {line})") from None
 
 
 def _documents(name: str, text: str) -> list[Any]:
     stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            return [json.loads(text)]
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}: malformed JSON at line {exc.lineno} column {exc.colno}: "
-                             f"{exc.msg}") from None
     try:
-        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{name}: malformed YAML{where}: {problem}") from None
+        if stripped.startswith(("{", "[")):
+            try:
+                return [json.loads(text, object_pairs_hook=_no_duplicates)]
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{name}: malformed JSON at line {exc.lineno} column "
+                                 f"{exc.colno}: {exc.msg}") from None
+            except _DuplicateKey as exc:
+                raise InputError(f"{name}: malformed JSON: {exc}") from None
+        try:
+            return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise InputError(f"{name}: malformed YAML{where}: {problem}") from None
+    except RecursionError:
+        raise InputError(f"{name}: nested too deeply (Kubernetes objects are a few dozen "
+                         "levels deep)") from None
+    except ValueError as exc:  # a number with more digits than Python converts (4300)
+        raise InputError(f"{name}: unusable input: {exc}".split("; use ")[0]) from None
 
 
 def _flatten(obj: Any, name: str,
@@ -148,8 +228,8 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
          workloads: dict[str, dict[str, Any]], ranks: dict[str, _Rank],
          captured: datetime | None) -> None:
     kind = obj.get("kind")
-    if kind == _CAPTURE:
-        return
+    if kind == _CAPTURE or not isinstance(kind, str):
+        return  # a kind that is not a name (kind: [Pod]) is no object podwhy reads
     raw_meta = obj.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     api = str(obj.get("apiVersion") or "")
@@ -174,10 +254,7 @@ def load(paths: Iterable[str]) -> Gathered:
     workloads: dict[str, dict[str, Any]] = {}
     ranks: dict[str, _Rank] = {}
     for name, src in _expand(paths):
-        try:
-            text = src.read_text(encoding="utf-8") if isinstance(src, Path) else src.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{name}: cannot read: {exc}") from None
+        text = _read(name, src)
         captured = None
         for doc in _documents(name, text):
             for obj in _flatten(doc, name):
