@@ -27,17 +27,40 @@ from kubectl_podwhy.workloads import (
 
 API_VERSION = "podwhy/v1"
 
-# CSI/OSC/other escape sequences first, then any remaining C0/C1 control character.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
-                      r"|\x9b[0-?]*[ -/]*[@-~]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: what must never reach a terminal as it is: C0 and C1 controls and DEL (escape sequences
+#: start with them: CSI, OSC 52 clipboard writes, ...), bidi and invisible formatting
+#: characters (Trojan Source: U+202A-U+202E, U+2066-U+2069, marks, joiners, BOM, line and
+#: paragraph separators), and lone surrogates (not printable at all)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069"
+                     "\ufeff\ud800-\udfff]")
+#: names printed as they are; anything else is shown quoted
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]*|<none>|-")
+
+
+def _visible(ch: str) -> str:
+    o = ord(ch)
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
 
 
 def sanitize(text: str, *, single_line: bool = False) -> str:
-    out = _CONTROL.sub("", _ESCAPES.sub("", text))
+    """Text from the cluster or a file, made harmless for a terminal: every character of
+    _UNSAFE shown as an escape (``\\x1b``, ``\\u202e``), so it can neither move the cursor,
+    rewrite the screen, write the clipboard nor reorder the line, and stays visible.
+    Multi-line text keeps its newlines and tabs; ``single_line`` folds whitespace runs into
+    one space."""
     if single_line:
-        out = " ".join(out.split())
-    return out
+        text = " ".join(text.split())
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in "\n\t" and not single_line
+                       else _visible(m.group()), text)
+
+
+def name(text: str) -> str:
+    """A name (namespace, pod, container, node, owner): escapes for everything unsafe,
+    newlines and tabs included (they would split a table row), and quoted unless it is a
+    plain Kubernetes name."""
+    if _PLAIN_NAME.fullmatch(text):
+        return text
+    return '"' + _UNSAFE.sub(lambda m: _visible(m.group()), text.replace('"', '\\"')) + '"'
 
 
 # --- machine-readable -------------------------------------------------------------------------
@@ -176,14 +199,14 @@ def _row(r: PodReport, wide: bool, color: bool) -> list[str]:
     summary = sanitize(shown.summary, single_line=True) if shown else "healthy"
     if f is None and shown is not None:
         summary = f"healthy; warning: {summary}"
-    cells = [sanitize(r.pod.namespace), sanitize(r.pod.name), status, _state(r.state, color)]
+    cells = [name(r.pod.namespace), name(r.pod.name), status, _state(r.state, color)]
     if wide:
         cells.append(shown.rule if shown else "-")
     cells += [shown.level if shown else "-",
-              sanitize(shown.container or "-") if shown else "-",
+              name(shown.container or "-") if shown else "-",
               sanitize(shown.reason, single_line=True) if shown else "-"]
     if wide:
-        cells.append(sanitize(r.pod.node_name or "<none>"))
+        cells.append(name(r.pod.node_name or "<none>"))
     cells.append(summary)
     return cells
 
@@ -204,7 +227,7 @@ def _evidence_line(e: Any, now: datetime) -> str:
     seen = parse_time(e.last_seen)
     if seen is not None:
         meta.append(f"last {age(seen, now)} ago")
-    head = sanitize(e.source) + (f" ({', '.join(meta)})" if meta else "")
+    head = sanitize(e.source, single_line=True) + (f" ({', '.join(meta)})" if meta else "")
     return f"  - {head}: {sanitize(e.text, single_line=True)}"
 
 
@@ -231,9 +254,10 @@ def render_detail(r: PodReport, now: datetime, color: bool) -> str:
     """The block shown for a single pod: state, verdict, evidence, fix, docs, next command."""
     lines: list[str] = []
     p = r.pod
-    node = f" on node {p.node_name}" if p.node_name else " (not scheduled)"
-    lines.append(f"Pod:       {sanitize(p.namespace)}/{sanitize(p.name)}{sanitize(node)}")
-    lines.append(f"Status:    {sanitize(r.status)} (phase {sanitize(p.phase)})")
+    node = f" on node {name(p.node_name)}" if p.node_name else " (not scheduled)"
+    lines.append(f"Pod:       {name(p.namespace)}/{name(p.name)}{node}")
+    lines.append(f"Status:    {sanitize(r.status, single_line=True)} "
+                 f"(phase {sanitize(p.phase, single_line=True)})")
     lines.append(f"State:     {_state(r.state, color)}")
     for note in p.notes:
         lines.append(_paint(f"Note:      {sanitize(note, single_line=True)}", YELLOW, color))
@@ -244,8 +268,8 @@ def render_detail(r: PodReport, now: datetime, color: bool) -> str:
     else:
         where = f"{f.level} level"
         if f.container:
-            where += f", {f.container_type} container {sanitize(f.container)}"
-        lines.append("Verdict:   " + _paint(f"{f.rule} {sanitize(f.reason)}",
+            where += f", {f.container_type} container {name(f.container)}"
+        lines.append("Verdict:   " + _paint(f"{f.rule} {sanitize(f.reason, single_line=True)}",
                                             STATE_COLOR[r.state] + BOLD, color)
                      + f" ({where})")
         lines.append(f"           {sanitize(f.summary, single_line=True)}")
@@ -255,7 +279,7 @@ def render_detail(r: PodReport, now: datetime, color: bool) -> str:
         lines.append("Also found:" if f is not None else "Warnings:")
         for x in others:
             sev = _paint(x.severity, RED if x.severity == "error" else YELLOW, color)
-            lines.append(f"  - {x.rule} {sanitize(x.reason)} [{sev}]: "
+            lines.append(f"  - {x.rule} {sanitize(x.reason, single_line=True)} [{sev}]: "
                          f"{sanitize(x.summary, single_line=True)}")
             if f is None:
                 lines += ["  " + ln for ln in _finding_body(x, now)]
@@ -291,7 +315,7 @@ def _finding_body(f: Finding, now: datetime) -> list[str]:
     lines.append(f"Fix:       {sanitize(f.hint)}")
     lines.append(f"Docs:      {f.docs}")
     if f.next_command:
-        lines.append(f"Next:      {sanitize(f.next_command)}")
+        lines.append(f"Next:      {sanitize(f.next_command, single_line=True)}")
     return lines
 
 
@@ -308,10 +332,10 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
         counts = f"{n} pod{'s' if n != 1 else ''}"
         if wl.stand_in:
             counts += " (not in the input: known from its events)"
-    head = f"{wl.kind} {sanitize(wl.namespace)}/{sanitize(wl.name)}  {counts}"
+    head = f"{wl.kind} {name(wl.namespace)}/{name(wl.name)}  {counts}"
     lines.append(_paint(head, BOLD, color) + f"  ({_state(w.state, color)})")
     for f in w.findings:
-        sev = _paint(f"{f.rule} {sanitize(f.reason)}",
+        sev = _paint(f"{f.rule} {sanitize(f.reason, single_line=True)}",
                      RED if f.severity == "error" else YELLOW, color)
         lines.append(f"  {sev}: {sanitize(f.summary, single_line=True)}")
         if f.detail and f.detail not in f.summary:
@@ -319,7 +343,7 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
         lines.append(f"    Fix:     {sanitize(f.hint)}")
         lines.append(f"    Docs:    {f.docs}")
         if f.next_command:
-            lines.append(f"    Next:    {sanitize(f.next_command)}")
+            lines.append(f"    Next:    {sanitize(f.next_command, single_line=True)}")
     if not w.view.owners:
         lines.append("  (no pods)")
     for o in w.view.owners:
@@ -327,11 +351,11 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
         if o.workload is wl:
             lines.append(f"  └─ {pods}")
         else:
-            lines.append(f"  └─ {o.kind} {sanitize(o.name)} ({sanitize(o.note)}): {pods}")
+            lines.append(f"  └─ {name(o.kind)} {name(o.name)} ({sanitize(o.note)}): {pods}")
         for g in o.groups:
             text = sanitize(group_text(g, o.pod_count), single_line=True)
             lines.append(f"       {_paint(text, STATE_COLOR[g.state], color)}")
-            names = [sanitize(r.pod.name) for r in g.reports]
+            names = [name(r.pod.name) for r in g.reports]
             shown = ", ".join(names[:6]) + (f", ... ({len(names) - 6} more)" if len(names) > 6
                                             else "")
             lines.append(f"         {shown}")
@@ -381,9 +405,10 @@ def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: 
         for o, g in groups:
             others = [x for x in o.groups if x is not g]
             outliers = "; ".join(
-                f"{', '.join(sanitize(r.pod.name) for r in x.reports[:3])} "
-                f"({sanitize(x.verdict.reason) if x.verdict else 'healthy'})" for x in others)
-            out += (f"  {o.kind} {sanitize(o.namespace)}/{sanitize(o.name)}: "
+                f"{', '.join(name(r.pod.name) for r in x.reports[:3])} "
+                f"({sanitize(x.verdict.reason, single_line=True) if x.verdict else 'healthy'})"
+                for x in others)
+            out += (f"  {name(o.kind)} {name(o.namespace)}/{name(o.name)}: "
                     f"{sanitize(group_text(g, o.pod_count), single_line=True)}"
                     + (f"; outliers: {outliers}" if outliers else "") + "\n")
     as_of = as_of_line(result)

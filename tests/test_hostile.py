@@ -1,0 +1,253 @@
+"""Hostile and broken input: never a traceback, always a documented exit code, bounded time,
+nothing raw on a terminal, and never "healthy" for something that cannot be read.
+
+Hand-made inputs of each kind are in tests/cases/issue-6/; property-based generators
+(hypothesis) put arbitrary JSON values into every field the snapshot reads.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kubectl_podwhy.render import RENDERERS, sanitize
+from kubectl_podwhy.snapshot import Gathered
+from kubectl_podwhy.verdict import assemble
+from tests import podfactory as pf
+
+ROOT = Path(__file__).parent.parent
+HOSTILE = ROOT / "tests" / "cases" / "issue-6"
+#: the exit codes a run may end with (errors.ExitCode)
+DOCUMENTED = {0, 1, 2, 3, 4, 5, 70}
+#: escape sequences podwhy itself writes (colour), and nothing else
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+
+
+def run(*args: str, tty: bool = False, timeout: float = 20) -> tuple[int, str, str, float]:
+    env = {**{k: v for k, v in os.environ.items() if k != "NO_COLOR"},
+           "KUBECONFIG": "/dev/null"}
+    cmd = [sys.executable, "-m", "kubectl_podwhy", *args]
+    if tty:  # a real pseudo-terminal, as people see it
+        cmd = ["script", "-qec", shlex.join(cmd), "/dev/null"]
+    start = time.monotonic()
+    r = subprocess.run(cmd, capture_output=True, env=env, cwd=ROOT, timeout=timeout,
+                       check=False)
+    took = time.monotonic() - start
+    return (r.returncode, r.stdout.decode("utf-8", "replace"),
+            r.stderr.decode("utf-8", "replace"), took)
+
+
+@pytest.mark.parametrize("path", sorted(HOSTILE.iterdir()), ids=lambda p: p.name)
+def test_hostile_file_gets_a_documented_answer_and_valid_json(path: Path) -> None:
+    code, out, err, took = run("-f", str(path), "-o", "json")
+    assert "Traceback" not in err + out
+    assert code in DOCUMENTED, (code, err)
+    assert took < 20
+    if code in (0, 1, 5):
+        json.loads(out)
+    else:
+        assert len(err.strip().splitlines()) == 1, err
+        assert err.startswith("error: ")
+    if path.name == "containerstatuses-null.yaml":
+        assert code != 0  # a status that cannot be read is never healthy
+
+
+@pytest.mark.parametrize("path", sorted(HOSTILE.iterdir()), ids=lambda p: p.name)
+def test_hostile_file_puts_nothing_raw_on_a_terminal(path: Path) -> None:
+    code, out, err, _ = run("-f", str(path), tty=True)
+    shown = _COLOUR.sub("", out + err).replace("\r\n", "\n")
+    raw = [c for c in shown if (ord(c) < 0x20 and c not in "\n") or 0x7f <= ord(c) <= 0x9f
+           or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069]
+    assert raw == [], repr(shown[:400])
+    assert "Traceback" not in shown
+
+
+def test_an_unexpected_error_is_one_line_and_exit_70(tmp_path: Path) -> None:
+    """The last resort: a bug is never a verdict (1) nor a traceback, unless asked for."""
+    import kubectl_podwhy.verdict as verdict
+
+    code = ("import sys, kubectl_podwhy.verdict as v, kubectl_podwhy.cli as c\n"
+            "def boom(*a, **k): raise KeyError('surprise')\n"
+            "c.assemble = boom\n"
+            "c.main(sys.argv[1:])\n")
+    f = tmp_path / "pod.json"
+    f.write_text(json.dumps(pf.pod()))
+    env = {**os.environ, "KUBECONFIG": "/dev/null"}
+    r = subprocess.run([sys.executable, "-c", code, "-f", str(f)], capture_output=True,
+                       text=True, env=env, cwd=ROOT, check=False)
+    assert r.returncode == 70
+    assert r.stderr.startswith("error: internal error: KeyError: 'surprise'; please report")
+    assert "Traceback" not in r.stderr
+    debug = subprocess.run([sys.executable, "-c", code, "-f", str(f), "--debug"],
+                           capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    assert "Traceback" in debug.stderr
+    assert verdict.assemble is not None
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("kind: Pod\nmetadata: {name: a, name: b}\n", "duplicate key 'name'"),
+    ('{"kind": "Pod", "metadata": {"name": "a", "name": "b"}}', "duplicate key 'name'"),
+    ("a: &x [1]\nb: *x\n", "anchors and aliases are not accepted"),
+])
+def test_yaml_and_json_that_kubectl_would_not_write_are_refused(tmp_path: Path, content: str,
+                                                                needle: str) -> None:
+    f = tmp_path / "in.yaml"
+    f.write_text(content)
+    code, _, err, _ = run("-f", str(f))
+    assert code == 2
+    assert needle in err
+
+
+def test_non_utf8_and_closed_stdin_are_input_errors(tmp_path: Path) -> None:
+    f = tmp_path / "latin1.yaml"
+    f.write_bytes(b"kind: Pod\nmetadata: {name: caf\xe9}\n")
+    code, _, err, _ = run("-f", str(f))
+    assert (code, "not UTF-8 text (byte 30, line 2)" in err) == (2, True), err
+    r = subprocess.run([sys.executable, "-m", "kubectl_podwhy", "-f", "-"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "KUBECONFIG": "/dev/null"}, check=False)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+
+
+def test_a_pipe_and_dev_stdin_are_read(tmp_path: Path) -> None:
+    pod = json.dumps(pf.pod())
+    r = subprocess.run(["bash", "-c", f"{shlex.quote(sys.executable)} -m kubectl_podwhy "
+                        "-f /dev/stdin -o json"], input=pod, capture_output=True, text=True,
+                       cwd=ROOT, env={**os.environ, "KUBECONFIG": "/dev/null"}, check=False)
+    assert r.returncode == 0, r.stderr
+
+
+def test_symlink_loops_and_unreadable_directories_say_so(tmp_path: Path) -> None:
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    code, _, err, _ = run("-f", str(loop))
+    assert code == 2
+    assert "too many levels of symbolic links" in err.lower()
+
+
+# --- property-based: any value in any field ---------------------------------------------------
+
+def _json() -> st.SearchStrategy[Any]:
+    leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
+              | st.text(max_size=20))
+    return st.recursive(leaves, lambda inner: st.lists(inner, max_size=3)
+                        | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                        max_leaves=10)
+
+
+def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+BASES = [pf.pod(statuses=pf.crashloop_statuses(137, "OOMKilled")),
+         pf.pod(phase="Pending"), pf.pod()]
+BASES[1]["status"]["containerStatuses"] = [{
+    "name": "app", "ready": False, "restartCount": 0,
+    "state": {"waiting": {"reason": "ContainerCreating"}}}]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(base=st.sampled_from(range(len(BASES))), data=st.data(), value=_json())
+def test_any_value_in_any_field_never_crashes_the_engine(base: int, data: st.DataObject,
+                                                        value: Any) -> None:
+    pod = copy.deepcopy(BASES[base])
+    paths = [p for p in _paths(pod) if p]
+    path = data.draw(st.sampled_from(paths))
+    parent = pod
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    event = pf.event("BackOff", "Back-off restarting failed container app",
+                     field_path="spec.containers{app}")
+    event_paths = [p for p in _paths(event) if p]
+    epath = data.draw(st.sampled_from(event_paths))
+    target = event
+    for key in epath[:-1]:
+        target = target[key]
+    target[epath[-1]] = data.draw(_json())
+    result = assemble(Gathered(pods=[pod], events=[event]), None, NOW, basis="flag")
+    for render in RENDERERS.values():
+        text = render(result, NOW, False, False)
+        assert isinstance(text, str)
+    [item] = result.pods
+    assert item.state in ("healthy", "progressing", "failing")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_sanitized_text_has_no_control_or_bidi_character(text: str) -> None:
+    for single in (True, False):
+        out = sanitize(text, single_line=single)
+        assert not [c for c in out if (ord(c) < 0x20 and c not in "\n\t")
+                    or 0x7f <= ord(c) <= 0x9f or 0x202a <= ord(c) <= 0x202e
+                    or 0x2066 <= ord(c) <= 0x2069 or 0xd800 <= ord(c) <= 0xdfff]
+        out.encode("utf-8")  # printable
+
+
+def _workloads() -> list[dict[str, Any]]:
+    owned = pf.pod("web-7d9c-a", "default", "p1")
+    owned["metadata"]["ownerReferences"] = [{"kind": "ReplicaSet", "name": "web-7d9c",
+                                             "uid": "rs1", "controller": True}]
+    deploy = {"apiVersion": "apps/v1", "kind": "Deployment",
+              "metadata": {"name": "web", "namespace": "default", "uid": "d1", "generation": 2,
+                           "creationTimestamp": "2026-11-21T09:00:00Z"},
+              "spec": {"replicas": 2, "progressDeadlineSeconds": 600,
+                       "template": {"metadata": {"labels": {"app": "web"}}}},
+              "status": {"observedGeneration": 2, "replicas": 2, "updatedReplicas": 1,
+                         "readyReplicas": 1, "availableReplicas": 1,
+                         "conditions": [{"type": "Progressing", "status": "True",
+                                         "reason": "ReplicaSetUpdated",
+                                         "lastUpdateTime": "2026-11-21T09:59:00Z"}]}}
+    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+          "metadata": {"name": "web-7d9c", "namespace": "default", "uid": "rs1",
+                       "annotations": {"deployment.kubernetes.io/revision": "2"},
+                       "ownerReferences": [{"kind": "Deployment", "name": "web", "uid": "d1",
+                                            "controller": True}]},
+          "spec": {"replicas": 2}, "status": {"replicas": 1, "readyReplicas": 1}}
+    job = {"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": {"name": "etl", "namespace": "default", "uid": "j1"},
+           "spec": {"completions": 1, "suspend": False},
+           "status": {"active": 1, "conditions": [{"type": "Failed", "status": "False"}]}}
+    return [owned, deploy, rs, job]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(which=st.sampled_from([1, 2, 3]), data=st.data(), value=_json(),
+       targeted=st.booleans())
+def test_any_value_in_any_workload_field_never_crashes(which: int, data: st.DataObject,
+                                                      value: Any, targeted: bool) -> None:
+    objs = _workloads()
+    obj = objs[which]
+    path = data.draw(st.sampled_from([p for p in _paths(obj) if p]))
+    parent = obj
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    event = pf.event("FailedCreate", "Error creating: pods is forbidden: exceeded quota: q",
+                     uid="rs1", name="web-7d9c", kind="ReplicaSet")
+    g = Gathered(pods=[objs[0]], workloads=objs[1:], events=[event])
+    keys = [("Deployment", "default", "web"), ("Job", "default", "etl")] if targeted else None
+    result = assemble(g, keys, NOW, basis="flag")
+    for render in RENDERERS.values():
+        assert isinstance(render(result, NOW, False, False), str)
