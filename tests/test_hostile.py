@@ -67,7 +67,7 @@ def test_hostile_file_gets_a_documented_answer_and_valid_json(path: Path) -> Non
 
 @pytest.mark.parametrize("path", sorted(HOSTILE.iterdir()), ids=lambda p: p.name)
 def test_hostile_file_puts_nothing_raw_on_a_terminal(path: Path) -> None:
-    code, out, err, _ = run("-f", str(path), tty=True)
+    _, out, err, _ = run("-f", str(path), tty=True)
     shown = _COLOUR.sub("", out + err).replace("\r\n", "\n")
     raw = [c for c in shown if (ord(c) < 0x20 and c not in "\n") or 0x7f <= ord(c) <= 0x9f
            or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069]
@@ -77,9 +77,7 @@ def test_hostile_file_puts_nothing_raw_on_a_terminal(path: Path) -> None:
 
 def test_an_unexpected_error_is_one_line_and_exit_70(tmp_path: Path) -> None:
     """The last resort: a bug is never a verdict (1) nor a traceback, unless asked for."""
-    import kubectl_podwhy.verdict as verdict
-
-    code = ("import sys, kubectl_podwhy.verdict as v, kubectl_podwhy.cli as c\n"
+    code = ("import sys, kubectl_podwhy.cli as c\n"
             "def boom(*a, **k): raise KeyError('surprise')\n"
             "c.assemble = boom\n"
             "c.main(sys.argv[1:])\n")
@@ -94,7 +92,6 @@ def test_an_unexpected_error_is_one_line_and_exit_70(tmp_path: Path) -> None:
     debug = subprocess.run([sys.executable, "-c", code, "-f", str(f), "--debug"],
                            capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     assert "Traceback" in debug.stderr
-    assert verdict.assemble is not None
 
 
 @pytest.mark.parametrize(("content", "needle"), [
