@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import re
 import sys
@@ -64,18 +65,24 @@ def fail(message: str, code: ExitCode) -> NoReturn:
     sys.exit(int(code))
 
 
+MAX_TIMEOUT_SECONDS = 24 * 3600
+
+
 def parse_timeout(text: str) -> float | None:
     """kubectl's --request-timeout: 0 (none), a number of seconds, or 1h2m3s / 500ms."""
     t = text.strip()
     if t in ("0", ""):
         return None
     if re.fullmatch(r"\d+(\.\d+)?", t):
-        return float(t) or None
+        t += "s"
     parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", t)
     if not parts or "".join(n + u for n, u in parts) != t:
         raise UsageError(f"invalid --request-timeout {text!r}: use e.g. 30s, 1m or 0 for none")
     scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-    return sum(float(n) * scale[u] for n, u in parts) or None
+    seconds = sum(float(n) * scale[u] for n, u in parts)
+    if seconds > MAX_TIMEOUT_SECONDS:  # the socket layer overflows far above this
+        raise UsageError(f"invalid --request-timeout {text!r}: at most 24h (or 0 for none)")
+    return seconds or None
 
 
 def rules_listing() -> str:
@@ -303,6 +310,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     # them over and over (measured: 30% of a 5,000-pod run, growing faster than linearly).
     # The data are trees freed by reference counting, and the process is short-lived.
     gc.disable()
+    # Libraries that log to the root logger must not print stray "ERROR:root:" lines: the
+    # cluster source turns what they log into its one error line.
+    logging.getLogger().addHandler(logging.NullHandler())
     try:
         command.main(args=argv, prog_name=PROG, standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version

@@ -8,8 +8,11 @@ large lists fast and memory-light. Every transport or API failure is turned into
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +34,8 @@ JSON = dict[str, Any]
 #: namespace runs GET at most this many workloads named by FailedCreate events
 MAX_WORKLOAD_GETS = 50
 PAGE_SIZE = 2000  # measured: 20% faster than kubectl's 500 on 10,000 pods, same peak RSS
+#: a LIST with more pages than this (ten million objects) does not end
+MAX_PAGES = 5000
 #: Normal lifecycle events that no rule reads; namespace-wide runs leave them on the server
 #: (they are most of a busy cluster's events). A --dump still records them.
 UNREAD_EVENT_REASONS = ("Scheduled", "Pulling", "Pulled", "Created", "Started")
@@ -41,6 +46,16 @@ RESOURCE = {"Deployment": "deployments", "StatefulSet": "statefulsets",
             "CronJob": "cronjobs"}
 API_VERSION = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
                "ReplicaSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
+
+
+def _is_status(exc: ApiException) -> bool:
+    """Is the error body a Kubernetes Status (what an API server answers), not a proxy's
+    HTML page?"""
+    try:
+        body = json.loads(exc.body) if exc.body else None
+    except (ValueError, TypeError, RecursionError):
+        return False
+    return isinstance(body, dict) and body.get("kind") == "Status"
 
 
 def _status_message(exc: ApiException) -> str:
@@ -101,6 +116,10 @@ class ClusterSource:
             if exc.status == 403:
                 raise ClusterError(f"forbidden: cannot {what}: {_status_message(exc)}") from None
             if exc.status == 404:
+                if not _is_status(exc):
+                    raise ClusterError(f"HTTP 404 from {self.server} without a Kubernetes "
+                                       "Status: is it a Kubernetes API server, or a proxy in "
+                                       "the way?") from None
                 raise NotFoundError(_status_message(exc)) from None
             if exc.status == 0 or exc.status is None:
                 # the client wraps urllib3's SSLError into ApiException(status=0)
@@ -137,14 +156,30 @@ class ClusterSource:
         method, url, headers, _, _ = self._api.param_serialize(
             "GET", path, query_params=[(k, v) for k, v in query.items() if v not in (None, "")],
             header_params={"Accept": "application/json"}, auth_settings=["BearerToken"])
-        resp = self._api.call_api(method, url, header_params=headers,
-                                  _request_timeout=self.timeout)
-        data = resp.read()
+        with deadline(self.timeout, f"talking to {self.server}"):
+            resp = self._api.call_api(method, url, header_params=headers,
+                                      _request_timeout=self.timeout)
+            data = resp.read()
         if not 200 <= resp.status <= 299:
             raise ApiException(status=resp.status, reason=resp.reason,
                                body=data.decode("utf-8", "replace") if data else None)
-        doc = json.loads(data)
-        return _slim(doc) if isinstance(doc, dict) else {}
+        doc = self._json(path, data)
+        if not isinstance(doc, dict):
+            raise ClusterError(f"the server's answer to GET {path} is not a JSON object "
+                               f"(a {type(doc).__name__}): is {self.server} a Kubernetes API "
+                               "server?")
+        return _slim(doc)
+
+    def _json(self, path: str, data: bytes) -> Any:
+        """The body as JSON, whatever the server sent: HTML from a proxy, a body nested too
+        deeply or with numbers too long to convert, bytes that are not UTF-8."""
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+            start = data[:60].decode("utf-8", "replace")
+            raise ClusterError(f"the server's answer to GET {path} is not usable JSON "
+                               f"({type(exc).__name__}; it starts {start!r}): is {self.server} "
+                               "a Kubernetes API server, or a proxy in the way?") from None
 
     def _list(self, path: str, shape: Callable[[JSON], JSON] | None = None,
               **query: str | int) -> tuple[list[JSON], str]:
@@ -152,17 +187,27 @@ class ClusterSource:
         so a large LIST never holds every full object at once) and the list kind."""
         items: list[JSON] = []
         token: str | None = None
+        seen: set[str] = set()
         kind = ""
-        while True:
+        for _ in range(MAX_PAGES):
             page = self._get(path, limit=PAGE_SIZE, **({"continue": token} if token else {}),
                              **query)
             kind = str(page.get("kind") or kind)
-            page_items = [_slim(i) for i in page.get("items") or [] if isinstance(i, dict)]
+            raw_items = page.get("items")
+            if raw_items is not None and not isinstance(raw_items, list):
+                raise ClusterError(f"the server's answer to LIST {path} has no list of items")
+            page_items = [_slim(i) for i in raw_items or [] if isinstance(i, dict)]
             items += [shape(i) for i in page_items] if shape and self.lean else page_items
-            token = (page.get("metadata") or {}).get("continue")
+            meta = page.get("metadata")
+            token = meta.get("continue") if isinstance(meta, dict) else None
             del page, page_items
-            if not token:
+            if not token or not isinstance(token, str):
                 return items, kind
+            if token in seen:
+                raise ClusterError(f"the server repeats the same continue token for LIST "
+                                   f"{path}: its pagination does not end")
+            seen.add(token)
+        raise ClusterError(f"LIST {path} has more than {MAX_PAGES} pages of {PAGE_SIZE}")
 
     # --- what the rules need ------------------------------------------------------------------
 
@@ -247,7 +292,7 @@ class ClusterSource:
         except NotFoundError:
             raise NotFoundError(self._missing_message(namespace, t.kind.lower(), t.name)
                                 ) from None
-        return dict(obj, kind=t.kind, apiVersion=API_VERSION[t.kind])
+        return self._check(obj, t.kind, API_VERSION[t.kind], namespace, t.name)
 
     def _list_kind(self, kind: str, namespace: str) -> list[JSON]:
         with self._errors(f"list {kind.lower()}s in namespace {namespace}"):
@@ -261,7 +306,17 @@ class ClusterSource:
                 pod = self._get(f"/api/v1/namespaces/{namespace}/pods/{name}")
         except NotFoundError:
             raise NotFoundError(self._missing_pod_message(namespace, name)) from None
-        return dict(pod, kind="Pod", apiVersion="v1")
+        return self._check(pod, "Pod", "v1", namespace, name)
+
+    def _check(self, obj: JSON, kind: str, api_version: str, namespace: str,
+               name: str) -> JSON:
+        """The object GET returned is the one asked for (an API server always says so)."""
+        meta = obj.get("metadata")
+        if obj.get("kind", kind) != kind or not isinstance(meta, dict) \
+                or meta.get("name") != name or meta.get("namespace", namespace) != namespace:
+            raise ClusterError(f"the server's answer to GET {kind.lower()} {name} is not that "
+                               f"{kind}: is {self.server} a Kubernetes API server?")
+        return dict(obj, kind=kind, apiVersion=api_version)
 
     def _missing_pod_message(self, namespace: str, name: str) -> str:
         return self._missing_message(namespace, "pod", name)
@@ -270,9 +325,9 @@ class ClusterSource:
         try:
             self._get(f"/api/v1/namespaces/{namespace}")
         except ApiException as exc:
-            if exc.status == 404:
+            if exc.status == 404 and _is_status(exc):
                 return f'namespace "{namespace}" not found (looking for {kind} "{name}")'
-        except Exception:  # only refines a message: the object is missing either way
+        except (Exception, _Deadline):  # only refines a message: the object is missing anyway
             pass
         return f'{kind} "{name}" not found in namespace "{namespace}"'
 
@@ -512,11 +567,74 @@ def _short(exc: object) -> str:
     return text.rstrip(")").strip()[:200]
 
 
+class _Deadline(BaseException):
+    """Raised by the alarm; a BaseException so that no library's `except Exception` can
+    swallow it on the way up."""
+
+
+@contextmanager
+def deadline(seconds: float | None, what: str) -> Iterator[None]:
+    """Bound a whole operation in time: connecting, the headers, the body, an exec credential
+    plugin. urllib3's timeouts bound each socket read, so a server trickling one byte a
+    second would otherwise never time out. Uses SIGALRM (the CLI's main thread); elsewhere,
+    and with no timeout, nothing is bounded."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum: int, frame: object) -> None:
+        raise _Deadline()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Deadline:
+        raise ClusterError(f"timed out {what} after {seconds:g}s (--request-timeout)"
+                           ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def open_source(kubeconfig: str | None, context: str | None,
                 request_timeout: float | None, lean: bool = True) -> ClusterSource:
+    """Load the kubeconfig (an exec credential plugin runs here, bounded by
+    --request-timeout too). The client logs some failures through the root logger instead
+    of raising them: they are caught and said in the one error line."""
+    logged = _Captured()
+    root = logging.getLogger()
+    root.addHandler(logged)
     try:
-        return ClusterSource(kubeconfig, context, request_timeout, lean)
-    except PodwhyError:
+        with deadline(request_timeout, "loading the kubeconfig (an exec credential plugin?)"):
+            source = ClusterSource(kubeconfig, context, request_timeout, lean)
+    except PodwhyError as exc:
+        if logged.messages:
+            exc.message += f" ({'; '.join(logged.messages)})"
         raise
     except Exception as exc:
-        raise ClusterError(f"cannot load kubeconfig: {type(exc).__name__}: {exc}") from None
+        why = "; ".join(logged.messages) or f"{type(exc).__name__}: {exc}"
+        raise ClusterError(f"cannot load kubeconfig: {why}") from None
+    finally:
+        root.removeHandler(logged)
+    if logged.errors:
+        # the client logs a failing exec plugin and goes on without credentials; kubectl
+        # stops here ("getting credentials: exec: ..."), and so do we
+        raise ClusterError(f"getting credentials: {'; '.join(logged.errors)}")
+    return source
+
+
+class _Captured(logging.Handler):
+    """Holds what the client logs (an exec plugin that is missing or failing) so that it
+    reaches the user as part of the error line, not as a stray `ERROR:root:` line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = " ".join(record.getMessage().split())[:300]
+        self.messages.append(text)
+        if record.levelno >= logging.ERROR:
+            self.errors.append(text)

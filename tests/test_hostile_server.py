@@ -1,0 +1,186 @@
+"""A hostile or broken "API server" on 127.0.0.1 (a small bounded server of our own): podwhy
+answers each with one error line and exit 3, in bounded time, never a traceback and never a
+verdict about objects the server did not really return."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parent.parent
+
+
+class Hostile(BaseHTTPRequestHandler):
+    """Answers every GET the way ``server.mode`` says."""
+
+    server: HostileServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        mode = self.server.mode
+        try:
+            if mode == "html":
+                self._send(200, b"<html><body>Welcome to the proxy</body></html>",
+                           "text/html")
+            elif mode in ("null", "list"):
+                self._send(200, b"null" if mode == "null" else b"[1,2,3]")
+            elif mode == "wrong-object":
+                self._send(200, b'{"metadata": 5}')
+            elif mode == "other-pod":
+                self._send(200, json.dumps({"kind": "Pod", "metadata": {
+                    "name": "not-web", "namespace": "default"}, "status": {
+                    "phase": "Running"}}).encode())
+            elif mode == "nested":
+                self._send(200, b"[" * 100_000 + b"]" * 100_000)
+            elif mode == "huge-int":
+                self._send(200, b'{"kind": "Pod", "metadata": {"name": "web", "generation": '
+                           + b"9" * 5000 + b"}}")
+            elif mode == "not-utf8":
+                self._send(200, b'{"kind": "Pod", "metadata": {"name": "caf\xe9"}}')
+            elif mode == "html-404":
+                self._send(404, b"<html>404 Not Found (nginx)</html>", "text/html")
+            elif mode == "endless-continue":
+                page = {"kind": "PodList", "metadata": {"continue": "same-token"},
+                        "items": []}
+                self._send(200, json.dumps(page).encode())
+            elif mode == "trickle-headers":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(60):
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                    time.sleep(1)
+            elif mode == "trickle-body":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                for _ in range(60):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+class HostileServer(ThreadingHTTPServer):
+    daemon_threads = True
+    mode = "html"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HostileServer]:
+    srv = HostileServer(("127.0.0.1", 0), Hostile)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def kubeconfig(tmp_path: Path, port: int, user: dict[str, Any] | None = None) -> str:
+    kc = tmp_path / "kubeconfig"
+    kc.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "hostile",
+        "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+        "users": [{"name": "u", "user": user or {"token": "t"}}],
+        "contexts": [{"name": "hostile", "context": {"cluster": "c", "user": "u"}}]}))
+    return str(kc)
+
+
+def podwhy(kc: str, *args: str, timeout: float = 30) -> tuple[int, str, str, float]:
+    start = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "kubectl_podwhy", "--kubeconfig", kc, *args],
+                       capture_output=True, text=True, cwd=ROOT, timeout=timeout, check=False,
+                       env={k: v for k, v in os.environ.items() if k != "KUBECONFIG"})
+    return r.returncode, r.stdout, r.stderr, time.monotonic() - start
+
+
+@pytest.mark.parametrize(("mode", "needle"), [
+    ("html", "is not usable JSON"),
+    ("null", "is not a JSON object"),
+    ("list", "is not a JSON object"),
+    ("wrong-object", "is not that Pod"),
+    ("other-pod", "is not that Pod"),
+    ("nested", "is not usable JSON"),
+    ("huge-int", "is not usable JSON"),
+    ("not-utf8", "is not usable JSON"),
+    ("html-404", "without a Kubernetes Status"),
+])
+def test_a_server_answer_that_is_not_the_object_asked_for_is_exit_3(
+        server: HostileServer, tmp_path: Path, mode: str, needle: str) -> None:
+    server.mode = mode
+    code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port), "web", "-o", "json")
+    assert (code, out) == (3, ""), err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert needle in err
+
+
+@pytest.mark.parametrize("mode", ["trickle-headers", "trickle-body"])
+def test_a_server_that_trickles_is_cut_off_at_the_request_timeout(
+        server: HostileServer, tmp_path: Path, mode: str) -> None:
+    server.mode = mode
+    code, _, err, took = podwhy(kubeconfig(tmp_path, server.server_port), "web",
+                                "--request-timeout", "2s")
+    assert code == 3, err
+    assert "timed out" in err
+    assert took < 10
+
+
+def test_a_pagination_that_never_ends_is_an_error(server: HostileServer,
+                                                  tmp_path: Path) -> None:
+    server.mode = "endless-continue"
+    code, _, err, took = podwhy(kubeconfig(tmp_path, server.server_port), "-n", "default")
+    assert code == 3, err
+    assert "repeats the same continue token" in err
+    assert took < 10
+
+
+def test_a_hanging_exec_credential_plugin_is_cut_off(server: HostileServer,
+                                                     tmp_path: Path) -> None:
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "sleep",
+                     "args": ["600"], "interactiveMode": "Never"}}
+    code, _, err, took = podwhy(kubeconfig(tmp_path, server.server_port, user), "web",
+                                "--request-timeout", "2s")
+    assert code == 3, err
+    assert "timed out loading the kubeconfig" in err
+    assert took < 10
+
+
+def test_a_missing_exec_plugin_is_one_line_naming_it(server: HostileServer,
+                                                     tmp_path: Path) -> None:
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1",
+                     "command": "no-such-credential-helper", "interactiveMode": "Never"}}
+    code, _, err, _ = podwhy(kubeconfig(tmp_path, server.server_port, user), "web")
+    assert code == 3, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "ERROR:root" not in err
+    assert "no-such-credential-helper" in err
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999s", "25h"])
+def test_a_request_timeout_beyond_a_day_is_a_usage_error(value: str) -> None:
+    code, _, err, _ = podwhy("/dev/null", "web", "--request-timeout", value)
+    assert code == 2
+    assert "at most 24h" in err
