@@ -662,10 +662,13 @@ def index_events(raw_events: Iterable[JSON], kinds: frozenset[str] | None = froz
 
 
 _TIME_KEYS = ("Timestamp", "Time", "At")
+_UNTIMED = frozenset({"spec"})
 
 
 def _times(root: object) -> Iterator[datetime]:
-    """Every timestamp in an object (iteratively: input depth is not trusted).
+    """Every timestamp in an object (iteratively: input depth is not trusted), except in
+    ``spec`` (desired state: no moment that has passed) and ``metadata.managedFields``
+    (bookkeeping, and often the largest part of an object).
 
     deletionTimestamp lies in the future (the end of the grace period); what it proves had
     passed is the deletion request, deletionTimestamp - deletionGracePeriodSeconds.
@@ -675,6 +678,8 @@ def _times(root: object) -> Iterator[datetime]:
         obj, key = stack.pop()
         if isinstance(obj, dict):
             for k, v in obj.items():
+                if (k in _UNTIMED and obj is root) or k == "managedFields":
+                    continue
                 if k == "deletionTimestamp":
                     t = parse_time(v)
                     grace = obj.get("deletionGracePeriodSeconds")

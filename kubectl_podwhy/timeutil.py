@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 
 
 def parse_time(value: object) -> datetime | None:
@@ -11,6 +12,11 @@ def parse_time(value: object) -> datetime | None:
         return _normal(value)
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
+    return _parse_text(value)
+
+
+@lru_cache(maxsize=1 << 16)  # a cluster's timestamps repeat (one-second resolution)
+def _parse_text(value: str) -> datetime | None:
     text = value.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"

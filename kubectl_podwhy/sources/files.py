@@ -7,8 +7,10 @@ contacts a cluster.
 """
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -20,6 +22,7 @@ import yaml
 
 from kubectl_podwhy.errors import InputError
 from kubectl_podwhy.snapshot import Gathered, object_key
+from kubectl_podwhy.sources import yamlread
 from kubectl_podwhy.timeutil import parse_time
 
 SUFFIXES = (".json", ".yaml", ".yml")
@@ -32,41 +35,8 @@ _LIST_ITEM_KIND = {"PodList": "Pod", "EventList": "Event", "NodeList": "Node",
 #: the List annotation where --dump records when the objects were read (RFC 3339)
 CAPTURED_AT = "kubectl-podwhy/captured-at"
 
-try:  # the C loader is several times faster on large dumps
-    _Base: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Base = yaml.SafeLoader
-
-
 #: the largest input file read (a 20,000-pod capture is about 125 MB)
 MAX_INPUT_BYTES = 1 << 30
-
-
-class _Loader(_Base):  # type: ignore[misc]
-    """Safe loading as kubectl reads YAML (as JSON, sigs.k8s.io/yaml): timestamps a YAML
-    writer left unquoted stay text; anchors and aliases (which kubectl never writes, and which
-    expand exponentially: the "billion laughs") and duplicate keys are refused."""
-
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise yaml.constructor.ConstructorError(
-                None, None, "anchors and aliases are not accepted (kubectl never writes them)",
-                node.start_mark)
-        return super().construct_object(node, deep=deep)
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp",
-                        lambda loader, node: loader.construct_scalar(node))
 
 
 class _DuplicateKey(ValueError):
@@ -126,8 +96,9 @@ def _walk_error(exc: OSError) -> None:
     raise InputError(f"{exc.filename}: cannot read this directory: {exc.strerror or exc}")
 
 
-def _read(name: str, src: IO[bytes] | Path) -> str:
-    """The input's text: at most MAX_INPUT_BYTES of UTF-8 (kubectl writes nothing else)."""
+def _read(name: str, src: IO[bytes] | Path) -> bytes:
+    """The input's bytes: at most MAX_INPUT_BYTES, checked to be UTF-8 (kubectl writes
+    nothing else)."""
     try:
         if isinstance(src, Path):
             with src.open("rb") as fh:
@@ -139,17 +110,28 @@ def _read(name: str, src: IO[bytes] | Path) -> str:
                          ) from None
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"{name}: larger than {MAX_INPUT_BYTES >> 20} MiB")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}, line {line})") from None
+    check = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 24  # checked in slices: the text itself is never held whole
+    for at in range(0, len(data), step):
+        try:
+            check.decode(data[at:at + step], final=at + step >= len(data))
+        except UnicodeDecodeError as exc:
+            bad = at + exc.start
+            line = data[:bad].count(b"\n") + 1
+            raise InputError(f"{name}: not UTF-8 text (byte {bad}, line {line})") from None
+    return data
 
 
-def _documents(name: str, text: str) -> list[Any]:
-    stripped = text.lstrip()
+_BLANK = re.compile(rb"[ \t\r\n]*")
+
+
+def _documents(name: str, data: bytes) -> list[Any]:
+    """The documents in one input; ``data`` is released as soon as it is parsed."""
     try:
-        if stripped.startswith(("{", "[")):
+        first = _BLANK.match(data).end()  # type: ignore[union-attr]
+        if data[first:first + 1] in (b"{", b"["):
+            text = data.decode("utf-8")
+            del data  # the caller holds no other reference: not text and bytes at once
             try:
                 return [json.loads(text, object_pairs_hook=_no_duplicates)]
             except json.JSONDecodeError as exc:
@@ -158,7 +140,10 @@ def _documents(name: str, text: str) -> list[Any]:
             except _DuplicateKey as exc:
                 raise InputError(f"{name}: malformed JSON: {exc}") from None
         try:
-            return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+            return [d for d in yamlread.load_all(data) if d is not None]
+        except yamlread.YAMLInputError as exc:
+            raise InputError(f"{name}: refused YAML at line {exc.line} column {exc.column}: "
+                             f"{exc.problem}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -254,9 +239,8 @@ def load(paths: Iterable[str]) -> Gathered:
     workloads: dict[str, dict[str, Any]] = {}
     ranks: dict[str, _Rank] = {}
     for name, src in _expand(paths):
-        text = _read(name, src)
         captured = None
-        for doc in _documents(name, text):
+        for doc in _documents(name, _read(name, src)):
             for obj in _flatten(doc, name):
                 if obj.get("kind") == _CAPTURE:
                     at = parse_time(obj.get("at"))
