@@ -167,24 +167,28 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
     keys: list[tuple[str, str, str]] = []
     owners: set[str] = set()
     kept_workloads: list[dict[str, Any]] = []
+    by_name: dict[tuple[object, object], list[dict[str, Any]]] = {}
+    for w in g.workloads:
+        by_name.setdefault((w.get("kind"), _meta(w).get("name")), []).append(w)
     for t in (t for t in targets if not t.is_pod):
-        found = [w for w in g.workloads
-                 if w.get("kind") == t.kind and _meta(w).get("name") == t.name]
+        found = by_name.get((t.kind, t.name), [])
         if not found:
             raise NotFoundError(f'{t.kind.lower()} "{t.name}" not found{where} in the input')
         for w in found:
             keys.append((t.kind, str(_meta(w).get("namespace") or "default"), t.name))
             owners.add(str(_meta(w).get("uid")))
             kept_workloads.append(w)
+    kept = {id(w) for w in kept_workloads}
     for _ in range(2):  # Deployment -> ReplicaSet -> Pod, CronJob -> Job -> Pod
         for w in g.workloads:
-            if controller_uid(w) in owners and w not in kept_workloads:
+            if controller_uid(w) in owners and id(w) not in kept:
                 kept_workloads.append(w)
+                kept.add(id(w))
                 owners.add(str(_meta(w).get("uid")))
     names = {t.name for t in targets if t.is_pod}
-    for name in sorted(names):
-        if not any(_meta(p).get("name") == name for p in g.pods):
-            raise NotFoundError(f'pod "{name}" not found{where} in the input')
+    present = {_meta(p).get("name") for p in g.pods}
+    for name in sorted(names - present):
+        raise NotFoundError(f'pod "{name}" not found{where} in the input')
     g.pods = [p for p in g.pods if _meta(p).get("name") in names or controller_uid(p) in owners]
     g.workloads = kept_workloads
     return keys
@@ -261,9 +265,9 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
 
         g = files.load(filename)
         wl_keys = select_input(g, wanted, None if all_namespaces else namespace, selector)
+        pod_names = {t.name for t in wanted if t.is_pod}
         pod_keys = [(str(_meta(p).get("namespace") or "default"), str(_meta(p).get("name")))
-                    for p in g.pods if _meta(p).get("name") in {t.name for t in wanted
-                                                                 if t.is_pod}]
+                    for p in g.pods if _meta(p).get("name") in pod_names]
         taken, taken_basis = reference_time(g)
         if not now:
             if taken is not None:

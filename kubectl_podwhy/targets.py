@@ -50,7 +50,7 @@ class Target:
 
 def parse_targets(args: tuple[str, ...] | list[str]) -> list[Target]:
     """Parse ``NAME`` (a pod) or ``TYPE/NAME``; several may be given."""
-    out: list[Target] = []
+    out: dict[Target, None] = {}  # in order, each once
     for arg in args:
         kind = "Pod"
         name = arg
@@ -64,7 +64,5 @@ def parse_targets(args: tuple[str, ...] | list[str]) -> list[Target]:
             kind = found
         if not name or not _NAME.fullmatch(name) or len(name) > 253:
             raise UsageError(f"invalid name {name!r} in {arg!r}")
-        t = Target(kind, name)
-        if t not in out:
-            out.append(t)
-    return out
+        out[Target(kind, name)] = None
+    return list(out)
