@@ -184,3 +184,31 @@ def test_a_request_timeout_beyond_a_day_is_a_usage_error(value: str) -> None:
     code, _, err, _ = podwhy("/dev/null", "web", "--request-timeout", value)
     assert code == 2
     assert "at most 24h" in err
+
+
+def _no_current_context(tmp_path: Path, port: int) -> str:
+    kc = Path(kubeconfig(tmp_path, port))
+    doc = yaml.safe_load(kc.read_text())
+    del doc["current-context"]
+    kc.write_text(yaml.safe_dump(doc))
+    return str(kc)
+
+
+def test_a_kubeconfig_without_current_context_is_used_with_context_as_kubectl_does(
+        server: HostileServer, tmp_path: Path) -> None:
+    server.mode = "other-pod"  # any answer from the server proves the context was used
+    kc = _no_current_context(tmp_path, server.server_port)
+    code, _, err, _ = podwhy(kc, "--context", "hostile", "web")
+    assert (code, "is not that Pod" in err) == (3, True), err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((), "it sets no current-context: pass --context NAME, or run kubectl config "
+         "use-context NAME"),
+    (("--context", "nope"), 'context "nope" does not exist'),
+])
+def test_a_kubeconfig_without_the_context_says_which_is_missing(
+        server: HostileServer, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    kc = _no_current_context(tmp_path, server.server_port)
+    code, _, err, _ = podwhy(kc, *args, "web")
+    assert (code, err) == (3, f"error: cannot use kubeconfig {kc}: {message}\n")

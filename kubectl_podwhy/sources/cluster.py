@@ -19,10 +19,10 @@ from typing import Any
 
 import urllib3
 import yaml
-from kubernetes import config
 from kubernetes.client.api_client import ApiClient
 from kubernetes.client.configuration import Configuration
 from kubernetes.client.exceptions import ApiException
+from kubernetes.config import kube_config
 from kubernetes.config.config_exception import ConfigException
 
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
@@ -86,11 +86,21 @@ class ClusterSource:
                                "(or use -f to read saved objects)")
         cfg = Configuration()
         try:
-            config.load_kube_config(config_file=path, context=context,
-                                    client_configuration=cfg, persist_config=False)
-            contexts, current = config.list_kube_config_contexts(config_file=path)
+            # what load_kube_config does, keeping its loader for the context's namespace:
+            # list_kube_config_contexts would demand a current-context even when --context
+            # names one (kubectl does not)
+            loader = kube_config._get_kube_config_loader(
+                filename=path, active_context=context, persist_config=False)
+            loader.load_and_set(cfg)
+            contexts, current = loader.list_contexts(), loader.current_context
         except ConfigException as exc:
-            raise ClusterError(f"cannot use {self._where}: {exc}") from None
+            text = str(exc)
+            if "Expected key current-context" in text:
+                text = ("it sets no current-context: pass --context NAME, or run kubectl "
+                        "config use-context NAME")
+            elif context and f"Expected object with name {context} in" in text:
+                text = f'context "{context}" does not exist'
+            raise ClusterError(f"cannot use {self._where}: {text}") from None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             # the client raises these for unreadable or malformed files
             raise ClusterError(f"cannot use {self._where}: {type(exc).__name__}: {exc}") from None
