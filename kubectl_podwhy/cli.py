@@ -305,8 +305,13 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
     text = RENDERERS[output](result, ref, use_color, show_healthy)
     # click strips ANSI codes when stdout is not a terminal unless told otherwise
+    code = int(exit_code(result))
+    _VERDICT_CODE[0] = code  # the exit code still holds if the reader stops early (| head)
     click.echo(text, nl=False, color=use_color)
-    sys.exit(int(exit_code(result)))
+    sys.exit(code)
+
+
+_VERDICT_CODE = [0]  # --list-rules, --explain: no verdict, success
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -323,14 +328,17 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:  # bad flags: one line, exit 2
         fail(exc.format_message(), ExitCode.USAGE)
-    except click.exceptions.Abort:
-        fail("aborted", ExitCode.USAGE)
+    except click.exceptions.Abort:  # click's name for Ctrl-C (KeyboardInterrupt)
+        fail("interrupted", ExitCode.INTERRUPTED)
     except PodwhyError as exc:
         fail(exc.message, exc.exit_code)
     except KeyboardInterrupt:
-        fail("interrupted", ExitCode.USAGE)
+        fail("interrupted", ExitCode.INTERRUPTED)
     except BrokenPipeError:
-        sys.exit(int(ExitCode.HEALTHY))
+        # the reader went away (| head): the verdict's code, never 0 for a failing pod; and
+        # no second error when Python flushes stdout on the way out
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(_VERDICT_CODE[0])
     except (RecursionError, MemoryError) as exc:
         _internal(exc, "the input is too large or too deeply nested to diagnose")
     except Exception as exc:  # the last resort: a bug must not look like a verdict

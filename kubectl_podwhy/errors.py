@@ -15,6 +15,7 @@ class ExitCode(enum.IntEnum):
     NOT_FOUND = 4    # a named pod or workload (or its namespace) does not exist
     PROGRESSING = 5  # none failing, at least one progressing: not ready yet, no fault found
     INTERNAL = 70    # podwhy itself failed (a bug): sysexits' EX_SOFTWARE, never a verdict
+    INTERRUPTED = 130  # Ctrl-C (SIGINT): the shells' 128 + 2
 
 
 class PodwhyError(Exception):

@@ -30,7 +30,7 @@ from tests import podfactory as pf
 ROOT = Path(__file__).parent.parent
 HOSTILE = ROOT / "tests" / "cases" / "issue-6"
 #: the exit codes a run may end with (errors.ExitCode)
-DOCUMENTED = {0, 1, 2, 3, 4, 5, 70}
+DOCUMENTED = {0, 1, 2, 3, 4, 5, 70, 130}
 #: escape sequences podwhy itself writes (colour), and nothing else
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
@@ -248,3 +248,34 @@ def test_any_value_in_any_workload_field_never_crashes(which: int, data: st.Data
     result = assemble(g, keys, NOW, basis="flag")
     for render in RENDERERS.values():
         assert isinstance(render(result, NOW, False, False), str)
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (("-f", "examples/"), 1),  # a failing pod among them: | head must not turn it into 0
+    (("--list-rules",), 0),
+])
+def test_a_reader_that_stops_early_keeps_the_verdicts_exit_code(args: tuple[str, ...],
+                                                                 code: int) -> None:
+    env = {**os.environ, "KUBECONFIG": "/dev/null", "NO_COLOR": "1"}
+    with subprocess.Popen([sys.executable, "-m", "kubectl_podwhy", *args],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          cwd=ROOT) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        proc.stdout.read(10)
+        proc.stdout.close()  # as `| head -c 10` does
+        err = proc.stderr.read().decode()
+        assert (proc.wait(timeout=20), err) == (code, "")
+
+
+def test_ctrl_c_is_one_line_and_exit_130() -> None:
+    env = {**os.environ, "KUBECONFIG": "/dev/null"}
+    with subprocess.Popen([sys.executable, "-m", "kubectl_podwhy", "-f", "-"],
+                          stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          cwd=ROOT) as proc:
+        assert proc.stderr is not None
+        time.sleep(1.5)  # reading stdin, which never ends
+        proc.send_signal(2)
+        assert proc.wait(timeout=20) == 130
+        # click ends the terminal's line after ^C first
+        assert proc.stderr.read().decode().strip() == "error: interrupted"
