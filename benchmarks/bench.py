@@ -58,6 +58,8 @@ VENV_BIN = Path(sys.executable).parent
 TARGET_RATIO_ALL = 2.0
 TARGET_RSS_MB = 300.0
 TARGET_RATIO_SINGLE = 1.5
+TARGET_RATIO_YAML = 2.0      # 20,000 pods from YAML against the same from JSON
+TARGET_BIG_RSS_MB = 1024.0   # 20,000 pods from YAML
 
 #: Scenarios that are failures (``complete`` and ``stuck-terminating`` are healthy pods).
 FAILING = tuple(s for s in cpm.SCENARIOS if s not in ("complete", "stuck-terminating"))
@@ -589,6 +591,84 @@ class Runner:
                 f"  runs {[round(x.wall_s, 2) for x in s.samples]}")
 
 
+def raw_fetch(runner: Runner, kubectl: str, podwhy: list[str]) -> JSON:
+    """The physical limit: the LISTs of ``podwhy -A``, same pages, fetched and dropped
+    (benchmarks/rawfetch.py), by ``kubectl get --raw`` per page and over one keep-alive
+    HTTPS connection, against ``podwhy -A -o json`` in the same rounds."""
+    from kubectl_podwhy.sources.cluster import PAGE_SIZE, UNREAD_EVENT_REASONS
+
+    base = [sys.executable, str(BENCH_DIR / "rawfetch.py"), "--page-size", str(PAGE_SIZE),
+            "--unread-reasons", ",".join(sorted(UNREAD_EVENT_REASONS))]
+    pw = Series("podwhy-A-json-vs-raw", [*podwhy, "-A", "-o", "json"], (0, 1, 5))
+    rk = Series("raw-kubectl-get-raw", [*base, "--via", "kubectl", "--kubectl", kubectl], (0,))
+    rh = Series("raw-one-connection", [*base, "--via", "http"], (0,))
+    log("raw fetch: the same LISTs and pages, fetched and dropped")
+    runner.compare(pw, rk, rh)
+    fetched = json.loads((runner.work / f"{rh.name}.out").read_text())
+    return {"podwhy_s": round(pw.median_s, 4),
+            "kubectl_get_raw_s": round(rk.median_s, 4),
+            "one_connection_s": round(rh.median_s, 4),
+            "pages": fetched["pages"], "bytes": fetched["bytes"],
+            "podwhy_over_one_connection_s": round(pw.median_s - rh.median_s, 4),
+            "ratio_vs_kubectl_get_raw": round(pw.median_s / rk.median_s, 3),
+            "ratio_vs_one_connection": round(pw.median_s / rh.median_s, 3),
+            "podwhy": pw.summary(), "kubectl_get_raw": rk.summary(),
+            "one_connection": rh.summary()}
+
+
+def big_input(runner: Runner, kubectl: str, podwhy: list[str], work: Path, pods: int,
+              targets: int) -> JSON:
+    """Big honest offline input (benchmarks/bigfiles.py): the cluster's pods and events as
+    kubectl writes them, copied up to ``pods``; podwhy on the YAML against the same objects
+    in JSON, ``-o yaml`` against ``-o json``, and ``targets`` named pods against none."""
+    sys.path.insert(0, str(BENCH_DIR))
+    import bigfiles
+
+    capture = work / "capture.json"
+    with capture.open("wb") as f:
+        subprocess.run([kubectl, "get", "pods,events", "-A", "-o", "json"], stdout=f,
+                       env=runner.env, check=True)
+    log(f"big input: growing the capture to {pods} pods")
+    made = bigfiles.write(json.loads(capture.read_text(encoding="utf-8")), pods, targets,
+                          work / "big")
+    capture.unlink()
+    big = work / "big"
+    slow = Runner(Path(runner.env["KUBECONFIG"]), work, min(runner.runs, 3))
+    slow.env = dict(runner.env, KUBECONFIG=os.devnull)  # offline: never the cluster
+    ok = (0, 1, 5)
+    pj = Series("podwhy-big-json", [*podwhy, "-f", str(big / "big.json"), "-A", "-o", "json"],
+                ok)
+    py = Series("podwhy-big-yaml", [*podwhy, "-f", str(big / "big.yaml"), "-A", "-o", "json"],
+                ok)
+    slow.compare(pj, py)
+    same = (work / f"{pj.name}.out").read_bytes() == (work / f"{py.name}.out").read_bytes()
+    oj = Series("podwhy-big-o-json", [*podwhy, "-f", str(big / "big.json"), "-A",
+                                      "--show-healthy", "-o", "json"], ok)
+    oy = Series("podwhy-big-o-yaml", [*podwhy, "-f", str(big / "big.json"), "-A",
+                                      "--show-healthy", "-o", "yaml"], ok)
+    slow.compare(oj, oy)
+    names = (big / "targets.txt").read_text().split()
+    one = [*podwhy, "-f", str(big / "targets.json"), "-n", bigfiles.TARGETS_NAMESPACE]
+    tn = Series("podwhy-named-targets", [*one, *names], ok)
+    tu = Series("podwhy-unnamed", one, ok)
+    slow.compare(tn, tu)
+    shutil.rmtree(big, ignore_errors=True)
+    return {**made, "runs": slow.runs,
+            "json_s": round(pj.median_s, 4), "yaml_s": round(py.median_s, 4),
+            "ratio_yaml_vs_json": round(py.median_s / pj.median_s, 3),
+            "target_ratio_yaml_vs_json": TARGET_RATIO_YAML,
+            "json_peak_rss_mb": round(pj.median_rss_mb, 1),
+            "yaml_peak_rss_mb": round(py.median_rss_mb, 1),
+            "target_peak_rss_mb": TARGET_BIG_RSS_MB,
+            "same_output_from_yaml_and_json": same,
+            "output_json_s": round(oj.median_s, 4), "output_yaml_s": round(oy.median_s, 4),
+            "ratio_output_yaml_vs_json": round(oy.median_s / oj.median_s, 3),
+            "named_targets_s": round(tn.median_s, 4), "unnamed_s": round(tu.median_s, 4),
+            "ratio_named_vs_unnamed": round(tn.median_s / tu.median_s, 3),
+            "series": {s.name: s.summary() for s in (pj, py, oj, oy, tu)}
+            | {tn.name: {**tn.summary(), "command": f"{' '.join(one)} <{len(names)} names>"}}}
+
+
 def podwhy_cmd() -> list[str]:
     exe = VENV_BIN / "kubectl-podwhy"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "kubectl_podwhy"]
@@ -791,6 +871,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="node pod capacity; nodes are added to stay below 80%% full")
     ap.add_argument("--workers", type=int, default=16, help="parallel POSTs")
     ap.add_argument("--kubectl", default="kubectl", help="kubectl to compare against")
+    ap.add_argument("--big-pods", type=int, default=20000,
+                    help="pods in the big offline input (0: skip the big-input rows)")
+    ap.add_argument("--targets", type=int, default=8000,
+                    help="named targets in the many-targets row")
     ap.add_argument("--dir", help="attach to the control plane whose state is in DIR "
                                   "(e.g. from `make cluster-up`) instead of starting one")
     ap.add_argument("--keep", action="store_true",
@@ -805,6 +889,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.quick:
         args.pods, args.scaling, args.runs = 300, [100, 300, 600], 3
+        args.big_pods, args.targets = min(args.big_pods, 1200), min(args.targets, 500)
     if args.out is None:
         args.out = str(QUICK_OUT if args.quick else DEFAULT_OUT)
     sizes = sorted(set(args.scaling) | {args.pods})
@@ -943,6 +1028,10 @@ def main(argv: list[str] | None = None) -> int:
                                                                      "kubectl_describe_s",
                                                                      "ratio_vs_kubectl_describe")},
                 "healthy_pod": single["healthy"]}
+            results["raw_fetch"] = raw_fetch(runner, kubectl, podwhy)
+            if args.big_pods:
+                results["big_input"] = big_input(runner, kubectl, podwhy, work,
+                                                 args.big_pods, args.targets)
             if args.profile:
                 results["profile"] = profile(runner, Path(args.profile), target_pod)
         results["scaling"] = scaling
@@ -1018,6 +1107,27 @@ def summary(r: JSON, out: Path) -> str:
             lines.append("           in-process: " + ", ".join(f"{k} {float(v):.2f}s"
                                                            for k, v in top)
                          + f"; of all that, GC {float(st.get('gc_s') or 0):.2f}s")
+    raw = r.get("raw_fetch")
+    if raw:
+        lines.append(f"  raw fetch      podwhy -A -o json {raw['podwhy_s']:.3f}s; the same "
+                     f"{raw['pages']} pages fetched and dropped: kubectl get --raw "
+                     f"{raw['kubectl_get_raw_s']:.3f}s, one connection "
+                     f"{raw['one_connection_s']:.3f}s (podwhy adds "
+                     f"{raw['podwhy_over_one_connection_s']:.3f}s)")
+    big = r.get("big_input")
+    if big:
+        lines += [
+            f"  big input      {big['pods']} pods: YAML ({big['yaml_mb']:.0f} MB) "
+            f"{big['yaml_s']:.2f}s {big['yaml_peak_rss_mb']:.0f} MB, JSON "
+            f"({big['json_mb']:.0f} MB) {big['json_s']:.2f}s; ratio "
+            f"{big['ratio_yaml_vs_json']:.2f}x (target <= {TARGET_RATIO_YAML:g}x: "
+            f"{verdict(big['ratio_yaml_vs_json'] <= TARGET_RATIO_YAML)}; RSS target < "
+            f"{TARGET_BIG_RSS_MB:g} MB: "
+            f"{verdict(big['yaml_peak_rss_mb'] < TARGET_BIG_RSS_MB)})",
+            f"                 -o yaml {big['output_yaml_s']:.2f}s vs -o json "
+            f"{big['output_json_s']:.2f}s; {big['targets']} named targets "
+            f"{big['named_targets_s']:.2f}s vs none {big['unnamed_s']:.2f}s "
+            f"(ratio {big['ratio_named_vs_unnamed']:.2f}x)"]
     fit = r.get("scaling_fit") or {}
     if fit:
         lines.append(f"    fit: {fit['intercept_s']:.3f}s + {fit['slope_s_per_1000_pods']:.3f}s "
