@@ -718,6 +718,94 @@ def reference_time(g: Gathered) -> tuple[datetime | None, ReferenceBasis]:
     return newest, ("inferred" if newest is not None else "none")
 
 
+# The pod fields the snapshot reads, with the JSON type the API gives them (core/v1 Pod,
+# k8s.io/api/core/v1/types.go). A field of another type is read as absent; wrong_types()
+# names them so that the user learns the input was damaged. [X] is a list of X.
+_PROBE = {k: int for k in ("initialDelaySeconds", "periodSeconds", "failureThreshold",
+                           "successThreshold", "timeoutSeconds")}
+_CONTAINER = {"name": str, "image": str, "restartPolicy": str, "ports": [dict],
+              "resources": {"requests": dict, "limits": dict}, "lifecycle": dict,
+              "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE}
+_C_STATE = {"waiting": {"reason": str, "message": str}, "running": {"startedAt": str},
+            "terminated": {"exitCode": int, "signal": int, "reason": str, "message": str,
+                           "startedAt": str, "finishedAt": str}}
+_C_STATUS = {"name": str, "ready": bool, "started": bool, "restartCount": int, "image": str,
+             "state": _C_STATE, "lastState": _C_STATE}
+_POD_SCHEMA: dict[str, Any] = {
+    "metadata": {"name": str, "namespace": str, "uid": str, "labels": dict,
+                 "annotations": dict, "creationTimestamp": str, "deletionTimestamp": str,
+                 "deletionGracePeriodSeconds": int, "finalizers": [str],
+                 "ownerReferences": [{"kind": str, "name": str, "uid": str,
+                                      "controller": bool}]},
+    "spec": {"nodeName": str, "restartPolicy": str, "schedulerName": str,
+             "activeDeadlineSeconds": int, "terminationGracePeriodSeconds": int,
+             "containers": [_CONTAINER], "initContainers": [_CONTAINER],
+             "ephemeralContainers": [_CONTAINER], "volumes": [dict], "nodeSelector": dict,
+             "affinity": dict, "tolerations": [dict], "readinessGates": [dict],
+             "schedulingGates": [dict], "resourceClaims": [dict]},
+    "status": {"phase": str, "reason": str, "message": str, "startTime": str,
+               "nominatedNodeName": str,
+               "conditions": [{"type": str, "status": str, "reason": str, "message": str,
+                               "lastTransitionTime": str}],
+               "containerStatuses": [_C_STATUS], "initContainerStatuses": [_C_STATUS],
+               "ephemeralContainerStatuses": [_C_STATUS], "resourceClaimStatuses": [dict]},
+}
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object",
+               list: "a list", float: "a number", type(None): "null"}
+
+
+def wrong_types(obj: JSON, schema: Mapping[str, Any] = _POD_SCHEMA) -> list[str]:
+    """The fields of ``obj`` that ``schema`` knows and that hold another JSON type, as
+    "path is X, not Y", in document order (null counts as absent, never wrong). The walk
+    follows the schema, never the input, so its depth is the schema's."""
+    out: list[tuple[object, object, type]] = []
+    _walk(obj, schema, None, out)
+    return [f"{_path(at)} is {_TYPE_NAMES.get(type(v), type(v).__name__)}, not "
+            f"{_TYPE_NAMES[want]}" for at, v, want in out[:50]]
+
+
+# A path is a linked list (parent, segment), built for every field visited and spelled out
+# only for the wrong ones; a segment is a key, or "[name]" / "[index]" in a list.
+def _walk(value: object, want: Any, at: object,
+          out: list[tuple[object, object, type]]) -> None:
+    if isinstance(want, dict):
+        if not isinstance(value, dict):
+            out.append((at, value, dict))
+            return
+        for key, sub in want.items():
+            v = value.get(key)
+            if v is None:
+                continue
+            if sub.__class__ is type:  # a leaf: bool is not an int, an int is not a float
+                if v.__class__ is not sub:
+                    out.append(((at, key), v, sub))
+            else:
+                _walk(v, sub, (at, key), out)
+    elif isinstance(want, list):
+        if not isinstance(value, list):
+            out.append((at, value, list))
+            return
+        item_want = want[0]
+        for i, item in enumerate(value):
+            if item is None:
+                continue
+            if item_want.__class__ is type:
+                if item.__class__ is not item_want:
+                    out.append(((at, f"[{i}]"), item, item_want))
+            else:
+                name = item.get("name") if isinstance(item, dict) else None
+                _walk(item, item_want, (at, f"[{name if isinstance(name, str) else i}]"), out)
+
+
+def _path(at: object) -> str:
+    parts: list[str] = []
+    while isinstance(at, tuple):
+        at, segment = at
+        parts.append(str(segment))
+    return "".join(p if p.startswith("[") or i == len(parts) - 1 else f".{p}"
+                   for i, p in reversed(list(enumerate(parts))))
+
+
 def build_snapshots(g: Gathered) -> list[PodSnapshot]:
     by_uid, by_name = index_events(g.events)
     nodes = {name: _node_info(raw) for name, raw in g.nodes.items()
@@ -754,6 +842,11 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
                    if isinstance(o, dict))
     grace = meta.get("deletionGracePeriodSeconds")
     notes = tuple(g.notes.get("", []) + g.notes.get(uid, []))
+    wrong = wrong_types(pod)
+    if wrong:
+        more = f" (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
+        notes += (f"pod {ns}/{name}: read as absent, of the wrong type: "
+                  f"{'; '.join(wrong[:3])}{more}",)
     affinity = _node_affinity(spec)
     return PodSnapshot(
         namespace=ns, name=name, uid=uid,

@@ -279,3 +279,21 @@ def test_ctrl_c_is_one_line_and_exit_130() -> None:
         assert proc.wait(timeout=20) == 130
         # click ends the terminal's line after ^C first
         assert proc.stderr.read().decode().strip() == "error: interrupted"
+
+
+def test_a_field_of_the_wrong_type_is_read_as_absent_and_named(tmp_path: Path) -> None:
+    pod = pf.pod()
+    status = pod["status"]["containerStatuses"][0]
+    status["restartCount"] = "x"
+    status["ready"] = 1
+    pod["metadata"]["labels"] = ["app"]
+    f = tmp_path / "pod.json"
+    f.write_text(json.dumps(pod))
+    code, _, err, _ = run("-f", str(f), "--now", "2026-11-21T10:00:00Z")
+    name = pod["metadata"]["name"]
+    c = status["name"]
+    assert err == (f"warning: pod default/{name}: read as absent, of the wrong type: "
+                   f"metadata.labels is a list, not an object; status.containerStatuses[{c}]."
+                   f"ready is an integer, not a boolean; status.containerStatuses[{c}]."
+                   "restartCount is a string, not an integer\n"), err
+    assert code in DOCUMENTED
