@@ -721,8 +721,8 @@ def reference_time(g: Gathered) -> tuple[datetime | None, ReferenceBasis]:
 # The pod fields the snapshot reads, with the JSON type the API gives them (core/v1 Pod,
 # k8s.io/api/core/v1/types.go). A field of another type is read as absent; wrong_types()
 # names them so that the user learns the input was damaged. [X] is a list of X.
-_PROBE = {k: int for k in ("initialDelaySeconds", "periodSeconds", "failureThreshold",
-                           "successThreshold", "timeoutSeconds")}
+_PROBE = dict.fromkeys(("initialDelaySeconds", "periodSeconds", "failureThreshold",
+                        "successThreshold", "timeoutSeconds"), int)
 _CONTAINER = {"name": str, "image": str, "restartPolicy": str, "ports": [dict],
               "resources": {"requests": dict, "limits": dict}, "lifecycle": dict,
               "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE}
