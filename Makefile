@@ -17,9 +17,9 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	@echo '$$ kubectl podwhy -f examples/'
 	@if command -v kubectl >/dev/null 2>&1; then \
-	  PATH="$(CURDIR)/$(BIN):$$PATH" kubectl podwhy -f examples/ --color=always || [ $$? -eq 1 ]; \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" kubectl podwhy -f examples/ || [ $$? -eq 1 ]; \
 	else \
-	  $(BIN)/kubectl-podwhy -f examples/ --color=always || [ $$? -eq 1 ]; \
+	  $(BIN)/kubectl-podwhy -f examples/ || [ $$? -eq 1 ]; \
 	fi
 
 ## lint: ruff, mypy --strict, import-linter
