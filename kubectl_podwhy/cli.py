@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 from datetime import datetime, timezone
 from typing import Any, NoReturn
 
@@ -237,7 +238,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     Exit codes: 0 every target healthy, 1 at least one failing, 5 none failing but at least
     one progressing, 2 usage error or unusable input, 3 cannot reach or authenticate to the
     cluster, 4 a named pod or workload (or its namespace) does not exist, or -l matches
-    nothing.
+    nothing, 70 podwhy itself failed (a bug; --debug shows it), 130 interrupted.
     """
     if list_rules:
         click.echo(rules_listing(), nl=False)
@@ -257,6 +258,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         if parsed is None:
             raise UsageError(f"invalid --now {now!r}: use RFC 3339, e.g. 2026-11-21T10:00:00Z")
         ref, basis = parsed, "flag"
+    timeout = parse_timeout(request_timeout)  # a bad value is an error with -f too
     pod_keys: list[tuple[str, str]] = []
     if filename:
         if dump:
@@ -280,7 +282,6 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
                        f"{format_time(taken)}: ages and deadlines are judged before the "
                        "input was written", err=True)
     else:
-        timeout = parse_timeout(request_timeout)
         from kubectl_podwhy.sources import cluster
 
         src = cluster.open_source(kubeconfig, context, timeout, lean=not dump)
@@ -314,6 +315,33 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
 _VERDICT_CODE = [0]  # --list-rules, --explain: no verdict, success
 
 
+_VALUED_SHORT = frozenset({"-n", "-l", "-o", "-f"})
+_BOOL_FLAGS = frozenset({"-A", "--all-namespaces", "--show-healthy", "--list-rules", "--debug"})
+_TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
+_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
+
+
+def kubectl_style(args: list[str]) -> list[str]:
+    """Flag spellings kubectl (spf13/pflag) accepts and click does not: ``-o=json`` (a short
+    flag with ``=``) and ``--all-namespaces=true|false`` (a boolean flag with a value).
+    Arguments after ``--`` are left alone."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        flag, eq, value = arg.partition("=")
+        if eq and flag in _VALUED_SHORT:
+            out += [flag, value]
+        elif eq and flag in _BOOL_FLAGS:
+            if value not in _TRUE | _FALSE:
+                raise UsageError(f"invalid value {value!r} for {flag}: use true or false")
+            if value in _TRUE:
+                out.append(flag)
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     # Parsing large LISTs allocates millions of containers; the cyclic collector would rescan
     # them over and over (measured: 30% of a 5,000-pod run, growing faster than linearly).
@@ -322,8 +350,14 @@ def main(argv: list[str] | None = None) -> NoReturn:
     # Libraries that log to the root logger must not print stray "ERROR:root:" lines: the
     # cluster source turns what they log into its one error line.
     logging.getLogger().addHandler(logging.NullHandler())
+    # Nor Python warnings from libraries (urllib3's InsecureRequestWarning on every request
+    # to a server with insecure-skip-tls-verify, which kubectl accepts silently): two raw
+    # lines with a file path each, nothing the user can act on.
+    if not _debug():
+        warnings.simplefilter("ignore")
     try:
-        command.main(args=argv, prog_name=PROG, standalone_mode=False)
+        command.main(args=kubectl_style(sys.argv[1:] if argv is None else argv),
+                     prog_name=PROG, standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
         sys.exit(exc.exit_code)
     except click.ClickException as exc:  # bad flags: one line, exit 2

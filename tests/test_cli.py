@@ -478,3 +478,29 @@ def test_the_same_pod_in_two_captures_is_judged_from_the_newer(tmp_path: Path) -
         r = run("-f", order[0], "-f", order[1], "-o", "json")
         assert r.returncode == 0, r.stdout
         assert [i["state"] for i in json.loads(r.stdout)["items"]] == ["healthy"]
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["-o=json", "-n=shop", "-l=app=web", "-f=x.yaml"],
+     ["-o", "json", "-n", "shop", "-l", "app=web", "-f", "x.yaml"]),
+    (["-A=true", "--all-namespaces=false", "--show-healthy=True", "--debug=0"],
+     ["-A", "--show-healthy"]),
+    (["--output=json", "-ojson", "web", "--", "-o=json"],
+     ["--output=json", "-ojson", "web", "--", "-o=json"]),
+])
+def test_flag_spellings_kubectl_accepts_are_accepted(args: list[str],
+                                                     expected: list[str]) -> None:
+    from kubectl_podwhy.cli import kubectl_style
+    assert kubectl_style(args) == expected
+
+
+def test_a_boolean_flag_with_another_value_is_a_usage_error() -> None:
+    r = run("-A=maybe")
+    assert (r.returncode, r.stderr) == (2, "error: invalid value 'maybe' for -A: use true or "
+                                           "false\n")
+
+
+def test_a_bad_request_timeout_is_a_usage_error_with_f_too() -> None:
+    r = run("-f", "examples/frontend-healthy.yaml", "--request-timeout", "abc")
+    assert (r.returncode, r.stderr) == (2, "error: invalid --request-timeout 'abc': use e.g. "
+                                           "30s, 1m or 0 for none\n")

@@ -616,7 +616,7 @@ def open_source(kubeconfig: str | None, context: str | None,
     root = logging.getLogger()
     root.addHandler(logged)
     try:
-        with deadline(request_timeout, "loading the kubeconfig (an exec credential plugin?)"):
+        with deadline(request_timeout, "loading the kubeconfig and its credentials"):
             source = ClusterSource(kubeconfig, context, request_timeout, lean)
     except PodwhyError as exc:
         if logged.messages:

@@ -715,6 +715,25 @@ def test_wrong_ca_is_a_tls_error_exit_3(live_cluster: Cluster, admin: Creds,
     assert "TLS" in line or "SSL" in line, line
 
 
+def test_insecure_skip_tls_verify_works_silently_as_in_kubectl(live_cluster: Cluster,
+                                                             admin: Creds,
+                                                             tmp_path: Path) -> None:
+    if not str(admin.cluster.get("server", "")).startswith("https://"):
+        pytest.skip("the test cluster is not served over TLS")
+    cluster = {k: v for k, v in admin.cluster.items()
+               if k not in ("certificate-authority-data", "certificate-authority")}
+    cluster["insecure-skip-tls-verify"] = True
+    kc = write_kubeconfig(tmp_path / "insecure.kubeconfig", clusters={"c": cluster},
+                          users={"u": admin.user},
+                          contexts={"ctx": {"cluster": "c", "user": "u"}}, current="ctx")
+    name = f"podwhy-missing-{secrets.token_hex(3)}"
+    r = podwhy(name, "-n", "default", "--kubeconfig", kc, "--request-timeout", "10s")
+    # the request went through (the pod is missing); urllib3's InsecureRequestWarning, two
+    # raw lines per request, never reaches the screen
+    assert (r.returncode, r.stderr) == (4, f'error: pod "{name}" not found in namespace '
+                                           '"default"\n'), r
+
+
 def test_pod_not_found_exit_4(live_cluster: Cluster) -> None:
     name = f"podwhy-missing-{secrets.token_hex(3)}"
     r = podwhy(name, "-n", "default", "--kubeconfig", live_cluster.kubeconfig,
