@@ -175,8 +175,7 @@ def _crash_cause(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | 
     logs = _logs_cmd(pod, c)
     detail_parts = [t.message.strip()] if t is not None and t.message.strip() else []
     if t is not None and t.reason in START_REASONS:
-        binary = m.missing_binary(t.message)
-        why = f"executable {binary!r} not found" if binary else t.message.strip()[:200]
+        why = m.start_failure(t.message) or t.message.strip()[:200]
         return finding("PW212", t.reason,
                        f"{_where(c)} cannot start: {why} ({_restarts(c)})",
                        detail=t.message, evidence=evidence, container=c,
@@ -284,8 +283,7 @@ def _waiting(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
                         evidence=[waiting_ev] + [ev(e) for e in _events(pod, c, "Failed")[-1:]],
                         container=c, hint=hint)]
     if r == "RunContainerError":
-        binary = m.missing_binary(msg)
-        why = f"executable {binary!r} not found" if binary else (msg[:200] or r)
+        why = m.start_failure(msg) or msg[:200] or r
         last = c.last_state.terminated
         evidence = [waiting_ev]
         if last is not None:

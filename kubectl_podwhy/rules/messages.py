@@ -306,11 +306,33 @@ def parse_config_error(message: str) -> tuple[str, str | None]:
 
 
 def missing_binary(message: str) -> str | None:
+    """The command the runtime could not find (``exec: "X": executable file not found in
+    $PATH``, ``stat X: no such file or directory``), else None."""
     m = re.search(r'exec: "([^"]+)": (?:executable file not found|stat .*: no such file)', message)
-    if m:
-        return m.group(1)
-    m = re.search(r'exec: "([^"]+)"', message)
     return m.group(1) if m else None
+
+
+def start_failure(message: str) -> str | None:
+    """Why the runtime could not start a container's command, from runc's message
+    (libcontainer: ``exec: "X": <reason>``): not found, not executable, or built for another
+    architecture; None when the message says nothing of the kind."""
+    missing = missing_binary(message)
+    if missing:
+        return f"executable {missing!r} not found"
+    m = re.search(r'exec: "([^"]+)": ([^:]*)', message)
+    if not m:
+        return None
+    command, why = m.group(1), m.group(2).strip()
+    if "permission denied" in why:
+        return (f"{command!r} is not executable (permission denied: its file mode, or a "
+                "noexec mount)")
+    if "exec format error" in why:
+        return (f"{command!r} cannot run on this node (exec format error: built for another "
+                "CPU architecture, or a script without a #! line)")
+    if "no such file or directory" in why:
+        return (f"{command!r} cannot run: no such file or directory (a missing interpreter "
+                "named by its #! line, or a missing dynamic loader)")
+    return f"{command!r} cannot run: {why}" if why else None
 
 
 # --- exit codes -----------------------------------------------------------------------------
