@@ -242,6 +242,10 @@ class PodSnapshot:
     #: why the pod's status cannot be trusted ("" when it can): null, malformed, impossible
     unreadable: str
     raw: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+    #: True when the reference time is only the newest timestamp in the input (no capture
+    #: time): every age measured against it is a lower bound, so "still within N minutes" is
+    #: unknowable while "more than N minutes ago" stays true
+    ages_are_lower_bounds: bool = False
 
     @property
     def key(self) -> str:
@@ -806,18 +810,21 @@ def _path(at: object) -> str:
                    for i, p in reversed(list(enumerate(parts))))
 
 
-def build_snapshots(g: Gathered) -> list[PodSnapshot]:
+def build_snapshots(g: Gathered, *, lower_bounds: bool = False) -> list[PodSnapshot]:
+    """One :class:`PodSnapshot` per pod in ``g.pods``, in order. ``lower_bounds`` marks ages
+    as lower bounds (see :attr:`PodSnapshot.ages_are_lower_bounds`)."""
     by_uid, by_name = index_events(g.events)
     nodes = {name: _node_info(raw) for name, raw in g.nodes.items()
              if isinstance(raw, dict)}
     pvcs = {key: _pvc_info(raw) for key, raw in g.pvcs.items()}
-    return [build_snapshot(p, by_uid, by_name, nodes, pvcs, g) for p in g.pods]
+    return [build_snapshot(p, by_uid, by_name, nodes, pvcs, g, lower_bounds=lower_bounds)
+            for p in g.pods]
 
 
 def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
                    by_name: Mapping[tuple[str, str], list[Event]],
                    nodes: Mapping[str, NodeInfo], pvcs: Mapping[tuple[str, str], PVCInfo],
-                   g: Gathered) -> PodSnapshot:
+                   g: Gathered, *, lower_bounds: bool = False) -> PodSnapshot:
     meta = _d(pod.get("metadata"))
     spec = _d(pod.get("spec"))
     status = _d(pod.get("status"))
@@ -890,4 +897,5 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
         nodes_complete=g.nodes_complete,
         unreadable=unreadable_status(pod),
         raw=pod,
+        ages_are_lower_bounds=lower_bounds,
     )

@@ -299,7 +299,8 @@ def assemble(g: Gathered, workload_targets: Sequence[tuple[str, str, str]] | Non
     capture with a capture time of its own is judged at that time."""
     own = g.captured_at_of if basis == "capture" else {}
 
-    pods = [diagnose_pod(p, own.get(object_key(p.raw), now)) for p in build_snapshots(g)]
+    pods = [diagnose_pod(p, own.get(object_key(p.raw), now))
+            for p in build_snapshots(g, lower_bounds=basis == "inferred")]
     views = build_views(g, pods, workload_targets, now)
     # A namespace run groups the pods no workload above covers by their owner reference.
     covered = {id(r) for v in views for r in v.reports}

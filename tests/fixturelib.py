@@ -57,9 +57,9 @@ def run_fixture(fx: Fixture) -> Report:
     g = files.load([str(fx.path)])
     targets = parse_targets(list(fx.expectation.get("targets") or []))
     keys = select_input(g, targets, fx.expectation.get("namespace"), None)
-    now = fx.now or reference_time(g)[0]
+    now, basis = (fx.now, "flag") if fx.now else reference_time(g)
     assert now is not None, f"{fx.path.name}: no 'now' and no timestamp in the input"
-    return assemble(g, keys, now)
+    return assemble(g, keys, now, basis=basis)
 
 
 def _assert_verdict(got: Finding | None, want: dict[str, Any] | None, keys: tuple[str, ...],

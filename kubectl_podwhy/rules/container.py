@@ -451,6 +451,10 @@ def _still_looping(pod: PodSnapshot, c: Container, now: datetime) -> bool:
     prev = c.last_state.terminated
     if c.restart_count < 2 or prev is None or prev.finished_at is None:
         return False
+    if pod.ages_are_lower_bounds and c.ready:
+        # Without a capture time "ran for 1s" means "for at least 1s": a ready container may
+        # have been up for days when the input was saved, so the loop is history, not news.
+        return False
     always = c.type == "sidecar" or (c.type == "app" and pod.restart_policy == "Always")
     failed = prev.exit_code != 0 or prev.signal != 0 or prev.reason == "OOMKilled" or always
     started = c.state.started_at or prev.finished_at
@@ -565,7 +569,8 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
         if age is not None and age <= 3600:
             out.append(finding(
                 "PW260", prev.reason or "Error",
-                f"{_where(c)} is running again; its previous run ended {human_duration(age)} "
+                f"{_where(c)} is running again; its previous run ended "
+                f"{'at least ' if pod.ages_are_lower_bounds else ''}{human_duration(age)} "
                 f"ago: {'OOMKilled' if prev.reason == 'OOMKilled' else _exit_text(prev)}",
                 detail=prev.message, evidence=[_term_evidence(c, prev, last=True)],
                 container=c, next_command=_logs_cmd(pod, c)))
