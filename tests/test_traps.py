@@ -107,3 +107,38 @@ def test_dra_device_taint_deletion_is_reported_as_a_taint_manager_deletion() -> 
     assert (r.verdict.rule, r.verdict.reason) == ("PW112", "DeletionByDeviceTaintManager")
     assert "device" in r.verdict.summary
     assert [f.rule for f in r.findings] == ["PW112", "PW104"]
+
+
+def _liveness_failure(last: str, count: int = 2) -> dict[str, Any]:
+    return pf.event("Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500",
+                    field_path="spec.containers{app}", count=count, last=last)
+
+
+def test_an_old_liveness_failure_on_a_ready_container_is_said_in_the_past() -> None:
+    # 50 minutes without a later failure: the kubelet probed every 10 s since and it passed.
+    r = diagnose(pf.pod(), _liveness_failure("2026-11-21T09:10:00Z"))
+    assert r.healthy
+    assert [(f.rule, f.severity) for f in r.findings] == [("PW230", "warning")]
+    assert r.findings[0].summary == (
+        "liveness probe of container app failed 2 times, last 50m ago; passing since, no "
+        "restart: Liveness probe failed: HTTP probe failed with statuscode: 500")
+
+
+def test_a_liveness_failure_seconds_ago_is_still_failing() -> None:
+    r = diagnose(pf.pod(), _liveness_failure("2026-11-21T09:59:50Z"))
+    assert r.healthy
+    assert r.findings[0].summary == (
+        "liveness probe of container app failing: Liveness probe failed: HTTP probe failed "
+        "with statuscode: 500 (no restart yet)")
+
+
+def test_restarts_with_another_cause_are_not_pinned_on_a_probe_that_killed_nothing() -> None:
+    statuses = [{"name": "app", "ready": True, "restartCount": 2, "started": True,
+                 "state": {"running": {"startedAt": "2026-11-21T09:08:52Z"}},
+                 "lastState": {"terminated": {
+                     "exitCode": 137, "reason": "OOMKilled",
+                     "startedAt": "2026-11-21T09:00:05Z",
+                     "finishedAt": "2026-11-21T09:08:50Z"}}}]
+    r = diagnose(pf.pod(statuses=statuses), _liveness_failure("2026-11-21T09:09:30Z"))
+    probe = next(f for f in r.findings if f.rule == "PW230")
+    assert "restarted" not in probe.summary and "no restart" in probe.summary

@@ -515,8 +515,24 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
                                    container=c, next_command=logs, severity="waiting",
                                    wait=wait, now=now))
                 return out
-            # The kubelet has not restarted it: below the failureThreshold, a warning.
-            out.append(finding(rid, "Unhealthy", summary + " (no restart yet)",
+            # The kubelet has not restarted it: below the failureThreshold, a warning. Its
+            # restarts (if any) had other causes, so they are not this probe's. A failure older
+            # than two periods plus a margin has been followed by passing probes (the kubelet
+            # probes every period and no later failure is on record): that is said in the past.
+            summary = f"{kind.lower()} probe of {_where(c)} "
+            probe = c.liveness if kind == "Liveness" else c.startup
+            period = probe.period if probe else 10
+            seen = last.last_seen if last else None
+            if seen is not None and \
+                    (now - seen).total_seconds() > 2 * period + READY_MARGIN_SECONDS:
+                n = sum(max(e.count, 1) for e in fails)
+                times = f"{n} times" if n > 1 else "once"
+                summary += (f"failed {times}, last {human_duration((now - seen).total_seconds())}"
+                            f" ago; passing since, no restart: {last.message if last else ''}")
+            else:
+                summary += (f"failing: {last.message} (no restart yet)" if last
+                            else "failing (no restart yet)")
+            out.append(finding(rid, "Unhealthy", summary,
                                detail=last.message if last else "", evidence=evidence,
                                container=c, next_command=logs, severity="warning"))
     hooks = [e for e in _events(pod, c, "FailedPostStartHook") if recent(e, now)]
