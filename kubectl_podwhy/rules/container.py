@@ -520,8 +520,8 @@ def _running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding]:
             # than two periods plus a margin has been followed by passing probes (the kubelet
             # probes every period and no later failure is on record): that is said in the past.
             summary = f"{kind.lower()} probe of {_where(c)} "
-            probe = c.liveness if kind == "Liveness" else c.startup
-            period = probe.period if probe else 10
+            timing = c.liveness if kind == "Liveness" else c.startup
+            period = timing.period if timing else 10
             seen = last.last_seen if last else None
             if seen is not None and \
                     (now - seen).total_seconds() > 2 * period + READY_MARGIN_SECONDS:
