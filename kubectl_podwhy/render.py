@@ -139,15 +139,20 @@ def _counts(states: list[State]) -> dict[str, int]:
     return {s: states.count(s) for s in ("healthy", "progressing", "failing")}
 
 
+def workload_states(result: Report) -> list[State]:
+    """The state of every workload in the report: the ones read as objects, then the owners
+    known only from their pods' ownerReferences. JSON's counts and the table's line agree."""
+    return ([w.state for w in result.workloads]
+            + [owner_state(o, result.replaced) for o in result.owners])
+
+
 def report_dict(result: Report) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION, "kind": "Report",
         "asOf": format_time(result.as_of), "asOfBasis": result.as_of_basis,
         "state": overall_state(result),
         "counts": {"pods": _counts([r.state for r in result.pods]),
-                   "workloads": _counts([w.state for w in result.workloads]
-                                        + [owner_state(o, result.replaced)
-                                           for o in result.owners])},
+                   "workloads": _counts(workload_states(result))},
         "items": [_pod_item(r) for r in result.pods],
         "workloads": [_workload_dict(w) for w in result.workloads]
         + [_owner_group_dict(o, result.replaced) for o in result.owners],
@@ -390,11 +395,15 @@ def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: 
     if listed:
         out += _table(listed, wide=wide, color=color)
     out += ("\n" if listed else "") + _pod_counts(pods, show_healthy, result.replaced) + "\n"
-    if workloads:
-        n = {s: sum(1 for w in workloads if w.state == s) for s in STATE_COLOR}
-        out += (f"{len(workloads)} workload{'s' if len(workloads) != 1 else ''}: "
+    states = workload_states(result)
+    if states:
+        n = {s: states.count(s) for s in STATE_COLOR}
+        seen = len(result.owners)
+        out += (f"{len(states)} workload{'s' if len(states) != 1 else ''}: "
                 f"{n['failing']} failing, {n['progressing']} progressing, "
-                f"{n['healthy']} healthy\n")
+                f"{n['healthy']} healthy"
+                + (f" ({seen} known from their pods' owner references)" if seen else "")
+                + "\n")
     owners = sorted(result.owners, key=lambda o: workload_sort_key(
         owner_state(o, result.replaced), sum(g.count for g in o.groups if g.state != "healthy"),
         f"{o.namespace}/{o.name}"))

@@ -109,3 +109,20 @@ def test_a_stuck_wait_is_labelled_stuck_with_its_passed_deadline() -> None:
     assert ("Stuck:     since 2026-11-21T09:18:00Z (42m ago); its deadline passed at "
             "2026-11-21T09:28:00Z\n") in text
     assert "Waiting:" not in text
+
+
+def test_the_table_counts_owners_known_from_pods_as_workloads_like_json_does() -> None:
+    from kubectl_podwhy.workloads import OwnerView, PodGroup
+
+    crash = report("job-1-abcde", "u1", "failing", error_finding(), "Error")
+    ok = report("web-1-fghij", "u2", "healthy", None)
+    owners = (OwnerView("Job", "shop", "job-1", "", None, (PodGroup(crash.verdict, (crash,)),)),
+              OwnerView("ReplicaSet", "shop", "web-1", "", None, (PodGroup(None, (ok,)),)))
+    result = Report(pods=(crash, ok), as_of=NOW, owners=owners)
+    text = render_table(result, NOW, False, False)
+    assert text.endswith(
+        "2 pods: 1 failing, 0 progressing, 1 healthy (not listed; --show-healthy lists them)\n"
+        "2 workloads: 1 failing, 0 progressing, 1 healthy (2 known from their pods' owner "
+        "references)\n")
+    doc = json.loads(render_json(result, NOW, False, False))
+    assert doc["counts"]["workloads"] == {"healthy": 1, "progressing": 0, "failing": 1}
