@@ -339,10 +339,13 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
             counts += " (not in the input: known from its events)"
     head = f"{wl.kind} {name(wl.namespace)}/{name(wl.name)}  {counts}"
     lines.append(_paint(head, BOLD, color) + f"  ({_state(w.state, color)})")
-    for f in w.findings:
+    # What is wrong now first; history (warnings) after it, and marked as such.
+    order = {"error": 0, "waiting": 1, "warning": 2}
+    for f in sorted(w.findings, key=lambda f: order[f.severity]):
         sev = _paint(f"{f.rule} {sanitize(f.reason, single_line=True)}",
                      RED if f.severity == "error" else YELLOW, color)
-        lines.append(f"  {sev}: {sanitize(f.summary, single_line=True)}")
+        tag = " [warning]" if f.severity == "warning" else ""
+        lines.append(f"  {sev}{tag}: {sanitize(f.summary, single_line=True)}")
         if f.detail and f.detail not in f.summary:
             lines.append(f"    Message: {sanitize(f.detail, single_line=True)[:300]}")
         lines.append(f"    Fix:     {sanitize(f.hint)}")

@@ -126,3 +126,33 @@ def test_the_table_counts_owners_known_from_pods_as_workloads_like_json_does() -
         "references)\n")
     doc = json.loads(render_json(result, NOW, False, False))
     assert doc["counts"]["workloads"] == {"healthy": 1, "progressing": 0, "failing": 1}
+
+
+def test_a_workload_block_puts_the_current_fault_first_and_marks_history_as_a_warning() -> None:
+    from dataclasses import replace
+
+    from kubectl_podwhy.workloads import Workload, WorkloadReport, WorkloadView
+
+    wl = Workload(kind="ReplicaSet", namespace="shop", name="web-1", uid="rs1", created=None,
+                  owner_uid="", conditions={}, events=(), desired=2, ready=0, available=0,
+                  updated=0, current=0, revision="", suspended=False, generation=1,
+                  stand_in=False, spec={}, status={})
+    history = replace(error_finding(), rule="PW301", reason="FailedCreate", severity="warning",
+                      summary="cannot create pods (history: it has all its pods now)",
+                      container=None, container_type=None, evidence=())
+    now_wrong = replace(error_finding(), rule="PW309", reason="MissingPods",
+                        summary="0 of 2 pods exist", container=None, container_type=None,
+                        evidence=())
+    view = WorkloadView(workload=wl, children=(), newest=None, owners=(), reports=(), nodes={})
+    w = WorkloadReport(view=view, state="failing", verdict=now_wrong,
+                       findings=(history, now_wrong))
+    text = render_table(Report(pods=(), workloads=(w,), as_of=NOW), NOW, False, False)
+    assert text.startswith(
+        "ReplicaSet shop/web-1  0/2 ready  (failing)\n"
+        "  PW309 MissingPods: 0 of 2 pods exist\n"
+        "    Fix:     Read its logs.\n"
+        "    Docs:    https://kubernetes.io/docs/y/\n"
+        "  PW301 FailedCreate [warning]: cannot create pods (history: it has all its pods now)\n"
+        "    Fix:     Read its logs.\n"
+        "    Docs:    https://kubernetes.io/docs/y/\n"
+        "  (no pods)\n")

@@ -292,7 +292,10 @@ def check_daemonset_no_nodes(v: WorkloadView, now: datetime) -> list[Finding]:
 
 def check_scaled_to_zero(v: WorkloadView, now: datetime) -> list[Finding]:
     w = v.workload
-    if w.kind in ("Deployment", "StatefulSet", "ReplicaSet") and w.desired == 0:
+    # A ReplicaSet with a controller (a Deployment's old revision) is scaled to 0 by it: that
+    # is how a rollout ends, not a choice to point out.
+    if w.kind in ("Deployment", "StatefulSet", "ReplicaSet") and w.desired == 0 and \
+            not (w.kind == "ReplicaSet" and w.owner_uid):
         return [finding("PW308", "ScaledToZero", "spec.replicas is 0: no pods are wanted",
                         evidence=[field(f"{w.ref}.spec.replicas", "0")])]
     return []
