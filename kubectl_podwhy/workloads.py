@@ -250,9 +250,17 @@ def pods_of(view: WorkloadView, w: Workload) -> list[PodReport]:
     return [r for r in view.reports if controller_uid(r.pod.raw) == w.uid]
 
 
-def _newest(children: Sequence[Workload]) -> Workload | None:
+def _newest(root: Workload, children: Sequence[Workload]) -> Workload | None:
+    """A Deployment's current ReplicaSet is the one whose deployment.kubernetes.io/revision
+    equals the Deployment's own (pkg/controller/deployment/sync.go getNewReplicaSet: the
+    revision goes to the new ReplicaSet and, by SetDeploymentRevision, to the Deployment), None if that one is not in the input (``-l`` may leave it out, and
+    the newest remaining is then an old revision); otherwise, the highest revision, then the
+    newest created."""
     if not children:
         return None
+    if root.kind == "Deployment" and root.revision:
+        return next((c for c in children if c.kind == "ReplicaSet"
+                     and c.revision == root.revision), None)
     return max(children, key=lambda c: (_i(c.revision),
                                         c.created.timestamp() if c.created else 0.0))
 
@@ -340,7 +348,7 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
     for root in sorted(roots, key=lambda w: (w.namespace, w.kind, w.name)):
         children = tuple(sorted(children_of.get(root.uid, []),
                                 key=lambda w: (-_i(w.revision), w.name)))
-        newest = _newest(children)
+        newest = _newest(root, children)
         owners: list[OwnerView] = []
         all_reports: list[PodReport] = []
         for owner in (*children, root) if children else (root,):

@@ -504,3 +504,11 @@ def test_a_bad_request_timeout_is_a_usage_error_with_f_too() -> None:
     r = run("-f", "examples/frontend-healthy.yaml", "--request-timeout", "abc")
     assert (r.returncode, r.stderr) == (2, "error: invalid --request-timeout 'abc': use e.g. "
                                            "30s, 1m or 0 for none\n")
+
+
+def test_a_selector_that_leaves_out_the_new_replicaset_does_not_call_an_old_one_new() -> None:
+    example = str(ROOT / "examples" / "web-rollout-stalled.yaml")
+    r = run("-f", example, "-l", "pod-template-hash!=86996c9c99")
+    assert "ReplicaSet web-8b99dc548 (revision 1, old): 2 pods" in r.stdout, r.stdout
+    assert "new)" not in r.stdout
+    assert r.returncode != 0  # the Deployment's rollout is not done: never an all-clear
