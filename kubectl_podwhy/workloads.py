@@ -253,9 +253,9 @@ def pods_of(view: WorkloadView, w: Workload) -> list[PodReport]:
 def _newest(root: Workload, children: Sequence[Workload]) -> Workload | None:
     """A Deployment's current ReplicaSet is the one whose deployment.kubernetes.io/revision
     equals the Deployment's own (pkg/controller/deployment/sync.go getNewReplicaSet: the
-    revision goes to the new ReplicaSet and, by SetDeploymentRevision, to the Deployment), None if that one is not in the input (``-l`` may leave it out, and
-    the newest remaining is then an old revision); otherwise, the highest revision, then the
-    newest created."""
+    revision goes to the new ReplicaSet and, by SetDeploymentRevision, to the Deployment);
+    None if that one is not in the input (``-l`` may leave it out, and the newest remaining
+    is then an old revision). Otherwise: the highest revision, then the newest created."""
     if not children:
         return None
     if root.kind == "Deployment" and root.revision:
