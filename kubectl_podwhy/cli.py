@@ -1,6 +1,7 @@
 """``kubectl podwhy``: parse flags like kubectl, call the pieces, print, exit. Nothing else."""
 from __future__ import annotations
 
+import difflib
 import gc
 import json
 import logging
@@ -15,8 +16,8 @@ import click
 
 from kubectl_podwhy import __version__
 from kubectl_podwhy.errors import ExitCode, InputError, NotFoundError, PodwhyError, UsageError
-from kubectl_podwhy.render import RENDERERS, dump_yaml, sanitize
-from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID
+from kubectl_podwhy.render import API_VERSION, RENDERERS, dump_yaml, sanitize
+from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID, Rule
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, reference_time
 from kubectl_podwhy.targets import Target, parse_targets
@@ -91,14 +92,49 @@ def rules_listing() -> str:
                    for r in RULES)
 
 
-def rule_docs(rule_id: str) -> str:
-    r = RULES_BY_ID.get(rule_id.upper())
+def find_rule(key: str) -> Rule:
+    """A rule by its ID (PW221, any case) or its name (crash-loop); UsageError naming the
+    closest IDs and names otherwise."""
+    r = RULES_BY_ID.get(key.strip().upper()) or next(
+        (x for x in RULES if x.name == key.strip().lower()), None)
     if r is None:
-        raise UsageError(f"unknown rule {rule_id!r}; see --list-rules")
+        close = difflib.get_close_matches(key.strip().lower(),
+                                          [x.name for x in RULES], n=3, cutoff=0.6)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(f"unknown rule {key!r}{hint}; see --list-rules")
+    return r
+
+
+def rule_dict(r: Rule) -> dict[str, str]:
+    """A rule's documentation as -o json/yaml print it: id, name, level, severity, title,
+    deadline ("" when it has no waiting phase), why, fix, docs."""
+    return {"id": r.id, "name": r.name, "level": r.level, "severity": r.severity,
+            "title": r.title, "deadline": r.deadline, "why": r.why, "fix": r.fix,
+            "docs": r.docs}
+
+
+def rule_docs(key: str) -> str:
+    r = find_rule(key)
     deadline = f"Deadline: {r.deadline}\n" if r.deadline else ""
-    return (f"{r.id} {r.name}: {r.title}\n\nLevel:    {r.level}\nSeverity: {r.severity}\n"
+    severity = (f"waiting until its deadline, then {r.severity}" if r.deadline
+                else r.severity)
+    return (f"{r.id} {r.name}: {r.title}\n\nLevel:    {r.level}\nSeverity: {severity}\n"
             f"{deadline}\nWhy it happens:\n  {r.why}\n\nHow to fix it:\n  {r.fix}\n\n"
             f"Reference:\n  {r.docs}\n")
+
+
+def rules_text(output: str, explain: str | None) -> str:
+    """--list-rules and --explain in the -o format: text for table/wide; for json and yaml
+    one rule_dict, or a kubectl-style List of them."""
+    if output not in ("json", "yaml"):
+        return rule_docs(explain) if explain else rules_listing()
+    doc: Any = (rule_dict(find_rule(explain)) if explain else
+                {"apiVersion": API_VERSION, "kind": "RuleList",
+                 "items": [rule_dict(r) for r in RULES]})
+    if output == "json":
+        return json.dumps(doc, indent=2) + "\n"
+    text: str = dump_yaml(doc, allow_unicode=True, width=120)
+    return text
 
 
 def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
@@ -216,7 +252,8 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
 @click.option("--dump", metavar="FILE",
               help="Write what a live run gathered as a kubectl List (.json or .yaml).")
 @click.option("--list-rules", is_flag=True, help="List every rule, one per line, and exit.")
-@click.option("--explain", metavar="ID", help="Print a rule's documentation and exit.")
+@click.option("--explain", metavar="ID",
+              help="Print a rule's documentation (by ID or name) and exit.")
 @click.option("--debug", is_flag=True,
               help="Show the traceback of an internal error (also PODWHY_DEBUG=1).")
 @click.option("--now", metavar="TIME",
@@ -240,11 +277,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     cluster, 4 a named pod or workload (or its namespace) does not exist, or -l matches
     nothing, 70 podwhy itself failed (a bug; --debug shows it), 130 interrupted.
     """
-    if list_rules:
-        click.echo(rules_listing(), nl=False)
-        return
-    if explain:
-        click.echo(rule_docs(explain), nl=False)
+    if list_rules or explain:
+        click.echo(rules_text(output, explain), nl=False)
         return
     wanted = parse_targets(targets)
     if all_namespaces and wanted:

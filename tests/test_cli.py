@@ -73,6 +73,27 @@ def test_explain_unknown_rule_is_a_usage_error() -> None:
     assert_one_line_error(run("--explain", "PW999"), 2, "unknown rule")
 
 
+def test_explain_finds_a_rule_by_name_and_suggests_close_names() -> None:
+    r = run("--explain", "crashloop-exit")
+    assert r.returncode == 0 and r.stdout.startswith("PW221 crashloop-exit"), r.stdout
+    assert_one_line_error(run("--explain", "crashloop"), 2,
+                          "(did you mean crashloop-exit, crashloop-oomkilled, ")
+
+
+def test_explain_says_a_rule_with_a_deadline_waits_before_it_is_an_error() -> None:
+    r = run("--explain", "PW310")
+    assert "\nSeverity: waiting until its deadline, then error\n" in r.stdout
+    assert "\nSeverity: error\n" in run("--explain", "PW221").stdout
+
+
+def test_explain_and_list_rules_follow_output_json_and_yaml() -> None:
+    doc = json.loads(run("--explain", "PW221", "-o", "json").stdout)
+    assert (doc["id"], doc["name"], doc["severity"]) == ("PW221", "crashloop-exit", "error")
+    listing = yaml.safe_load(run("--list-rules", "-o", "yaml").stdout)
+    assert listing["kind"] == "RuleList"
+    assert [x["id"] for x in listing["items"]] == [x.id for x in RULES]
+
+
 def test_bad_flag_is_a_one_line_usage_error() -> None:
     assert_one_line_error(run("--bogus"), 2, "no such option")
 
