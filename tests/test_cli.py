@@ -75,7 +75,8 @@ def test_explain_unknown_rule_is_a_usage_error() -> None:
 
 def test_explain_finds_a_rule_by_name_and_suggests_close_names() -> None:
     r = run("--explain", "crashloop-exit")
-    assert r.returncode == 0 and r.stdout.startswith("PW221 crashloop-exit"), r.stdout
+    assert r.returncode == 0
+    assert r.stdout.startswith("PW221 crashloop-exit"), r.stdout
     assert_one_line_error(run("--explain", "crashloop"), 2,
                           "(did you mean crashloop-exit, crashloop-oomkilled, ")
 
