@@ -334,7 +334,10 @@ RULES: tuple[Rule, ...] = (
        "If it lasts: kubectl describe pod for Pulling events; check the registry's speed and "
        "the container runtime on the node.",
        f"{K8S}/concepts/workloads/pods/pod-lifecycle/#container-state-waiting",
-       deadline="10 minutes after the containers before it finished (or the pod started)"),
+       deadline="10 minutes after the containers before it finished (or the pod started); "
+                "an image pull on record (a Pulling event, no Pulled or Failed after it): 30 "
+                "minutes from that event (the kubelet sets no limit; containerd cancels a pull "
+                "without progress for 5 minutes, which shows as ErrImagePull)"),
     # --- crashes --------------------------------------------------------------------------
     _r("PW220", "crashloop-oomkilled", "container", "Crash loop: killed for running out of memory",
        "The container exceeded its memory limit (or the node ran out of memory) and the kernel "

@@ -35,6 +35,11 @@ START_REASONS = frozenset({"StartError", "ContainerCannotRun"})
 STARTING_REASONS = frozenset({"ContainerCreating", "PodInitializing"})
 #: how long a container may take to be created (image pull included) before it is stuck
 CREATE_SECONDS = 600
+#: how long an image pull in progress may last (a Pulling event and no Pulled or Failed
+#: after it) before it is stuck. The kubelet sets no limit of its own; containerd cancels a
+#: pull that makes no progress for 5 minutes (image_pull_progress_timeout), which surfaces as
+#: ErrImagePull, so a pull still on is moving, and a multi-gigabyte image may take this long.
+PULL_SECONDS = 1800
 #: how long a regular init container may run before podwhy calls it stuck
 INIT_STUCK_SECONDS = 600
 #: the kubelet forgets a container's crash back-off after 2 x MaxContainerBackOff (5m)
@@ -332,6 +337,17 @@ def _started_from(pod: PodSnapshot, c: Container) -> datetime | None:
     return max(known) if known else None
 
 
+def _pull_in_progress(pod: PodSnapshot, c: Container) -> Event | None:
+    """The container's newest Pulling event when no Pulled, Failed or BackOff event came at
+    or after it: its image is being pulled (or waits for its turn to be)."""
+    pulling = newest(_events(pod, c, "Pulling"))
+    if pulling is None or pulling.last_seen is None:
+        return None
+    after = [e for e in _events(pod, c, "Pulled", "Failed", "BackOff", "Created", "Started")
+             if e.last_seen is not None and e.last_seen >= pulling.last_seen]
+    return None if after else pulling
+
+
 def _starting(pod: PodSnapshot, c: Container, now: datetime,
               waiting_ev: Evidence) -> list[Finding]:
     """ContainerCreating / PodInitializing after the pod's own setup: an image pull or the
@@ -346,8 +362,21 @@ def _starting(pod: PodSnapshot, c: Container, now: datetime,
     if any((x.type == "init" and not _completed(x)) or (x.type == "sidecar" and not x.started)
            for x in before):
         return []
-    wait = Wait(_started_from(pod, c), CREATE_SECONDS)
     r = c.state.reason or "Waiting"
+    pull = _pull_in_progress(pod, c)
+    if pull is not None:
+        # pkg/kubelet/images/image_manager.go: "Pulling image" is recorded before the pull
+        # (queued behind others with serializeImagePulls), then "Pulled" or "Failed".
+        wait = Wait(pull.last_seen, PULL_SECONDS)
+        summary = wait.says(
+            now, stuck=f"the image pull of {_where(c)} has run {wait.for_how_long(now)} with "
+                       "no Pulled or Failed event: look at the registry's speed and the "
+                       f"node {pod.node_name}'s disk and network",
+            waiting=f"{_where(c)} is pulling its image {wait.for_how_long(now)} ({pull.message})"
+                    f"; stuck after {wait.budget()}")
+        return [finding("PW214", r, summary, evidence=[ev(pull), waiting_ev], container=c,
+                        wait=wait, now=now, next_command=describe_cmd(pod))]
+    wait = Wait(_started_from(pod, c), CREATE_SECONDS)
     summary = wait.says(
         now, stuck=f"{_where(c)} has not started {wait.for_how_long(now)} ({r}) and no error "
                    "is on record: look at the image pull and the container runtime on node "

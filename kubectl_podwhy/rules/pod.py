@@ -712,6 +712,10 @@ def not_started(pod: PodSnapshot) -> bool:
     prtsc = pod.condition("PodReadyToStartContainers")
     if prtsc is not None and prtsc.status == "False":
         return True
+    # The kubelet pulls images after it mounted the volumes and made the sandbox (SyncPod):
+    # with a Pulling event on record, what remains is the containers' own.
+    if pod.events_with("Pulling"):
+        return False
     if not any(c.has_status for c in regular):
         return True
     if any(c.state.kind in ("running", "terminated") or c.last_state.kind == "terminated"
