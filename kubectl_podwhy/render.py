@@ -312,7 +312,7 @@ def _finding_body(f: Finding, now: datetime) -> list[str]:
     if since:
         lines.append(since)
     detail = sanitize(f.detail).strip()
-    if detail and detail not in f.summary:
+    if detail and detail.rstrip(". ") not in f.summary:
         lines.append("Message:   " + "\n           ".join(detail.splitlines()[:8]))
     if f.evidence:
         lines.append("Evidence:")
@@ -346,7 +346,7 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
                      RED if f.severity == "error" else YELLOW, color)
         tag = " [warning]" if f.severity == "warning" else ""
         lines.append(f"  {sev}{tag}: {sanitize(f.summary, single_line=True)}")
-        if f.detail and f.detail not in f.summary:
+        if f.detail and f.detail.rstrip(". ") not in f.summary:
             lines.append(f"    Message: {sanitize(f.detail, single_line=True)[:300]}")
         lines.append(f"    Fix:     {sanitize(f.hint)}")
         lines.append(f"    Docs:    {f.docs}")

@@ -137,7 +137,7 @@ def check_progress_deadline(v: WorkloadView, now: datetime) -> list[Finding]:
     if cond is None or cond.status != "False" or cond.reason != "ProgressDeadlineExceeded":
         return []
     new_text, old_ready = _new_rs_problem(v)
-    summary = f"rollout stuck: {cond.message}"
+    summary = f"rollout stuck: {cond.message.rstrip('. ')}"
     if new_text:
         summary += f"; new pods: {new_text}"
     if old_ready:
@@ -244,10 +244,13 @@ def check_cronjob_suspended(v: WorkloadView, now: datetime) -> list[Finding]:
     w = v.workload
     if w.kind != "CronJob" or not w.suspended:
         return []
+    resume = kubectl("patch", "cronjob", w.name, "-n", w.namespace, "-p",
+                     '{"spec":{"suspend":false}}')
     return [finding("PW306", "Suspended",
                     f"suspended: no Jobs are created for its schedule "
                     f"{w.spec.get('schedule', '?')!r}",
-                    evidence=[field(f"{w.ref}.spec.suspend", "true")])]
+                    evidence=[field(f"{w.ref}.spec.suspend", "true")],
+                    hint=f"{resume} when it should run.")]
 
 
 # --- DaemonSets, replicas ----------------------------------------------------------------------
@@ -296,8 +299,10 @@ def check_scaled_to_zero(v: WorkloadView, now: datetime) -> list[Finding]:
     # is how a rollout ends, not a choice to point out.
     if w.kind in ("Deployment", "StatefulSet", "ReplicaSet") and w.desired == 0 and \
             not (w.kind == "ReplicaSet" and w.owner_uid):
+        scale = kubectl("scale", w.ref, "-n", w.namespace, "--replicas=N")
         return [finding("PW308", "ScaledToZero", "spec.replicas is 0: no pods are wanted",
-                        evidence=[field(f"{w.ref}.spec.replicas", "0")])]
+                        evidence=[field(f"{w.ref}.spec.replicas", "0")],
+                        hint=f"{scale} when it should run.")]
     return []
 
 
