@@ -242,6 +242,9 @@ class PodSnapshot:
     #: why the pod's status cannot be trusted ("" when it can): null, malformed, impossible
     unreadable: str
     raw: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+    #: the fields read as absent because they hold another JSON type than the API gives them
+    #: ("status.phase is a list, not a string"): a damaged object podwhy cannot vouch for
+    damaged: tuple[str, ...] = ()
     #: True when the reference time is only the newest timestamp in the input (no capture
     #: time): every age measured against it is a lower bound, so "still within N minutes" is
     #: unknowable while "more than N minutes ago" stays true
@@ -898,4 +901,5 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
         unreadable=unreadable_status(pod),
         raw=pod,
         ages_are_lower_bounds=lower_bounds,
+        damaged=tuple(wrong),
     )

@@ -29,6 +29,7 @@ from kubectl_podwhy.errors import ExitCode
 from kubectl_podwhy.finding import STATES, Finding, PodReport, State
 from kubectl_podwhy.rules.chain import (
     CONTAINER_CHAIN,
+    DAMAGED,
     FALLBACK,
     POD_CHAIN,
     STATUS_CHECK,
@@ -187,6 +188,8 @@ def diagnose_pod(pod: PodSnapshot, now: datetime) -> PodReport:
     is_serving = serving(pod)
     if not is_serving and not any(f.severity in ("error", "waiting") for f in findings):
         findings += FALLBACK(pod, now)
+    if not any(f.severity == "error" for f in findings):
+        findings += DAMAGED(pod, now)
     state, verdict = decide(findings, is_serving)
     return PodReport(pod=pod, status=kubectl_status(dict(pod.raw)), state=state,
                      verdict=verdict, findings=tuple(findings))

@@ -260,8 +260,10 @@ RULES: tuple[Rule, ...] = (
     # --- status podwhy cannot read, and what nothing else explains ------------------------
     _r("PW190", "status-unreadable", "pod", "The pod's status cannot be read",
        "The pod's status is null, malformed or impossible (no phase, phase Unknown, phase "
-       "Running without container statuses): a damaged object or a broken export. podwhy will "
-       "not call such a pod healthy.",
+       "Running without container statuses), or fields podwhy reads hold another JSON type "
+       "than the API gives them (read as absent; reason WrongFieldTypes, reported when no "
+       "other error names a cause): a damaged object or a broken export. podwhy will not call "
+       "such a pod healthy.",
        "Read the object as the API server has it (kubectl get pod -o yaml); re-export it.",
        f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-phase"),
     _r("PW191", "pod-not-ready", "pod", "Not ready, and no rule names why",

@@ -64,6 +64,8 @@ CONTAINER_CHAIN: tuple[Check, ...] = (
 #: 11. The last word, when the pod is not healthy and nothing above explains it (the engine
 #: calls it only then): PW118 (Failed), PW191 (not ready).
 FALLBACK: Check = p.check_unexplained
+#: after the chain, when no error names a cause: fields of the wrong type forbid "healthy"
+DAMAGED: Check = p.check_damaged
 
 #: Workload-level checks, above the pod level: run for workloads named as targets (or present
 #: in -f input). Pod verdicts are grouped beneath them.

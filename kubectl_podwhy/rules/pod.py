@@ -978,6 +978,22 @@ def check_status(pod: PodSnapshot, now: datetime) -> list[Finding]:
                                          "-o", "yaml"))]
 
 
+def check_damaged(pod: PodSnapshot, now: datetime) -> list[Finding]:
+    """Fields of the wrong type were read as absent (a real API server never writes them, so
+    the object was edited or damaged): whatever else podwhy finds, it cannot call the pod
+    healthy. The engine calls it only when no other error names a cause."""
+    if not pod.damaged:
+        return []
+    more = f" (and {len(pod.damaged) - 3} more)" if len(pod.damaged) > 3 else ""
+    return [finding("PW190", "WrongFieldTypes",
+                    "the pod object is damaged, so podwhy cannot call it healthy: "
+                    f"{'; '.join(pod.damaged[:3])}{more} (read as absent)",
+                    evidence=[field(d.split(" is ", 1)[0], d.split(" is ", 1)[-1])
+                              for d in pod.damaged[:3]],
+                    next_command=kubectl("get", "pod", pod.name, "-n", pod.namespace,
+                                         "-o", "yaml"))]
+
+
 #: a pod that is not ready for no reason podwhy can name
 NOT_READY_SECONDS = 300
 
