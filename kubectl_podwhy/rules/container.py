@@ -474,20 +474,35 @@ def _init_hint(pod: PodSnapshot, c: Container) -> str:
 
 def _still_looping(pod: PodSnapshot, c: Container, now: datetime) -> bool:
     """Running, but caught between two crashes of a crash loop: restarted more than once, the
-    last run ended (failed, or exited 0 where the container is always restarted), and the
-    current run began, within the kubelet's back-off reset window (pkg/kubelet/kuberuntime:
-    the back-off is forgotten after 2 x MaxContainerBackOff without a failure)."""
+    last run ended (failed, or exited 0 where the container is always restarted; with no
+    lastState on record, a back-off restarting it says it failed), and the current run
+    began, within the kubelet's back-off reset window (pkg/kubelet/kuberuntime: the back-off
+    is forgotten after 2 x MaxContainerBackOff without a failure)."""
+    if c.restart_count < 2:
+        return False
     prev = c.last_state.terminated
-    if c.restart_count < 2 or prev is None or prev.finished_at is None:
+    backoff = newest([e for e in _events(pod, c, "BackOff")
+                      if "restarting" in e.message and e.last_seen is not None])
+    if prev is not None and prev.finished_at is not None:
+        always = c.type == "sidecar" or (c.type == "app" and pod.restart_policy == "Always")
+        if not (prev.exit_code != 0 or prev.signal != 0 or prev.reason == "OOMKilled"
+                or always):
+            return False
+        ended = prev.finished_at
+    elif backoff is not None and backoff.last_seen is not None:
+        ended = backoff.last_seen
+    else:
         return False
-    if pod.ages_are_lower_bounds and c.ready:
+    started = c.state.started_at or ended
+    if pod.ages_are_lower_bounds and c.ready and (
+            backoff is None or backoff.last_seen is None
+            or (started - backoff.last_seen).total_seconds() > BACKOFF_RESET_SECONDS):
         # Without a capture time "ran for 1s" means "for at least 1s": a ready container may
-        # have been up for days when the input was saved, so the loop is history, not news.
+        # have been up for days when the input was saved, so the loop is history, not news,
+        # unless a back-off restarting it is on record just before this run (events expire
+        # after an hour, so the input was saved within about an hour of it).
         return False
-    always = c.type == "sidecar" or (c.type == "app" and pod.restart_policy == "Always")
-    failed = prev.exit_code != 0 or prev.signal != 0 or prev.reason == "OOMKilled" or always
-    started = c.state.started_at or prev.finished_at
-    return failed and (now - prev.finished_at).total_seconds() <= BACKOFF_RESET_SECONDS \
+    return (now - ended).total_seconds() <= BACKOFF_RESET_SECONDS \
         and (now - started).total_seconds() <= BACKOFF_RESET_SECONDS
 
 
