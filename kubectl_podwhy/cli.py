@@ -303,7 +303,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         wl_keys = select_input(g, wanted, None if all_namespaces else namespace, selector)
         pod_names = {t.name for t in wanted if t.is_pod}
         pod_keys = [(str(_meta(p).get("namespace") or "default"), str(_meta(p).get("name")))
-                    for p in g.pods if _meta(p).get("name") in pod_names]
+                    for p in g.pods if str(_meta(p).get("name")) in pod_names]
         taken, taken_basis = reference_time(g)
         if not now:
             if taken is not None:

@@ -329,13 +329,18 @@ def _state(raw: object) -> State:
     return NO_STATE
 
 
+#: the largest value of the API's int32 fields (probe timings); larger ones are read as
+#: absent, as are grace periods past it (68 years; the API's int64 allows more)
+INT32_MAX = 2**31 - 1
+
+
 def _probe(raw: object) -> Probe | None:
     if not isinstance(raw, dict):
         return None
 
     def secs(key: str, default: int, low: int) -> int:
         v = _i(raw.get(key), default)
-        return v if v >= low else default
+        return v if low <= v <= INT32_MAX else default  # the API's fields are int32
 
     return Probe(initial_delay=secs("initialDelaySeconds", 0, 0),
                  period=secs("periodSeconds", 10, 1),
@@ -868,7 +873,8 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
         created=parse_time(meta.get("creationTimestamp")),
         start_time=parse_time(status.get("startTime")),
         deletion_timestamp=parse_time(meta.get("deletionTimestamp")),
-        deletion_grace_seconds=grace if isinstance(grace, int) else None,
+        deletion_grace_seconds=(grace if isinstance(grace, int) and not isinstance(grace, bool)
+                                and 0 <= grace <= INT32_MAX else None),
         finalizers=tuple(_s(f) for f in _l(meta.get("finalizers"))),
         owners=owners,
         controller=next(((_s(o.get("kind")), _s(o.get("name")))

@@ -1,7 +1,7 @@
 """Timestamps from the API (RFC 3339) and kubectl-style ages ("5m", "3h2m", "4d")."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 
@@ -43,6 +43,17 @@ def _normal(t: datetime) -> datetime | None:
     except (OverflowError, ValueError):
         return None
     return t if 1 < t.year < 9000 else None
+
+
+def shift(t: datetime | None, seconds: float) -> datetime | None:
+    """``t`` moved by ``seconds`` (negative: earlier); None when ``t`` is None or the result
+    is outside what a datetime holds (years 1 to 9999)."""
+    if t is None:
+        return None
+    try:
+        return t + timedelta(seconds=seconds)
+    except (OverflowError, ValueError):
+        return None
 
 
 def format_time(value: datetime | None) -> str | None:

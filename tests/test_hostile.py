@@ -139,8 +139,11 @@ def test_symlink_loops_and_unreadable_directories_say_so(tmp_path: Path) -> None
 # --- property-based: any value in any field ---------------------------------------------------
 
 def _json() -> st.SearchStrategy[Any]:
-    leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
-              | st.text(max_size=20))
+    leaves = (st.none() | st.booleans() | st.integers()
+              | st.integers(min_value=2**31 - 2) | st.integers(max_value=-(2**31))
+              | st.floats(allow_nan=True) | st.text(max_size=20)
+              | st.sampled_from(["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+                                 "2026-11-21T09:59:59+14:00", "\x1b]52;c;aGk=\x07", "\ud800"]))
     return st.recursive(leaves, lambda inner: st.lists(inner, max_size=3)
                         | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                         max_leaves=10)
@@ -162,6 +165,14 @@ BASES = [pf.pod(statuses=pf.crashloop_statuses(137, "OOMKilled")),
 BASES[1]["status"]["containerStatuses"] = [{
     "name": "app", "ready": False, "restartCount": 0,
     "state": {"waiting": {"reason": "ContainerCreating"}}}]
+# every int, time and object the rules do arithmetic on, present so that it can be replaced
+_PROBE = {"initialDelaySeconds": 5, "periodSeconds": 10, "failureThreshold": 3,
+          "successThreshold": 1, "timeoutSeconds": 1, "httpGet": {"path": "/", "port": 80}}
+BASES[2]["spec"]["containers"][0].update(livenessProbe=dict(_PROBE),
+                                         readinessProbe=dict(_PROBE), startupProbe=dict(_PROBE))
+BASES[2]["spec"].update(terminationGracePeriodSeconds=30, activeDeadlineSeconds=600)
+BASES[2]["metadata"].update(deletionTimestamp="2026-11-21T09:59:30Z",
+                            deletionGracePeriodSeconds=30, finalizers=["example.com/x"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -189,6 +200,8 @@ def test_any_value_in_any_field_never_crashes_the_engine(base: int, data: st.Dat
         assert isinstance(text, str)
     [item] = result.pods
     assert item.state in ("healthy", "progressing", "failing")
+    if item.pod.damaged:  # a field of the wrong type: never vouched for
+        assert item.state != "healthy", item.pod.damaged
 
 
 @settings(max_examples=300, deadline=None)
@@ -297,3 +310,39 @@ def test_a_field_of_the_wrong_type_is_read_as_absent_and_named(tmp_path: Path) -
                    f"ready is an integer, not a boolean; status.containerStatuses[{c}]."
                    "restartCount is a string, not an integer\n"), err
     assert code in DOCUMENTED
+
+
+@pytest.mark.parametrize("change", [
+    {"spec": {"containers": [{"name": "app", "image": "nginx:1.27",
+                              "readinessProbe": {"initialDelaySeconds": 10**22}}]}},
+    {"spec": {"containers": [{"name": "app", "image": "nginx:1.27",
+                              "startupProbe": {"periodSeconds": 2**40}}]}},
+    {"metadata": {"name": "web-0", "namespace": "default", "uid": "uid-web-0",
+                  "deletionTimestamp": "0001-01-01T00:00:01Z",
+                  "deletionGracePeriodSeconds": 10**9}},
+    {"metadata": {"name": "web-0", "namespace": "default", "uid": "uid-web-0",
+                  "deletionTimestamp": "9999-12-31T23:59:59Z",
+                  "deletionGracePeriodSeconds": 10**22}},
+], ids=["probe-1e22", "probe-2e40", "deleted-year-1", "deleted-year-9999-grace-1e22"])
+def test_numbers_and_times_past_a_datetime_never_crash(change: dict[str, Any]) -> None:
+    pod = pf.pod(statuses=[{"name": "app", "ready": False, "restartCount": 0,
+                            "started": True, "image": "nginx:1.27",
+                            "state": {"running": {"startedAt": "2026-11-21T09:59:00Z"}}}])
+    for key, value in change.items():
+        pod[key].update(value)
+    result = assemble(Gathered(pods=[pod]), None, NOW, basis="flag")
+    for render in RENDERERS.values():
+        assert isinstance(render(result, NOW, False, False), str)
+    assert result.pods[0].state != "healthy"
+
+
+def test_a_name_that_is_not_a_string_is_no_crash_in_the_cli(tmp_path: Path) -> None:
+    for name in ({"a": 1}, ["a"]):
+        pod = pf.pod()
+        pod["metadata"]["name"] = name
+        f = tmp_path / "pod.json"
+        f.write_text(json.dumps(pod))
+        code, out, err, _ = run("-f", str(f))
+        assert code in (1, 5), (code, err)
+        assert "internal error" not in err
+        assert "metadata.name is " in err

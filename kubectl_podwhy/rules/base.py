@@ -4,13 +4,13 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from kubectl_podwhy.finding import Evidence, Finding, Level, Severity, Symptom
 from kubectl_podwhy.rules.catalog import rule
 from kubectl_podwhy.snapshot import Container, Event, PodSnapshot
-from kubectl_podwhy.timeutil import format_time, human_duration
+from kubectl_podwhy.timeutil import format_time, human_duration, shift
 
 #: a check inspects one pod at ``now`` and returns findings (usually zero or one)
 Check = Callable[[PodSnapshot, datetime], list[Finding]]
@@ -43,7 +43,7 @@ class Wait:
 
     @property
     def deadline(self) -> datetime | None:
-        return None if self.since is None else self.since + timedelta(seconds=self.limit)
+        return shift(self.since, self.limit)
 
     def how_long(self, now: datetime) -> str:
         """"5m" / "an unknown time" (no timestamp to measure from)."""

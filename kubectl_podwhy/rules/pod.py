@@ -6,7 +6,7 @@ in :mod:`kubectl_podwhy.rules.chain`.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from kubectl_podwhy.finding import Evidence, Finding
 from kubectl_podwhy.rules import messages as m
@@ -30,7 +30,7 @@ from kubectl_podwhy.snapshot import (
     format_quantity,
     parse_quantity,
 )
-from kubectl_podwhy.timeutil import format_time, human_duration
+from kubectl_podwhy.timeutil import format_time, human_duration, shift
 
 NODE_PROBLEM_TAINTS = frozenset({
     "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable",
@@ -120,7 +120,7 @@ def check_terminating(pod: PodSnapshot, now: datetime) -> list[Finding]:
                           if pod.finalizers else "the kubelet is stopping its containers"))
         return [finding(
             "PW104", "Terminating", summary, evidence=evidence, explains_containers=True,
-            wait=Wait(pod.deletion_timestamp - timedelta(seconds=grace),
+            wait=Wait(shift(pod.deletion_timestamp, -grace),
                       grace + TERMINATION_SLACK_SECONDS), now=now)]
     if pod.finalizers:
         return [finding(
@@ -225,7 +225,7 @@ def check_terminal(pod: PodSnapshot, now: datetime) -> list[Finding]:
             # A voluntary eviction (a drain) is deletion by design: waiting while the pod
             # shuts down within its grace period, as any deleted pod (PW104)
             grace = pod.deletion_grace_seconds if pod.deletion_grace_seconds is not None else 30
-            wait = Wait(pod.deletion_timestamp - timedelta(seconds=grace),
+            wait = Wait(shift(pod.deletion_timestamp, -grace),
                         grace + TERMINATION_SLACK_SECONDS)
         return [finding(rid, dt.reason, summaries[rid], detail=dt.message,
                         evidence=status_ev + evs, explains_containers=True, wait=wait,
