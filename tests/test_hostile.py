@@ -342,7 +342,7 @@ def test_a_name_that_is_not_a_string_is_no_crash_in_the_cli(tmp_path: Path) -> N
         pod["metadata"]["name"] = name
         f = tmp_path / "pod.json"
         f.write_text(json.dumps(pod))
-        code, out, err, _ = run("-f", str(f))
+        code, _, err, _ = run("-f", str(f))
         assert code in (1, 5), (code, err)
         assert "internal error" not in err
         assert "metadata.name is " in err
