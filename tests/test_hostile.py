@@ -346,3 +346,14 @@ def test_a_name_that_is_not_a_string_is_no_crash_in_the_cli(tmp_path: Path) -> N
         assert code in (1, 5), (code, err)
         assert "internal error" not in err
         assert "metadata.name is " in err
+
+
+def test_a_name_that_looks_like_a_flag_is_never_a_flag_in_the_next_command() -> None:
+    from kubectl_podwhy.rules.base import kubectl
+
+    assert kubectl("logs", "web-0", "-n", "shop", "-c", "app", "--previous") == (
+        "kubectl logs web-0 -n shop -c app --previous")
+    # pflag reads everything after "--" as names: kubectl takes it as a pod name
+    assert kubectl("logs", "--server=http://evil.example", "-n", "-x", "-c", "app",
+                   "--previous") == (
+        "kubectl logs -n -x -c app --previous -- --server=http://evil.example")

@@ -115,10 +115,31 @@ def newest(events: list[Event]) -> Event | None:
     return events[-1] if events else None
 
 
+#: the flags podwhy writes into commands; those taking a value read the next argument as it,
+#: whatever it looks like (pflag), so a name there is safe
+_VALUE_FLAGS = frozenset({"-n", "-c", "-o", "-p", "-l", "--field-selector"})
+_FLAGS = frozenset({"-A", "--previous", "--replicas=N"})
+
+
 def kubectl(*args: str) -> str:
     """A kubectl command to copy and paste: every argument shell-quoted (names come from the
-    cluster or a file and may hold spaces, quotes or `$(...)`)."""
-    return " ".join(["kubectl", *(shlex.quote(a) for a in args)])
+    cluster or a file and may hold spaces, quotes or `$(...)`). A name that starts with "-"
+    (no API server accepts one; a damaged or hostile input may hold "--server=...") would
+    read as a flag: the flags then come first and such names after "--", where kubectl
+    (pflag) takes every argument as a name."""
+    flags: list[str] = []
+    names: list[str] = []
+    it = iter(args)
+    for a in it:
+        if a in _VALUE_FLAGS:
+            flags += [a, next(it, "")]
+        elif a in _FLAGS:
+            flags.append(a)
+        else:
+            names.append(a)
+    risky = next((i for i, a in enumerate(names) if a.startswith("-")), None)
+    parts = list(args) if risky is None else [*names[:risky], *flags, "--", *names[risky:]]
+    return " ".join(["kubectl", *(shlex.quote(a) for a in parts)])
 
 
 def describe_cmd(pod: PodSnapshot) -> str:
