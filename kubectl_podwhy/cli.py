@@ -62,8 +62,13 @@ Examples:
 """
 
 
+#: the longest error line; input quoted in a message (a 1 MB key, a tag) is cut in the middle
+MAX_ERROR_CHARS = 400
+
+
 def fail(message: str, code: ExitCode) -> NoReturn:
-    click.echo(f"error: {sanitize(message, single_line=True)}", err=True)
+    click.echo(f"error: {sanitize(message, single_line=True, limit=MAX_ERROR_CHARS)}",
+               err=True)
     sys.exit(int(code))
 
 

@@ -42,14 +42,31 @@ def _visible(ch: str) -> str:
     return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
 
 
-def sanitize(text: str, *, single_line: bool = False) -> str:
+#: the longest text shown from input: a termination message holds at most 4096 bytes
+#: (core/v1 TerminationMessagePath), event messages are cut at 1 KB by the recorder
+MAX_TEXT_CHARS = 4096
+#: the longest name shown: object names are at most 253 characters (DNS-1123 subdomain)
+MAX_NAME_CHARS = 253
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters, else its start and end around a note of
+    how much was left out (what is longer than any real value comes from damaged input)."""
+    if len(text) <= limit:
+        return text
+    head, tail = text[:limit * 3 // 4], text[-(limit // 5):]
+    return f"{head}...({len(text) - len(head) - len(tail)} characters left out)...{tail}"
+
+
+def sanitize(text: str, *, single_line: bool = False, limit: int = MAX_TEXT_CHARS) -> str:
     """Text from the cluster or a file, made harmless for a terminal: every character of
     _UNSAFE shown as an escape (``\\x1b``, ``\\u202e``), so it can neither move the cursor,
     rewrite the screen, write the clipboard nor reorder the line, and stays visible.
     Multi-line text keeps its newlines and tabs; ``single_line`` folds whitespace runs into
-    one space."""
+    one space. Longer than ``limit`` characters, the middle is left out (see shorten)."""
     if single_line:
         text = " ".join(text.split())
+    text = shorten(text, limit)
     return _UNSAFE.sub(lambda m: m.group() if m.group() in "\n\t" and not single_line
                        else _visible(m.group()), text)
 
@@ -58,6 +75,7 @@ def name(text: str) -> str:
     """A name (namespace, pod, container, node, owner): escapes for everything unsafe,
     newlines and tabs included (they would split a table row), and quoted unless it is a
     plain Kubernetes name."""
+    text = shorten(text, MAX_NAME_CHARS)
     if _PLAIN_NAME.fullmatch(text):
         return text
     return '"' + _UNSAFE.sub(lambda m: _visible(m.group()), text.replace('"', '\\"')) + '"'

@@ -357,3 +357,24 @@ def test_a_name_that_looks_like_a_flag_is_never_a_flag_in_the_next_command() -> 
     assert kubectl("logs", "--server=http://evil.example", "-n", "-x", "-c", "app",
                    "--previous") == (
         "kubectl logs -n -x -c app --previous -- --server=http://evil.example")
+
+
+def test_text_longer_than_any_real_value_is_cut_on_the_screen_not_in_json(
+        tmp_path: Path) -> None:
+    pod = pf.pod(statuses=[{"name": "app", "ready": False, "restartCount": 0,
+                            "state": {"waiting": {"reason": "R" * 3000,
+                                                  "message": "m" * 200_000}}}])
+    pod["metadata"]["name"] = "a" * 100_000
+    f = tmp_path / "pod.json"
+    f.write_text(json.dumps(pod))
+    code, out, _, _ = run("-f", str(f))
+    assert code == 1
+    assert len(out) < 60_000
+    assert "characters left out)" in out
+    code, out, _, _ = run("-f", str(f), "-o", "json")
+    assert json.loads(out)["items"][0]["pod"]["name"] == "a" * 100_000
+    bad = tmp_path / "tag.yaml"
+    bad.write_text("kind: !" + "k" * 1_000_000 + " Pod\n")
+    code, _, err, _ = run("-f", str(bad))
+    assert code == 2
+    assert len(err) < 500
