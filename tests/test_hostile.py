@@ -378,3 +378,18 @@ def test_text_longer_than_any_real_value_is_cut_on_the_screen_not_in_json(
     code, _, err, _ = run("-f", str(bad))
     assert code == 2
     assert len(err) < 500
+
+
+def test_a_lone_surrogate_is_written_as_an_escape_in_yaml_and_reads_back(
+        tmp_path: Path) -> None:
+    import yaml
+
+    f = tmp_path / "pod.json"
+    f.write_text('{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}, "status": '
+                 '{"phase": "Running", "containerStatuses": [{"name": "app", "state": '
+                 '{"waiting": {"reason": "Weird\\ud800"}}}]}}')
+    code, out, err, _ = run("-f", str(f), "-o", "yaml")
+    assert code in (1, 5)
+    assert err == ""
+    assert 'status: "Weird\\uD800"' in out
+    assert yaml.safe_load(out)["items"][0]["pod"]["status"] == "Weird\ud800"
