@@ -428,5 +428,10 @@ def _internal(exc: BaseException, why: str) -> NoReturn:
     traceback with --debug or PODWHY_DEBUG=1."""
     if _debug():
         raise exc
-    fail(f"internal error: {why or f'{type(exc).__name__}: {exc}'}; please report it "
+    # an exception's text may quote a request header: credentials never reach the screen
+    text = _SECRET.sub(r"\1 <redacted>", f"{type(exc).__name__}: {exc}")
+    fail(f"internal error: {why or text}; please report it "
          "(rerun with --debug for the traceback)", ExitCode.INTERNAL)
+
+
+_SECRET = re.compile(r"(Bearer|Basic|token|password)[\s:=\"']+[^\s'\"]+", re.IGNORECASE)

@@ -212,3 +212,25 @@ def test_a_kubeconfig_without_the_context_says_which_is_missing(
     kc = _no_current_context(tmp_path, server.server_port)
     code, _, err, _ = podwhy(kc, *args, "web")
     assert (code, err) == (3, f"error: cannot use kubeconfig {kc}: {message}\n")
+
+
+@pytest.mark.parametrize("how", ["token", "exec"])
+def test_credentials_with_a_line_break_are_exit_3_and_never_shown(server: HostileServer,
+                                                                  tmp_path: Path,
+                                                                  how: str) -> None:
+    secret = "eyJhbGciOiJSUzI1NiJ9.SECRET-VALUE"
+    if how == "token":
+        user: dict[str, Any] = {"token": secret + "\n"}
+    else:
+        plugin = tmp_path / "plugin.sh"
+        cred = json.dumps({"apiVersion": "client.authentication.k8s.io/v1",
+                           "kind": "ExecCredential",
+                           "status": {"token": secret + "\r\nX-Evil: 1"}})
+        plugin.write_text(f"#!/bin/sh\nprintf '%s\\n' '{cred}'\n")
+        plugin.chmod(0o755)
+        user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1",
+                         "command": str(plugin), "interactiveMode": "Never"}}
+    code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port, user), "web")
+    assert code == 3, err
+    assert "a header value holds a line break" in err
+    assert "SECRET" not in out + err

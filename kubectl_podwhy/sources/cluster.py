@@ -156,6 +156,14 @@ class ClusterSource:
             raise ClusterError(f"cannot reach {self.server}: {_short(exc)}") from None
         except OSError as exc:
             raise ClusterError(f"cannot reach {self.server}: {exc}") from None
+        except ValueError as exc:
+            if "Invalid header" not in str(exc):
+                raise
+            # http.client refuses a header with a line break (a token file's trailing
+            # newline, or an injected header); the value is a secret: never shown
+            raise ClusterError(f"cannot send the credentials of context {self.context!r}: a "
+                               "header value holds a line break or another control character "
+                               "(a token pasted with its newline?)") from None
 
     def _get(self, path: str, **query: str | int) -> JSON:  # query: API names (labelSelector)
         """GET a path through the official client's ApiClient (its config, auth and TLS), raw.
