@@ -432,9 +432,12 @@ def _candidates(pod: PodSnapshot, fit: m.FitError) -> tuple[str, str, list[Evide
         return ("affinity", f"no node matches what the pod requires ({wants}): "
                 f"0 of {plural(len(nodes), 'node')}", [],
                 f"Fix the pod's nodeSelector/affinity ({wants}) or label nodes to match.")
+    # by name (unique per node): membership in a set, linear in the nodes
     cordoned = [n for n in allowed if _cordoned(pod, n)]
-    tainted = [n for n in allowed if n not in cordoned and _untolerated(pod, n)]
-    free = [n for n in allowed if n not in cordoned and n not in tainted]
+    blocked = {n.name for n in cordoned}
+    tainted = [n for n in allowed if n.name not in blocked and _untolerated(pod, n)]
+    blocked |= {n.name for n in tainted}
+    free = [n for n in allowed if n.name not in blocked]
     if free or not (cordoned or tainted):
         return None
     which = (f"the {plural(len(allowed), 'node')} its node selector/affinity allows "
