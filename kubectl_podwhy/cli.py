@@ -20,7 +20,7 @@ from kubectl_podwhy.render import API_VERSION, RENDERERS, dump_yaml, sanitize
 from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID, Rule
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, reference_time
-from kubectl_podwhy.targets import Target, parse_targets
+from kubectl_podwhy.targets import Target, check_namespace, parse_targets
 from kubectl_podwhy.timeutil import format_time, parse_time
 from kubectl_podwhy.verdict import assemble, exit_code
 from kubectl_podwhy.workloads import controller_uid, keep_selected
@@ -286,6 +286,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         click.echo(rules_text(output, explain), nl=False)
         return
     wanted = parse_targets(targets)
+    if namespace is not None:
+        check_namespace(namespace)  # before any I/O; it goes into request paths
     if all_namespaces and wanted:
         raise UsageError("a pod or workload name cannot be combined with --all-namespaces")
     if selector:
@@ -324,7 +326,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         from kubectl_podwhy.sources import cluster
 
         src = cluster.open_source(kubeconfig, context, timeout, lean=not dump)
-        ns = namespace or src.default_namespace
+        ns = namespace if namespace is not None else check_namespace(
+            src.default_namespace, "the kubeconfig context's namespace")
         g = src.gather(ns, wanted, all_namespaces, selector)
         if selector and not wanted:
             keep_selected(g, parse_selector(selector))

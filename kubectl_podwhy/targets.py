@@ -48,6 +48,20 @@ class Target:
         return f"{self.kind.lower()}/{self.name}"
 
 
+#: a namespace name: a DNS-1123 label (k8s.io/apimachinery validation.IsDNS1123Label)
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+
+
+def check_namespace(namespace: str, source: str = "-n") -> str:
+    """``namespace`` if it can name a namespace (a DNS-1123 label, at most 63 characters),
+    else UsageError: it goes into request paths, so "x/secrets?" must never reach one."""
+    if not _NAMESPACE.fullmatch(namespace) or len(namespace) > 63:
+        raise UsageError(f"invalid namespace {namespace!r} ({source}): a namespace is at most "
+                         "63 lowercase letters, digits and '-', starting and ending with a "
+                         "letter or digit")
+    return namespace
+
+
 def parse_targets(args: tuple[str, ...] | list[str]) -> list[Target]:
     """Parse ``NAME`` (a pod) or ``TYPE/NAME``; several may be given."""
     out: dict[Target, None] = {}  # in order, each once

@@ -534,3 +534,11 @@ def test_a_selector_that_leaves_out_the_new_replicaset_does_not_call_an_old_one_
     assert "ReplicaSet web-8b99dc548 (revision 1, old): 2 pods" in r.stdout, r.stdout
     assert "new)" not in r.stdout
     assert r.returncode != 0  # the Deployment's rollout is not done: never an all-clear
+
+
+@pytest.mark.parametrize("namespace", ["kube-system/secrets?x=", "x#frag", "", "A", "a" * 64,
+                                       "../../apis"])
+def test_a_namespace_that_cannot_exist_is_a_usage_error_before_any_request(
+        namespace: str) -> None:
+    r = run("-n", namespace, "web", env={"KUBECONFIG": "/nonexistent"})
+    assert_one_line_error(r, 2, "invalid namespace")

@@ -56,6 +56,26 @@ class Hostile(BaseHTTPRequestHandler):
                            + b"9" * 5000 + b"}}")
             elif mode == "not-utf8":
                 self._send(200, b'{"kind": "Pod", "metadata": {"name": "caf\xe9"}}')
+            elif mode == "empty-object":
+                self._send(200, b"{}")
+            elif mode == "wrong-shapes":
+                # a pod whose spec is a string; lists whose items hold strings where objects go
+                body: dict[str, Any]
+                if "/pods/web" in self.path:
+                    body = {"kind": "Pod", "metadata": {"name": "web", "namespace": "default"},
+                            "spec": "x", "status": {}}
+                elif "/nodes" in self.path:
+                    body = {"kind": "NodeList", "metadata": {}, "items": ["n1", {"metadata": "x"}]}
+                elif "/events" in self.path:
+                    body = {"kind": "EventList", "metadata": {},
+                            "items": [{"involvedObject": "x", "reason": "FailedCreate"}]}
+                elif self.path.split("?")[0].endswith("/namespaces/default"):
+                    body = {"kind": "Namespace", "metadata": {"name": "default"}}
+                else:
+                    body = {"kind": "PodList", "metadata": {},
+                            "items": [{"metadata": {"name": "p", "namespace": "default"},
+                                       "spec": {"nodeName": 5}, "status": "Running"}]}
+                self._send(200, json.dumps(body).encode())
             elif mode == "html-404":
                 self._send(404, b"<html>404 Not Found (nginx)</html>", "text/html")
             elif mode == "endless-continue":
@@ -234,3 +254,22 @@ def test_credentials_with_a_line_break_are_exit_3_and_never_shown(server: Hostil
     assert code == 3, err
     assert "a header value holds a line break" in err
     assert "SECRET" not in out + err
+
+
+@pytest.mark.parametrize("args", [(), ("-A",), ("web",)])
+def test_a_server_that_answers_an_empty_object_is_never_an_all_clear(
+        server: HostileServer, tmp_path: Path, args: tuple[str, ...]) -> None:
+    server.mode = "empty-object"
+    code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port), *args)
+    assert code == 3, (out, err)
+    assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("args", [(), ("web",)])
+def test_answers_of_the_wrong_shape_inside_are_read_as_absent_not_a_crash(
+        server: HostileServer, tmp_path: Path, args: tuple[str, ...]) -> None:
+    server.mode = "wrong-shapes"
+    code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port), *args)
+    assert code in (1, 3, 5), (code, out, err)
+    assert "internal error" not in err
+    assert "Traceback" not in err

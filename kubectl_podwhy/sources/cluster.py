@@ -108,7 +108,7 @@ class ClusterSource:
             else current
         self.context = str(active.get("name")) if isinstance(active, dict) else (context or "")
         ctx = active.get("context") if isinstance(active, dict) else None
-        self.default_namespace = str((ctx or {}).get("namespace") or "default")
+        self.default_namespace = str(_obj(ctx).get("namespace") or "default")
         cfg.retries = False  # fail fast: one attempt, bounded by --request-timeout
         self.server = str(cfg.host)
         self._api = ApiClient(cfg)
@@ -212,9 +212,11 @@ class ClusterSource:
                              **query)
             kind = str(page.get("kind") or kind)
             raw_items = page.get("items")
-            if raw_items is not None and not isinstance(raw_items, list):
-                raise ClusterError(f"the server's answer to LIST {path} has no list of items")
-            page_items = [_slim(i) for i in raw_items or [] if isinstance(i, dict)]
+            if not isinstance(raw_items, list):
+                # an API server always writes "items" (empty: []); "{}" is not a LIST's answer
+                raise ClusterError(f"the server's answer to LIST {path} has no list of items: "
+                                   f"is {self.server} a Kubernetes API server?")
+            page_items = [_slim(i) for i in raw_items if isinstance(i, dict)]
             items += [shape(i) for i in page_items] if shape and self.lean else page_items
             meta = page.get("metadata")
             token = meta.get("continue") if isinstance(meta, dict) else None
@@ -252,13 +254,13 @@ class ClusterSource:
         for t in workloads:
             obj = self._get_workload(namespace, t)
             g.workloads.append(obj)
-            owner_uids.add(str((obj.get("metadata") or {}).get("uid") or ""))
+            owner_uids.add(str(_obj(obj.get("metadata")).get("uid") or ""))
         child_kinds = {CHILD_KIND[t.kind] for t in workloads if t.kind in CHILD_KIND}
         for kind in sorted(child_kinds):
             for child in self._list_kind(kind, namespace):
                 if workloads_controller_uid(child) in owner_uids:
                     g.workloads.append(child)
-                    owner_uids.add(str((child.get("metadata") or {}).get("uid") or ""))
+                    owner_uids.add(str(_obj(child.get("metadata")).get("uid") or ""))
         label_selector = selector or (self._selector_of(g.workloads[0])
                                       if len(workloads) == 1 and not pod_names else None)
         scope = "all namespaces" if all_namespaces else f"namespace {namespace}"
@@ -271,8 +273,8 @@ class ClusterSource:
         if targets:
             wanted = set(pod_names)
             kept = [p for p in pods if workloads_controller_uid(p) in owner_uids
-                    or (p.get("metadata") or {}).get("name") in wanted]
-            found = {(p.get("metadata") or {}).get("name") for p in kept}
+                    or _obj(p.get("metadata")).get("name") in wanted]
+            found = {_obj(p.get("metadata")).get("name") for p in kept}
             for name in pod_names:
                 if name not in found:
                     raise NotFoundError(self._missing_pod_message(namespace, name))
@@ -296,7 +298,7 @@ class ClusterSource:
     def _selector_of(self, workload: JSON) -> str | None:
         """A workload's matchLabels as a label selector: narrows the pod LIST on big
         namespaces (ownership is still checked by UID, so a superset is harmless)."""
-        sel = ((workload.get("spec") or {}).get("selector") or {})
+        sel = _obj(_obj(workload.get("spec")).get("selector"))
         labels = sel.get("matchLabels") if isinstance(sel, dict) else None
         if not isinstance(labels, dict) or not labels or sel.get("matchExpressions"):
             return None
@@ -353,7 +355,7 @@ class ClusterSource:
         g.notes.setdefault(key, []).append(text)
 
     def _pod_events(self, g: Gathered, pod: JSON) -> None:
-        meta = pod.get("metadata") or {}
+        meta = _obj(pod.get("metadata"))
         uid, ns = str(meta.get("uid") or ""), str(meta.get("namespace") or "default")
         # One LIST by the pod's UID: events of a previous pod with the same name, or of a
         # ReplicaSet named like the pod, never match. events.k8s.io/v1 events are the same
@@ -389,11 +391,14 @@ class ClusterSource:
         """An empty namespace is healthy; one that does not exist is a typo (exit 4)."""
         try:
             with self._errors(f"get namespace {namespace}"):
-                self._get(f"/api/v1/namespaces/{namespace}")
+                doc = self._get(f"/api/v1/namespaces/{namespace}")
         except NotFoundError:
             raise NotFoundError(f'namespace "{namespace}" not found') from None
         except ClusterError:
-            pass  # not allowed to read namespaces: an empty result stays empty
+            return  # not allowed to read namespaces: an empty result stays empty
+        if _obj(doc.get("metadata")).get("name") != namespace:
+            raise ClusterError(f"the server's answer to GET namespace {namespace} is not that "
+                               f"namespace: is {self.server} a Kubernetes API server?")
 
     def _failing_creators(self, g: Gathered, namespace: str, all_namespaces: bool) -> None:
         """Namespace runs: a workload whose controller cannot create pods (quota, PodSecurity,
@@ -404,7 +409,7 @@ class ClusterSource:
                                "involvedObject.kind!=Pod,reason=FailedCreate")
         seen: set[tuple[str, str, str]] = set()
         for e in g.events[before:]:
-            obj = e.get("involvedObject") or {}
+            obj = _obj(e.get("involvedObject"))
             key = (str(obj.get("kind") or ""), str(obj.get("namespace") or namespace),
                    str(obj.get("name") or ""))
             if key[0] in RESOURCE and key not in seen:
@@ -422,7 +427,7 @@ class ClusterSource:
                                   "their FailedCreate events are shown as they are")
 
     def _needs_node(self, pod: JSON) -> str | None:
-        spec, status = pod.get("spec") or {}, pod.get("status") or {}
+        spec, status = _obj(pod.get("spec")), _obj(pod.get("status"))
         node = spec.get("nodeName")
         if node and status.get("phase") not in ("Succeeded", "Failed"):
             return str(node)
@@ -434,9 +439,9 @@ class ClusterSource:
         DaemonSet is targeted."""
         wanted = sorted({n for n in (self._needs_node(p) for p in g.pods) if n})
         every_node = every_node or any(
-            not (p.get("spec") or {}).get("nodeName")
-            and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
-            and not (p.get("metadata") or {}).get("deletionTimestamp") for p in g.pods)
+            not _obj(p.get("spec")).get("nodeName")
+            and _obj(p.get("status")).get("phase") not in ("Succeeded", "Failed")
+            and not _obj(p.get("metadata")).get("deletionTimestamp") for p in g.pods)
         if not wanted and not every_node:
             return
         try:
@@ -452,7 +457,7 @@ class ClusterSource:
                 with self._errors("list nodes"):
                     nodes, _ = self._list("/api/v1/nodes")
                 for n in nodes:
-                    g.nodes[str((n.get("metadata") or {}).get("name"))] = dict(
+                    g.nodes[str(_obj(n.get("metadata")).get("name"))] = dict(
                         n, kind="Node", apiVersion="v1")
                 g.missing_nodes.update(w for w in wanted if w not in g.nodes)
                 g.nodes_complete = True
@@ -463,8 +468,8 @@ class ClusterSource:
     def _pvcs(self, g: Gathered) -> None:
         """Claims of unscheduled pods (only scheduling rules read them): a GET for a few, one
         LIST per scope for more."""
-        wanted = {(str((p.get("metadata") or {}).get("namespace") or "default"), c)
-                  for p in g.pods if not (p.get("spec") or {}).get("nodeName")
+        wanted = {(str(_obj(p.get("metadata")).get("namespace") or "default"), c)
+                  for p in g.pods if not _obj(p.get("spec")).get("nodeName")
                   for c in pod_claims(p)}
         if not wanted:
             return
@@ -487,13 +492,19 @@ class ClusterSource:
                 else:
                     items, _ = self._list("/api/v1/persistentvolumeclaims")
             for pvc in items:
-                meta = pvc.get("metadata") or {}
+                meta = _obj(pvc.get("metadata"))
                 key = (str(meta.get("namespace") or "default"), str(meta.get("name")))
                 if key in wanted:
                     g.pvcs[key] = dict(pvc, kind="PersistentVolumeClaim", apiVersion="v1")
             g.missing_pvcs.update(k for k in wanted if k not in g.pvcs)
         except ClusterError as exc:
             self._note(g, "", f"claims could not be read ({exc.message})")
+
+
+def _obj(value: object) -> JSON:
+    """``value`` if it is a JSON object, else an empty one: a server's answer is read as the
+    API's types or not at all (the snapshot names what was of the wrong type)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _slim(obj: JSON) -> JSON:
