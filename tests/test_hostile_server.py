@@ -56,6 +56,13 @@ class Hostile(BaseHTTPRequestHandler):
                            + b"9" * 5000 + b"}}")
             elif mode == "not-utf8":
                 self._send(200, b'{"kind": "Pod", "metadata": {"name": "caf\xe9"}}')
+            elif mode == "endless-body":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                block = b" " * (1 << 20)
+                for _ in range(2048):  # 2 GiB, unless the reader stops first
+                    self.wfile.write(block)
             elif mode == "empty-object":
                 self._send(200, b"{}")
             elif mode == "wrong-shapes":
@@ -273,3 +280,11 @@ def test_answers_of_the_wrong_shape_inside_are_read_as_absent_not_a_crash(
     assert code in (1, 3, 5), (code, out, err)
     assert "internal error" not in err
     assert "Traceback" not in err
+
+
+def test_an_answer_past_512_mib_is_cut_off_before_it_fills_the_memory(
+        server: HostileServer, tmp_path: Path) -> None:
+    server.mode = "endless-body"
+    code, _, err, _ = podwhy(kubeconfig(tmp_path, server.server_port), "web", timeout=120)
+    assert code == 3, err
+    assert "is larger than 512 MiB" in err
