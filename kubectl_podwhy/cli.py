@@ -78,7 +78,7 @@ MAX_TIMEOUT_SECONDS = 24 * 3600
 def parse_timeout(text: str) -> float | None:
     """kubectl's --request-timeout: 0 (none), a number of seconds, or 1h2m3s / 500ms."""
     t = text.strip()
-    if t in ("0", ""):
+    if t == "0" or text == "":
         return None
     if re.fullmatch(r"\d+(\.\d+)?", t):
         t += "s"
@@ -132,8 +132,8 @@ def rules_text(output: str, explain: str | None) -> str:
     """--list-rules and --explain in the -o format: text for table/wide; for json and yaml
     one rule_dict, or a kubectl-style List of them."""
     if output not in ("json", "yaml"):
-        return rule_docs(explain) if explain else rules_listing()
-    doc: Any = (rule_dict(find_rule(explain)) if explain else
+        return rule_docs(explain) if explain is not None else rules_listing()
+    doc: Any = (rule_dict(find_rule(explain)) if explain is not None else
                 {"apiVersion": API_VERSION, "kind": "RuleList",
                  "items": [rule_dict(r) for r in RULES]})
     if output == "json":
@@ -282,7 +282,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     cluster, 4 a named pod or workload (or its namespace) does not exist, or -l matches
     nothing, 70 podwhy itself failed (a bug; --debug shows it), 130 interrupted.
     """
-    if list_rules or explain:
+    if list_rules or explain is not None:
         click.echo(rules_text(output, explain), nl=False)
         return
     wanted = parse_targets(targets)

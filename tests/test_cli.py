@@ -542,3 +542,9 @@ def test_a_namespace_that_cannot_exist_is_a_usage_error_before_any_request(
         namespace: str) -> None:
     r = run("-n", namespace, "web", env={"KUBECONFIG": "/nonexistent"})
     assert_one_line_error(r, 2, "invalid namespace")
+
+
+def test_an_empty_explain_or_a_blank_request_timeout_is_a_usage_error() -> None:
+    assert_one_line_error(run("--explain", ""), 2, "unknown rule ''")
+    assert_one_line_error(run("--request-timeout", "\n", "-f", "examples"), 2,
+                          "invalid --request-timeout")
