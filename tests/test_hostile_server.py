@@ -186,13 +186,21 @@ def test_a_pagination_that_never_ends_is_an_error(server: HostileServer,
 
 def test_a_hanging_exec_credential_plugin_is_cut_off(server: HostileServer,
                                                      tmp_path: Path) -> None:
-    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "sleep",
-                     "args": ["600"], "interactiveMode": "Never"}}
+    plugin = tmp_path / "slow-credential-plugin"
+    plugin.write_text("#!/bin/sh\nsleep 613\necho\n")
+    plugin.chmod(0o755)
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin),
+                     "interactiveMode": "Never"}}
     code, _, err, took = podwhy(kubeconfig(tmp_path, server.server_port, user), "web",
                                 "--request-timeout", "2s")
     assert code == 3, err
     assert "timed out loading the kubeconfig" in err
     assert took < 10
+    # the plugin and what it started were killed, not left running after podwhy
+    for pattern in (str(plugin), "^sleep 613$"):
+        left = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True,
+                              check=False)
+        assert left.stdout == "", (pattern, left.stdout)
 
 
 def test_a_missing_exec_plugin_is_one_line_naming_it(server: HostileServer,

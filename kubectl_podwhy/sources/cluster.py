@@ -12,9 +12,10 @@ import logging
 import os
 import re
 import signal
+import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import urllib3
@@ -656,7 +657,8 @@ def open_source(kubeconfig: str | None, context: str | None,
     root = logging.getLogger()
     root.addHandler(logged)
     try:
-        with deadline(request_timeout, "loading the kubeconfig and its credentials"):
+        with _reaped_children(), \
+                deadline(request_timeout, "loading the kubeconfig and its credentials"):
             source = ClusterSource(kubeconfig, context, request_timeout, lean)
     except PodwhyError as exc:
         if logged.messages:
@@ -672,6 +674,54 @@ def open_source(kubeconfig: str | None, context: str | None,
         # stops here ("getting credentials: exec: ..."), and so do we
         raise ClusterError(f"getting credentials: {'; '.join(logged.errors)}")
     return source
+
+
+@contextmanager
+def _reaped_children() -> Iterator[None]:
+    """Every process the client starts meanwhile (an exec credential plugin, a gcp
+    auth-provider's cmd-path) is killed on the way out if it still runs: one cut off by the
+    deadline must not outlive podwhy. (The client calls subprocess.Popen; nothing else runs
+    while the kubeconfig loads.)"""
+    started: list[subprocess.Popen[Any]] = []
+    real = subprocess.Popen
+
+    class Tracked(real):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    subprocess.Popen = Tracked  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        subprocess.Popen = real  # type: ignore[misc]
+        for proc in started:
+            if proc.poll() is None:
+                for pid in _descendants(proc.pid):  # a shell script's own children too
+                    with suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                proc.kill()
+                proc.wait()
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes below ``pid``, read from /proc (Linux; none elsewhere)."""
+    parent: dict[int, int] = {}
+    with suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with suppress(OSError, ValueError, IndexError), \
+                        open(f"/proc/{entry}/stat", "rb") as fh:
+                    # pid (comm) state ppid ...: comm may hold spaces, so split after ")"
+                    parent[int(entry)] = int(fh.read().rsplit(b")", 1)[1].split()[1])
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
 
 
 class _Captured(logging.Handler):
