@@ -730,6 +730,10 @@ def reference_time(g: Gathered) -> tuple[datetime | None, ReferenceBasis]:
     return newest, ("inferred" if newest is not None else "none")
 
 
+class _Time:
+    """A schema leaf: an RFC 3339 time (a string parse_time reads, in years 1 to 9999)."""
+
+
 # The pod fields the snapshot reads, with the JSON type the API gives them (core/v1 Pod,
 # k8s.io/api/core/v1/types.go). A field of another type is read as absent; wrong_types()
 # names them so that the user learns the input was damaged. [X] is a list of X.
@@ -738,14 +742,14 @@ _PROBE = dict.fromkeys(("initialDelaySeconds", "periodSeconds", "failureThreshol
 _CONTAINER = {"name": str, "image": str, "restartPolicy": str, "ports": [dict],
               "resources": {"requests": dict, "limits": dict}, "lifecycle": dict,
               "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE}
-_C_STATE = {"waiting": {"reason": str, "message": str}, "running": {"startedAt": str},
+_C_STATE = {"waiting": {"reason": str, "message": str}, "running": {"startedAt": _Time},
             "terminated": {"exitCode": int, "signal": int, "reason": str, "message": str,
-                           "startedAt": str, "finishedAt": str}}
+                           "startedAt": _Time, "finishedAt": _Time}}
 _C_STATUS = {"name": str, "ready": bool, "started": bool, "restartCount": int, "image": str,
              "state": _C_STATE, "lastState": _C_STATE}
 _POD_SCHEMA: dict[str, Any] = {
     "metadata": {"name": str, "namespace": str, "uid": str, "labels": dict,
-                 "annotations": dict, "creationTimestamp": str, "deletionTimestamp": str,
+                 "annotations": dict, "creationTimestamp": _Time, "deletionTimestamp": _Time,
                  "deletionGracePeriodSeconds": int, "finalizers": [str],
                  "ownerReferences": [{"kind": str, "name": str, "uid": str,
                                       "controller": bool}]},
@@ -755,15 +759,16 @@ _POD_SCHEMA: dict[str, Any] = {
              "ephemeralContainers": [_CONTAINER], "volumes": [dict], "nodeSelector": dict,
              "affinity": dict, "tolerations": [dict], "readinessGates": [dict],
              "schedulingGates": [dict], "resourceClaims": [dict]},
-    "status": {"phase": str, "reason": str, "message": str, "startTime": str,
+    "status": {"phase": str, "reason": str, "message": str, "startTime": _Time,
                "nominatedNodeName": str,
                "conditions": [{"type": str, "status": str, "reason": str, "message": str,
-                               "lastTransitionTime": str}],
+                               "lastTransitionTime": _Time}],
                "containerStatuses": [_C_STATUS], "initContainerStatuses": [_C_STATUS],
                "ephemeralContainerStatuses": [_C_STATUS], "resourceClaimStatuses": [dict]},
 }
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object",
-               list: "a list", float: "a number", type(None): "null"}
+               list: "a list", float: "a number", type(None): "null",
+               _Time: "an RFC 3339 time"}
 
 
 def wrong_types(obj: JSON, schema: Mapping[str, Any] = _POD_SCHEMA) -> list[str]:
@@ -788,7 +793,10 @@ def _walk(value: object, want: Any, at: object,
             v = value.get(key)
             if v is None:
                 continue
-            if sub.__class__ is type:  # a leaf: bool is not an int, an int is not a float
+            if sub is _Time:
+                if v.__class__ is not str or parse_time(v) is None:
+                    out.append(((at, key), v, _Time))
+            elif sub.__class__ is type:  # a leaf: bool is not an int, an int is not a float
                 if v.__class__ is not sub:
                     out.append(((at, key), v, sub))
             else:

@@ -451,7 +451,7 @@ def _candidates(pod: PodSnapshot, fit: m.FitError) -> tuple[str, str, list[Evide
         verb = "is" if len(cordoned) == 1 else "are"
         return ("cordoned", f"{which} {verb} cordoned", evidence,
                 f"Uncordon {'it' if len(cordoned) == 1 else 'them'} "
-                f"(kubectl uncordon {' '.join(n.name for n in cordoned[:3])}) or add "
+                f"({kubectl('uncordon', *(n.name for n in cordoned[:3]))}) or add "
                 "schedulable nodes" + (f" that match {wants}" if wants else "") + ".")
     keys = sorted({t.key for n in tainted for t in _untolerated(pod, n)})
     if not cordoned:

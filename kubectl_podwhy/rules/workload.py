@@ -46,8 +46,9 @@ def _classify_failed_create(msg: str) -> tuple[str, str | None, str | None]:
         text = f"ResourceQuota {m.group(1)} is exhausted"
         if m.group(2):
             text += f" (requested {m.group(2)}, used {m.group(3)}, limited {m.group(4)})"
-        return (text, f"Raise ResourceQuota {m.group(1)} or free what it counts (kubectl "
-                      f"describe resourcequota {m.group(1)}), or lower the pods' requests.",
+        return (text, f"Raise ResourceQuota {m.group(1)} or free what it counts "
+                      f"({kubectl('describe', 'resourcequota', m.group(1))}), or lower the "
+                      "pods' requests.",
                 f"{K8S}/concepts/policy/resource-quotas/")
     if "violates podsecurity" in low:
         level = re.search(r'PodSecurity "([^"]+)"', msg)
