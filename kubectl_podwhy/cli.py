@@ -179,6 +179,12 @@ def _meta(obj: dict[str, Any]) -> dict[str, Any]:
     return m if isinstance(m, dict) else {}
 
 
+def _name(obj: dict[str, Any], key: str = "name") -> str:
+    """metadata.NAME when it is a string, else "" (the snapshot names the wrong type)."""
+    v = _meta(obj).get(key)
+    return v if isinstance(v, str) else ""
+
+
 def select_input(g: Gathered, targets: list[Target], namespace: str | None,
                  selector: str | None) -> list[tuple[str, str, str]] | None:
     """With -f, narrow the bundle to what was asked for, like a live run would.
@@ -211,14 +217,14 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
     kept_workloads: list[dict[str, Any]] = []
     by_name: dict[tuple[object, object], list[dict[str, Any]]] = {}
     for w in g.workloads:
-        by_name.setdefault((w.get("kind"), _meta(w).get("name")), []).append(w)
+        by_name.setdefault((str(w.get("kind")), _name(w)), []).append(w)
     for t in (t for t in targets if not t.is_pod):
         found = by_name.get((t.kind, t.name), [])
         if not found:
             raise NotFoundError(f'{t.kind.lower()} "{t.name}" not found{where} in the input')
         for w in found:
-            keys.append((t.kind, str(_meta(w).get("namespace") or "default"), t.name))
-            owners.add(str(_meta(w).get("uid")))
+            keys.append((t.kind, _name(w, "namespace") or "default", t.name))
+            owners.add(_name(w, "uid"))
             kept_workloads.append(w)
     kept = {id(w) for w in kept_workloads}
     for _ in range(2):  # Deployment -> ReplicaSet -> Pod, CronJob -> Job -> Pod
@@ -226,12 +232,12 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
             if controller_uid(w) in owners and id(w) not in kept:
                 kept_workloads.append(w)
                 kept.add(id(w))
-                owners.add(str(_meta(w).get("uid")))
+                owners.add(_name(w, "uid"))
     names = {t.name for t in targets if t.is_pod}
-    present = {_meta(p).get("name") for p in g.pods}
+    present = {_name(p) for p in g.pods}
     for name in sorted(names - present):
         raise NotFoundError(f'pod "{name}" not found{where} in the input')
-    g.pods = [p for p in g.pods if _meta(p).get("name") in names or controller_uid(p) in owners]
+    g.pods = [p for p in g.pods if _name(p) in names or controller_uid(p) in owners]
     g.workloads = kept_workloads
     return keys
 
@@ -309,8 +315,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         g = files.load(filename)
         wl_keys = select_input(g, wanted, None if all_namespaces else namespace, selector)
         pod_names = {t.name for t in wanted if t.is_pod}
-        pod_keys = [(str(_meta(p).get("namespace") or "default"), str(_meta(p).get("name")))
-                    for p in g.pods if str(_meta(p).get("name")) in pod_names]
+        pod_keys = [(_name(p, "namespace") or "default", _name(p))
+                    for p in g.pods if _name(p) in pod_names]
         taken, taken_basis = reference_time(g)
         if not now:
             if taken is not None:

@@ -146,6 +146,9 @@ class Event:
     container: str | None  # parsed from fieldPath: spec.containers{app} -> app
     component: str
     api: str  # "v1" or "events.k8s.io/v1"
+    #: what was of the wrong type in the event ("" when nothing): read as absent, and the
+    #: object it regards is not vouched for
+    damaged: str = ""
 
 
 @dataclass(frozen=True)
@@ -436,10 +439,11 @@ def normalize_event(raw: JSON) -> tuple[JSON, Event]:
             raw.get("reportingComponent"))
         api = "v1"
     field_path = _s(obj.get("fieldPath"))
+    wrong = wrong_types(raw, _EVENT_SCHEMA)
     ev = Event(reason=_s(raw.get("reason")), type=_s(raw.get("type")) or "Normal",
                message=message.strip(), count=count, first_seen=first, last_seen=last,
                field_path=field_path, container=_field_path_container(field_path),
-               component=component, api=api)
+               component=component, api=api, damaged="; ".join(wrong[:2]))
     return obj, ev
 
 
@@ -766,6 +770,60 @@ _POD_SCHEMA: dict[str, Any] = {
                "containerStatuses": [_C_STATUS], "initContainerStatuses": [_C_STATUS],
                "ephemeralContainerStatuses": [_C_STATUS], "resourceClaimStatuses": [dict]},
 }
+_EVENT_SCHEMA: dict[str, Any] = {
+    "reason": str, "message": str, "note": str, "type": str, "count": int,
+    "firstTimestamp": _Time, "lastTimestamp": _Time, "eventTime": _Time,
+    "involvedObject": {"kind": str, "name": str, "namespace": str, "uid": str,
+                       "fieldPath": str},
+    "regarding": {"kind": str, "name": str, "namespace": str, "uid": str, "fieldPath": str},
+    "series": {"count": int, "lastObservedTime": _Time},
+    "metadata": {"name": str, "namespace": str},
+}
+_CONDITIONS = [{"type": str, "status": str, "reason": str, "message": str,
+                "lastTransitionTime": _Time}]
+_WORKLOAD_COMMON: dict[str, Any] = {
+    "metadata": {"name": str, "namespace": str, "uid": str, "generation": int,
+                 "creationTimestamp": _Time, "labels": dict, "annotations": dict,
+                 "ownerReferences": [{"kind": str, "name": str, "uid": str,
+                                      "controller": bool}]},
+}
+_REPLICAS = {"replicas": int, "readyReplicas": int, "availableReplicas": int,
+             "updatedReplicas": int, "currentReplicas": int, "observedGeneration": int,
+             "conditions": _CONDITIONS}
+_TEMPLATE = {"metadata": dict, "spec": {"nodeSelector": dict, "tolerations": [dict],
+                                        "containers": [dict], "initContainers": [dict]}}
+#: per kind (apps/v1, batch/v1): the fields workloads.py and the workload rules read
+_WORKLOAD_SCHEMA: dict[str, dict[str, Any]] = {
+    kind: {**_WORKLOAD_COMMON, "spec": spec, "status": status} for kind, spec, status in (
+        ("Deployment", {"replicas": int, "paused": bool, "progressDeadlineSeconds": int,
+                        "selector": dict, "template": _TEMPLATE}, _REPLICAS),
+        ("ReplicaSet", {"replicas": int, "selector": dict, "template": _TEMPLATE},
+         _REPLICAS),
+        ("StatefulSet", {"replicas": int, "selector": dict, "template": _TEMPLATE},
+         _REPLICAS),
+        ("DaemonSet", {"selector": dict, "template": _TEMPLATE, "updateStrategy": dict},
+         {"desiredNumberScheduled": int, "numberReady": int, "numberAvailable": int,
+          "updatedNumberScheduled": int, "currentNumberScheduled": int,
+          "numberMisscheduled": int, "observedGeneration": int, "conditions": _CONDITIONS}),
+        ("Job", {"completions": int, "parallelism": int, "backoffLimit": int,
+                 "activeDeadlineSeconds": int, "suspend": bool, "selector": dict,
+                 "template": _TEMPLATE},
+         {"active": int, "ready": int, "succeeded": int, "failed": int,
+          "startTime": _Time, "completionTime": _Time, "conditions": _CONDITIONS}),
+        ("CronJob", {"schedule": str, "suspend": bool, "startingDeadlineSeconds": int,
+                     "jobTemplate": dict},
+         {"active": [{"kind": str, "name": str, "namespace": str, "uid": str}],
+          "lastScheduleTime": _Time, "lastSuccessfulTime": _Time}),
+    )
+}
+
+
+def workload_wrong_types(raw: JSON) -> list[str]:
+    """wrong_types() for a Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or CronJob."""
+    schema = _WORKLOAD_SCHEMA.get(_s(raw.get("kind")))
+    return wrong_types(raw, schema) if schema else []
+
+
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object",
                list: "a list", float: "a number", type(None): "null",
                _Time: "an RFC 3339 time"}
@@ -807,7 +865,9 @@ def _walk(value: object, want: Any, at: object,
             return
         item_want = want[0]
         for i, item in enumerate(value):
-            if item is None:
+            if item is None:  # an entry that is null is no entry of the API's type
+                out.append(((at, f"[{i}]"), item,
+                            item_want if item_want.__class__ is type else dict))
                 continue
             if item_want.__class__ is type:
                 if item.__class__ is not item_want:
@@ -865,7 +925,8 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
                    if isinstance(o, dict))
     grace = meta.get("deletionGracePeriodSeconds")
     notes = tuple(g.notes.get("", []) + g.notes.get(uid, []))
-    wrong = wrong_types(pod)
+    wrong = wrong_types(pod) + [f"event {e.reason or '?'}: {e.damaged}"
+                                for e in events if e.damaged]
     if wrong:
         more = f" (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
         notes += (f"pod {ns}/{name}: read as absent, of the wrong type: "

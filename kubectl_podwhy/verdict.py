@@ -34,6 +34,7 @@ from kubectl_podwhy.rules.chain import (
     POD_CHAIN,
     STATUS_CHECK,
     WORKLOAD_CHAIN,
+    WORKLOAD_DAMAGED,
     WORKLOAD_PROGRESS,
 )
 from kubectl_podwhy.rules.container import BACKOFF_RESET_SECONDS
@@ -240,6 +241,8 @@ def diagnose_workload(view: WorkloadView, now: datetime) -> WorkloadReport:
     if not any(f.severity in ("error", "waiting") for f in findings):
         for check in WORKLOAD_PROGRESS:
             findings += check(view, now)
+    if not any(f.severity == "error" for f in findings):
+        findings += WORKLOAD_DAMAGED(view, now)
     error = _pick(findings, "error")
     current = view.current_groups
     failing = [g for g in current if g.state == "failing"]

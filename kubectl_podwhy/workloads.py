@@ -27,6 +27,7 @@ from kubectl_podwhy.snapshot import (
     _s,
     index_events,
     normalize_event,
+    workload_wrong_types,
 )
 from kubectl_podwhy.targets import WORKLOAD_KINDS
 from kubectl_podwhy.timeutil import parse_time
@@ -54,6 +55,9 @@ class Workload:
     stand_in: bool
     spec: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
     status: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+    #: fields (of the object or its events) read as absent for their wrong JSON type: a
+    #: damaged object podwhy cannot vouch for
+    damaged: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -137,6 +141,9 @@ def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
     elif kind == "CronJob":
         current = len(_l(status.get("active")))
     uid = _s(meta.get("uid"))
+    own = events.get(uid, []) if uid else []
+    damaged = tuple(workload_wrong_types(raw)
+                    + [f"event {e.reason or '?'}: {e.damaged}" for e in own if e.damaged])
     stand_in = _d(meta.get("annotations")).get(STAND_IN) == "true"
     if stand_in:
         desired = None
@@ -149,7 +156,7 @@ def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
         desired=desired, ready=ready, available=available, updated=updated, current=current,
         revision=_s(_d(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
         suspended=spec.get("suspend") is True, generation=_i(meta.get("generation")),
-        stand_in=stand_in, spec=spec, status=status)
+        stand_in=stand_in, spec=spec, status=status, damaged=damaged)
 
 
 # --- grouping ---------------------------------------------------------------------------------

@@ -266,6 +266,9 @@ def test_any_value_in_any_workload_field_never_crashes(which: int, data: st.Data
     result = assemble(g, keys, NOW, basis="flag")
     for render in RENDERERS.values():
         assert isinstance(render(result, NOW, False, False), str)
+    for w in result.workloads:  # a damaged workload (or child) is never vouched for
+        if w.view.workload.damaged or any(c.damaged for c in w.view.children):
+            assert w.state != "healthy", w.view.workload.damaged
 
 
 @pytest.mark.parametrize(("args", "code"), [

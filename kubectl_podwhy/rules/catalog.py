@@ -507,6 +507,14 @@ WORKLOAD_RULES: tuple[Rule, ...] = (
        "Read the event; fix the schedule or timeZone, set or raise startingDeadlineSeconds, "
        "check the kube-controller-manager.",
        f"{K8S}/concepts/workloads/controllers/cron-jobs/#cron-job-limitations"),
+    _r("PW315", "workload-damaged", "workload", "The workload object is damaged",
+       "Fields podwhy reads hold another JSON type than the API gives them (a count that is a "
+       "string, a null entry in a list, a time that is not RFC 3339), in the object or in "
+       "its events: a hand-edited or broken export. They are read as absent, and podwhy will "
+       "not call such a workload healthy (reported when no other error names a cause).",
+       "Read the object as the API server has it (kubectl get KIND/NAME -o yaml); re-export "
+       "it.",
+       f"{K8S}/reference/using-api/api-concepts/"),
 )
 
 RULES = (*RULES, *WORKLOAD_RULES)

@@ -66,6 +66,8 @@ CONTAINER_CHAIN: tuple[Check, ...] = (
 FALLBACK: Check = p.check_unexplained
 #: after the chain, when no error names a cause: fields of the wrong type forbid "healthy"
 DAMAGED: Check = p.check_damaged
+#: the same for a workload
+WORKLOAD_DAMAGED: w.WorkloadCheck = w.check_damaged
 
 #: Workload-level checks, above the pod level: run for workloads named as targets (or present
 #: in -f input). Pod verdicts are grouped beneath them.

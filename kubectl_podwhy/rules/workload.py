@@ -272,9 +272,13 @@ def check_daemonset_no_nodes(v: WorkloadView, now: datetime) -> list[Finding]:
     if w.kind != "DaemonSet" or w.desired != 0 or w.status.get("observedGeneration") is None:
         return []
     tmpl = w.spec.get("template")
-    pod_spec = tmpl.get("spec", {}) if isinstance(tmpl, dict) else {}
-    selector = pod_spec.get("nodeSelector") or {}
-    tolerations = [t for t in pod_spec.get("tolerations") or [] if isinstance(t, dict)]
+    pod_spec = tmpl.get("spec") if isinstance(tmpl, dict) else None
+    pod_spec = pod_spec if isinstance(pod_spec, dict) else {}
+    selector = pod_spec.get("nodeSelector")
+    selector = selector if isinstance(selector, dict) else {}
+    raw_tolerations = pod_spec.get("tolerations")
+    tolerations = [t for t in (raw_tolerations if isinstance(raw_tolerations, list) else [])
+                   if isinstance(t, dict)]
     nodes = list(v.nodes.values())
     why = "its nodeSelector, affinity or tolerations exclude every node"
     if nodes:
@@ -416,3 +420,21 @@ def check_job_running(v: WorkloadView, now: datetime) -> list[Finding]:
                     evidence=[field(f"{job.ref}.status", message)],
                     next_command=kubectl("get", "pods", "-n", job.namespace, "-l",
                                          f"batch.kubernetes.io/job-name={job.name}"))]
+
+
+def check_damaged(v: WorkloadView, now: datetime) -> list[Finding]:
+    """Fields of the wrong type (in the object or its events) were read as absent: podwhy
+    cannot call the workload healthy. The engine calls it only when no other error names a
+    cause."""
+    d = list(v.workload.damaged) + [f"{c.kind.lower()} {c.name or '?'}: {x}"
+                                     for c in v.children for x in c.damaged]
+    if not d:
+        return []
+    more = f" (and {len(d) - 3} more)" if len(d) > 3 else ""
+    return [finding("PW315", "WrongFieldTypes",
+                    "the object is damaged, so podwhy cannot call it healthy: "
+                    f"{'; '.join(d[:3])}{more} (read as absent)",
+                    evidence=[field(x.split(" is ", 1)[0], x.split(" is ", 1)[-1])
+                              for x in d[:3]],
+                    next_command=kubectl("get", v.workload.ref, "-n", v.workload.namespace,
+                                         "-o", "yaml"))]
