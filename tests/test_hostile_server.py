@@ -63,6 +63,26 @@ class Hostile(BaseHTTPRequestHandler):
                 block = b" " * (1 << 20)
                 for _ in range(2048):  # 2 GiB, unless the reader stops first
                     self.wfile.write(block)
+            elif mode == "wrong-node":
+                # a healthy pod on node n1; GET node n1 answers with a Secret
+                path = self.path.split("?")[0]
+                pod = {"kind": "Pod", "metadata": {"name": "web", "namespace": "default",
+                                                   "uid": "u1"},
+                       "spec": {"nodeName": "n1", "containers": [{"name": "app"}]},
+                       "status": {"phase": "Running", "conditions": [
+                           {"type": "Ready", "status": "True"}], "containerStatuses": [
+                           {"name": "app", "ready": True, "restartCount": 0,
+                            "state": {"running": {"startedAt": "2026-11-21T09:00:00Z"}}}]}}
+                doc: dict[str, Any]
+                if path.endswith("/nodes/n1"):
+                    doc = {"kind": "Secret", "metadata": {"name": "web"}}
+                elif path.endswith("/pods/web"):
+                    doc = pod
+                elif path.endswith("/namespaces/default"):
+                    doc = {"kind": "Namespace", "metadata": {"name": "default"}}
+                else:
+                    doc = {"kind": "List", "metadata": {}, "items": []}
+                self._send(200, json.dumps(doc).encode())
             elif mode == "empty-object":
                 self._send(200, b"{}")
             elif mode == "wrong-shapes":
@@ -296,3 +316,11 @@ def test_an_answer_past_512_mib_is_cut_off_before_it_fills_the_memory(
     code, _, err, _ = podwhy(kubeconfig(tmp_path, server.server_port), "web", timeout=120)
     assert code == 3, err
     assert "is larger than 512 MiB" in err
+
+
+def test_a_node_answer_that_is_not_that_node_is_exit_3_not_a_verdict(
+        server: HostileServer, tmp_path: Path) -> None:
+    server.mode = "wrong-node"
+    code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port), "web")
+    assert code == 3, (out, err)
+    assert "is not that Node" in err
