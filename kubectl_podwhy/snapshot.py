@@ -738,27 +738,39 @@ class _Time:
     """A schema leaf: an RFC 3339 time (a string parse_time reads, in years 1 to 9999)."""
 
 
+class _Int32:
+    """A schema leaf: a non-negative int32 (counts and probe timings; core/v1 validation
+    rejects negative ones)."""
+
+
+class _Int64:
+    """A schema leaf: a non-negative int64 (grace periods, deadlines)."""
+
+
+_RANGES: dict[type, tuple[int, int]] = {_Int32: (0, 2**31 - 1), _Int64: (0, 2**63 - 1)}
+
+
 # The pod fields the snapshot reads, with the JSON type the API gives them (core/v1 Pod,
 # k8s.io/api/core/v1/types.go). A field of another type is read as absent; wrong_types()
 # names them so that the user learns the input was damaged. [X] is a list of X.
 _PROBE = dict.fromkeys(("initialDelaySeconds", "periodSeconds", "failureThreshold",
-                        "successThreshold", "timeoutSeconds"), int)
+                        "successThreshold", "timeoutSeconds"), _Int32)
 _CONTAINER = {"name": str, "image": str, "restartPolicy": str, "ports": [dict],
               "resources": {"requests": dict, "limits": dict}, "lifecycle": dict,
               "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE}
 _C_STATE = {"waiting": {"reason": str, "message": str}, "running": {"startedAt": _Time},
             "terminated": {"exitCode": int, "signal": int, "reason": str, "message": str,
                            "startedAt": _Time, "finishedAt": _Time}}
-_C_STATUS = {"name": str, "ready": bool, "started": bool, "restartCount": int, "image": str,
+_C_STATUS = {"name": str, "ready": bool, "started": bool, "restartCount": _Int32, "image": str,
              "state": _C_STATE, "lastState": _C_STATE}
 _POD_SCHEMA: dict[str, Any] = {
     "metadata": {"name": str, "namespace": str, "uid": str, "labels": dict,
                  "annotations": dict, "creationTimestamp": _Time, "deletionTimestamp": _Time,
-                 "deletionGracePeriodSeconds": int, "finalizers": [str],
+                 "deletionGracePeriodSeconds": _Int64, "finalizers": [str],
                  "ownerReferences": [{"kind": str, "name": str, "uid": str,
                                       "controller": bool}]},
     "spec": {"nodeName": str, "restartPolicy": str, "schedulerName": str,
-             "activeDeadlineSeconds": int, "terminationGracePeriodSeconds": int,
+             "activeDeadlineSeconds": _Int64, "terminationGracePeriodSeconds": _Int64,
              "containers": [_CONTAINER], "initContainers": [_CONTAINER],
              "ephemeralContainers": [_CONTAINER], "volumes": [dict], "nodeSelector": dict,
              "affinity": dict, "tolerations": [dict], "readinessGates": [dict],
@@ -826,7 +838,8 @@ def workload_wrong_types(raw: JSON) -> list[str]:
 
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object",
                list: "a list", float: "a number", type(None): "null",
-               _Time: "an RFC 3339 time"}
+               _Time: "an RFC 3339 time", _Int32: "a non-negative int32",
+               _Int64: "a non-negative int64"}
 
 
 def wrong_types(obj: JSON, schema: Mapping[str, Any] = _POD_SCHEMA) -> list[str]:
@@ -854,6 +867,10 @@ def _walk(value: object, want: Any, at: object,
             if sub is _Time:
                 if v.__class__ is not str or parse_time(v) is None:
                     out.append(((at, key), v, _Time))
+            elif sub is _Int32 or sub is _Int64:
+                low, high = _RANGES[sub]
+                if v.__class__ is not int or not low <= v <= high:
+                    out.append(((at, key), v, sub))
             elif sub.__class__ is type:  # a leaf: bool is not an int, an int is not a float
                 if v.__class__ is not sub:
                     out.append(((at, key), v, sub))

@@ -316,7 +316,7 @@ def test_a_field_of_the_wrong_type_is_read_as_absent_and_named(tmp_path: Path) -
     assert err == (f"warning: pod default/{name}: read as absent, of the wrong type: "
                    f"metadata.labels is a list, not an object; status.containerStatuses[{c}]."
                    f"ready is an integer, not a boolean; status.containerStatuses[{c}]."
-                   "restartCount is a string, not an integer\n"), err
+                   "restartCount is a string, not a non-negative int32\n"), err
     assert code in DOCUMENTED
 
 
