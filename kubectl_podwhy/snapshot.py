@@ -941,7 +941,7 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
     owners = tuple((_s(o.get("kind")), _s(o.get("name"))) for o in _l(meta.get("ownerReferences"))
                    if isinstance(o, dict))
     grace = meta.get("deletionGracePeriodSeconds")
-    notes = tuple(g.notes.get("", []) + g.notes.get(uid, []))
+    notes = tuple(dict.fromkeys(g.notes.get("", []) + g.notes.get(uid, [])))  # each once
     wrong = wrong_types(pod) + [f"event {e.reason or '?'}: {e.damaged}"
                                 for e in events if e.damaged]
     if wrong:
