@@ -83,6 +83,16 @@ class Hostile(BaseHTTPRequestHandler):
                 else:
                     doc = {"kind": "List", "metadata": {}, "items": []}
                 self._send(200, json.dumps(doc).encode())
+            elif mode in ("other-namespace", "bad-continue"):
+                path = self.path.split("?")[0]
+                if path.endswith("/namespaces/default"):
+                    doc = {"kind": "Namespace", "metadata": {"name": "default"}}
+                elif mode == "other-namespace":
+                    doc = {"kind": "PodList", "metadata": {}, "items": [
+                        {"metadata": {"name": "p", "namespace": "kube-system"}}]}
+                else:
+                    doc = {"kind": "PodList", "metadata": {"continue": 5}, "items": []}
+                self._send(200, json.dumps(doc).encode())
             elif mode == "empty-object":
                 self._send(200, b"{}")
             elif mode == "wrong-shapes":
@@ -324,3 +334,15 @@ def test_a_node_answer_that_is_not_that_node_is_exit_3_not_a_verdict(
     code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port), "web")
     assert code == 3, (out, err)
     assert "is not that Node" in err
+
+
+@pytest.mark.parametrize(("mode", "needle"), [
+    ("other-namespace", "holds objects of namespace 'kube-system'"),
+    ("bad-continue", "has a malformed metadata.continue"),
+])
+def test_a_list_with_foreign_objects_or_a_broken_continue_is_exit_3(
+        server: HostileServer, tmp_path: Path, mode: str, needle: str) -> None:
+    server.mode = mode
+    code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port))
+    assert code == 3, (out, err)
+    assert needle in err

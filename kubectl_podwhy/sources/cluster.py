@@ -237,6 +237,9 @@ class ClusterSource:
         items: list[JSON] = []
         token: str | None = None
         seen: set[str] = set()
+        # a namespaced LIST answers with objects of that namespace only
+        m = re.match(r"/apis?/.*?/namespaces/([^/]+)/", path)
+        scope = m.group(1) if m else None
         kind = ""
         for _ in range(MAX_PAGES):
             page = self._get(path, limit=PAGE_SIZE, **({"continue": token} if token else {}),
@@ -248,11 +251,23 @@ class ClusterSource:
                 raise UnusableAnswer(f"the server's answer to LIST {path} has no list of items: "
                                    f"is {self.server} a Kubernetes API server?")
             page_items = [_slim(i) for i in raw_items if isinstance(i, dict)]
+            if scope is not None:
+                other = next((ns for ns in (_obj(i.get("metadata")).get("namespace")
+                                            for i in page_items)
+                              if isinstance(ns, str) and ns != scope), None)
+                if other is not None:
+                    raise UnusableAnswer(f"the server's answer to LIST {path} holds objects of "
+                                         f"namespace {other!r}: is {self.server} a Kubernetes "
+                                         "API server?")
             items += [shape(i) for i in page_items] if shape and self.lean else page_items
             meta = page.get("metadata")
             token = meta.get("continue") if isinstance(meta, dict) else None
+            if (meta is not None and not isinstance(meta, dict)) or \
+                    (token is not None and not isinstance(token, str)):
+                raise UnusableAnswer(f"the server's answer to LIST {path} has a malformed "
+                                     "metadata.continue: its pagination cannot be followed")
             del page, page_items
-            if not token or not isinstance(token, str):
+            if not token:
                 return items, kind
             if token in seen:
                 raise UnusableAnswer(f"the server repeats the same continue token for LIST "
