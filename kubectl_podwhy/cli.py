@@ -15,15 +15,15 @@ from typing import Any, NoReturn
 import click
 
 from kubectl_podwhy import __version__
-from kubectl_podwhy.errors import ExitCode, InputError, NotFoundError, PodwhyError, UsageError
+from kubectl_podwhy.errors import ExitCode, NotFoundError, PodwhyError, UsageError
 from kubectl_podwhy.render import API_VERSION, RENDERERS, dump_yaml, sanitize
 from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID, Rule
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, reference_time
-from kubectl_podwhy.targets import Target, check_namespace, parse_targets
+from kubectl_podwhy.targets import check_namespace, parse_targets
 from kubectl_podwhy.timeutil import format_time, parse_time
 from kubectl_podwhy.verdict import assemble, exit_code
-from kubectl_podwhy.workloads import controller_uid, keep_selected
+from kubectl_podwhy.workloads import keep_selected
 
 PROG = "kubectl podwhy"
 
@@ -163,85 +163,6 @@ def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
         raise UsageError(f"cannot write --dump {path}: {exc.strerror or exc}") from None
 
 
-def _event_namespace(event: dict[str, Any]) -> str:
-    obj = event.get("involvedObject") or event.get("regarding")
-    ns = obj.get("namespace") if isinstance(obj, dict) else None
-    return str(ns or _meta(event).get("namespace") or "")
-
-
-def _labels(obj: dict[str, Any]) -> dict[str, str]:
-    labels = _meta(obj).get("labels")
-    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
-
-
-def _meta(obj: dict[str, Any]) -> dict[str, Any]:
-    m = obj.get("metadata")
-    return m if isinstance(m, dict) else {}
-
-
-def _name(obj: dict[str, Any], key: str = "name") -> str:
-    """metadata.NAME when it is a string, else "" (the snapshot names the wrong type)."""
-    v = _meta(obj).get(key)
-    return v if isinstance(v, str) else ""
-
-
-def select_input(g: Gathered, targets: list[Target], namespace: str | None,
-                 selector: str | None) -> list[tuple[str, str, str]] | None:
-    """With -f, narrow the bundle to what was asked for, like a live run would.
-
-    Returns the workload targets as (kind, namespace, name), or None when no target was
-    named (then every pod, and every top-level workload in the input, is diagnosed).
-    """
-    if not g.pods and not g.workloads:
-        raise InputError("no pods in the input (expected Pod objects, e.g. from "
-                         "kubectl get pod,events -o yaml)")
-    if namespace:
-        g.pods = [p for p in g.pods if _meta(p).get("namespace", "default") == namespace]
-        g.workloads = [w for w in g.workloads
-                       if _meta(w).get("namespace", "default") == namespace]
-        g.events = [e for e in g.events if _event_namespace(e) in (namespace, "")]
-    if selector:
-        match = parse_selector(selector)
-        g.pods = [p for p in g.pods if match(_labels(p))]
-        if not targets:
-            keep_selected(g, match)
-    where = f" in namespace {namespace!r}" if namespace else ""
-    if not targets:
-        if selector and not g.pods and not g.workloads:
-            raise NotFoundError(f"no pods match {selector!r}{where} in the input")
-        if not g.pods and not g.workloads:
-            raise InputError(f"no pods{where} in the input")
-        return None
-    keys: list[tuple[str, str, str]] = []
-    owners: set[str] = set()
-    kept_workloads: list[dict[str, Any]] = []
-    by_name: dict[tuple[object, object], list[dict[str, Any]]] = {}
-    for w in g.workloads:
-        by_name.setdefault((str(w.get("kind")), _name(w)), []).append(w)
-    for t in (t for t in targets if not t.is_pod):
-        found = by_name.get((t.kind, t.name), [])
-        if not found:
-            raise NotFoundError(f'{t.kind.lower()} "{t.name}" not found{where} in the input')
-        for w in found:
-            keys.append((t.kind, _name(w, "namespace") or "default", t.name))
-            owners.add(_name(w, "uid"))
-            kept_workloads.append(w)
-    kept = {id(w) for w in kept_workloads}
-    for _ in range(2):  # Deployment -> ReplicaSet -> Pod, CronJob -> Job -> Pod
-        for w in g.workloads:
-            if controller_uid(w) in owners and id(w) not in kept:
-                kept_workloads.append(w)
-                kept.add(id(w))
-                owners.add(_name(w, "uid"))
-    names = {t.name for t in targets if t.is_pod}
-    present = {_name(p) for p in g.pods}
-    for name in sorted(names - present):
-        raise NotFoundError(f'pod "{name}" not found{where} in the input')
-    g.pods = [p for p in g.pods if _name(p) in names or controller_uid(p) in owners]
-    g.workloads = kept_workloads
-    return keys
-
-
 @click.command(name=PROG, epilog=EPILOG,
                context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("targets", nargs=-1, metavar="[POD | TYPE/NAME ...]")
@@ -313,10 +234,11 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         from kubectl_podwhy.sources import files
 
         g = files.load(filename)
-        wl_keys = select_input(g, wanted, None if all_namespaces else namespace, selector)
+        wl_keys = files.select_input(g, wanted, None if all_namespaces else namespace,
+                                     selector)
         pod_names = {t.name for t in wanted if t.is_pod}
-        pod_keys = [(_name(p, "namespace") or "default", _name(p))
-                    for p in g.pods if _name(p) in pod_names]
+        pod_keys = [(files.meta_str(p, "namespace") or "default", files.meta_str(p))
+                    for p in g.pods if files.meta_str(p) in pod_names]
         taken, taken_basis = reference_time(g)
         if not now:
             if taken is not None:

@@ -9,7 +9,6 @@ from typing import Any
 
 import yaml
 
-from kubectl_podwhy.cli import select_input
 from kubectl_podwhy.finding import Finding, PodReport
 from kubectl_podwhy.snapshot import build_snapshots, reference_time
 from kubectl_podwhy.sources import files
@@ -56,7 +55,7 @@ def run_fixture(fx: Fixture) -> Report:
     """What `kubectl podwhy -f FILE [targets]` computes for a fixture."""
     g = files.load([str(fx.path)])
     targets = parse_targets(list(fx.expectation.get("targets") or []))
-    keys = select_input(g, targets, fx.expectation.get("namespace"), None)
+    keys = files.select_input(g, targets, fx.expectation.get("namespace"), None)
     now, basis = (fx.now, "flag") if fx.now else reference_time(g)
     assert now is not None, f"{fx.path.name}: no 'now' and no timestamp in the input"
     return assemble(g, keys, now, basis=basis)

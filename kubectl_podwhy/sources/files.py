@@ -20,10 +20,13 @@ from typing import IO, Any
 
 import yaml
 
-from kubectl_podwhy.errors import InputError
+from kubectl_podwhy.errors import InputError, NotFoundError
+from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, object_key
 from kubectl_podwhy.sources import yamlread
+from kubectl_podwhy.targets import Target
 from kubectl_podwhy.timeutil import parse_time
+from kubectl_podwhy.workloads import controller_uid, keep_selected
 
 SUFFIXES = (".json", ".yaml", ".yml")
 WORKLOAD_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job",
@@ -254,3 +257,79 @@ def load(paths: Iterable[str]) -> Gathered:
     g.captured_at_of = {object_key(o): ranks[k][0] for store in (pods, workloads)
                         for k, o in store.items() if ranks[k][0] != _NEVER}
     return g
+
+
+# --- narrowing the input to what was asked for, as a live run would ----------------------------
+
+def _event_namespace(event: dict[str, Any]) -> str:
+    obj = event.get("involvedObject") or event.get("regarding")
+    ns = obj.get("namespace") if isinstance(obj, dict) else None
+    return str(ns or _meta(event).get("namespace") or "")
+
+
+def _labels(obj: dict[str, Any]) -> dict[str, str]:
+    labels = _meta(obj).get("labels")
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+def meta_str(obj: dict[str, Any], key: str = "name") -> str:
+    """metadata.NAME when it is a string, else "" (the snapshot names the wrong type)."""
+    v = _meta(obj).get(key)
+    return v if isinstance(v, str) else ""
+
+
+def select_input(g: Gathered, targets: list[Target], namespace: str | None,
+                 selector: str | None) -> list[tuple[str, str, str]] | None:
+    """With -f, narrow the bundle to what was asked for, like a live run would.
+
+    Returns the workload targets as (kind, namespace, name), or None when no target was
+    named (then every pod, and every top-level workload in the input, is diagnosed).
+    """
+    if not g.pods and not g.workloads:
+        raise InputError("no pods in the input (expected Pod objects, e.g. from "
+                         "kubectl get pod,events -o yaml)")
+    if namespace:
+        g.pods = [p for p in g.pods if _meta(p).get("namespace", "default") == namespace]
+        g.workloads = [w for w in g.workloads
+                       if _meta(w).get("namespace", "default") == namespace]
+        g.events = [e for e in g.events if _event_namespace(e) in (namespace, "")]
+    if selector:
+        match = parse_selector(selector)
+        g.pods = [p for p in g.pods if match(_labels(p))]
+        if not targets:
+            keep_selected(g, match)
+    where = f" in namespace {namespace!r}" if namespace else ""
+    if not targets:
+        if selector and not g.pods and not g.workloads:
+            raise NotFoundError(f"no pods match {selector!r}{where} in the input")
+        if not g.pods and not g.workloads:
+            raise InputError(f"no pods{where} in the input")
+        return None
+    keys: list[tuple[str, str, str]] = []
+    owners: set[str] = set()
+    kept_workloads: list[dict[str, Any]] = []
+    by_name: dict[tuple[object, object], list[dict[str, Any]]] = {}
+    for w in g.workloads:
+        by_name.setdefault((str(w.get("kind")), meta_str(w)), []).append(w)
+    for t in (t for t in targets if not t.is_pod):
+        found = by_name.get((t.kind, t.name), [])
+        if not found:
+            raise NotFoundError(f'{t.kind.lower()} "{t.name}" not found{where} in the input')
+        for w in found:
+            keys.append((t.kind, meta_str(w, "namespace") or "default", t.name))
+            owners.add(meta_str(w, "uid"))
+            kept_workloads.append(w)
+    kept = {id(w) for w in kept_workloads}
+    for _ in range(2):  # Deployment -> ReplicaSet -> Pod, CronJob -> Job -> Pod
+        for w in g.workloads:
+            if controller_uid(w) in owners and id(w) not in kept:
+                kept_workloads.append(w)
+                kept.add(id(w))
+                owners.add(meta_str(w, "uid"))
+    names = {t.name for t in targets if t.is_pod}
+    present = {meta_str(p) for p in g.pods}
+    for name in sorted(names - present):
+        raise NotFoundError(f'pod "{name}" not found{where} in the input')
+    g.pods = [p for p in g.pods if meta_str(p) in names or controller_uid(p) in owners]
+    g.workloads = kept_workloads
+    return keys
