@@ -210,15 +210,6 @@ class ClusterSource:
             raw.release_conn()
         return b"".join(chunks)
 
-    def _one(self, path: str, kind: str, name: str) -> JSON:
-        """GET one object and check that it is the one asked for (its kind, when the answer
-        says one, and its name); ClusterError otherwise."""
-        doc = self._get(path)
-        if doc.get("kind") not in (None, kind) or _obj(doc.get("metadata")).get("name") != name:
-            raise UnusableAnswer(f"the server's answer to GET {kind.lower()} {name} is not that "
-                               f"{kind}: is {self.server} a Kubernetes API server?")
-        return doc
-
     def _json(self, path: str, data: bytes) -> Any:
         """The body as JSON, whatever the server sent: HTML from a proxy, a body nested too
         deeply or with numbers too long to convert, bytes that are not UTF-8."""
@@ -374,9 +365,11 @@ class ClusterSource:
             raise NotFoundError(self._missing_pod_message(namespace, name)) from None
         return self._check(pod, "Pod", "v1", namespace, name)
 
-    def _check(self, obj: JSON, kind: str, api_version: str, namespace: str,
+    def _check(self, obj: JSON, kind: str, api_version: str, namespace: str | None,
                name: str) -> JSON:
-        """The object GET returned is the one asked for (an API server always says so)."""
+        """The object GET returned is the one asked for (an API server always says so):
+        its kind (when it says one), name and namespace (None: a cluster-scoped kind);
+        UnusableAnswer otherwise."""
         meta = obj.get("metadata")
         if obj.get("kind", kind) != kind or not isinstance(meta, dict) \
                 or meta.get("name") != name or meta.get("namespace", namespace) != namespace:
@@ -441,16 +434,14 @@ class ClusterSource:
         """An empty namespace is healthy; one that does not exist is a typo (exit 4)."""
         try:
             with self._errors(f"get namespace {namespace}"):
-                doc = self._get(f"/api/v1/namespaces/{namespace}")
+                self._check(self._get(f"/api/v1/namespaces/{namespace}"), "Namespace", "v1",
+                            None, namespace)
         except NotFoundError:
             raise NotFoundError(f'namespace "{namespace}" not found') from None
         except UnusableAnswer:
             raise
         except ClusterError:
             return  # not allowed to read namespaces: an empty result stays empty
-        if _obj(doc.get("metadata")).get("name") != namespace:
-            raise UnusableAnswer(f"the server's answer to GET namespace {namespace} is not that "
-                               f"namespace: is {self.server} a Kubernetes API server?")
 
     def _failing_creators(self, g: Gathered, namespace: str, all_namespaces: bool) -> None:
         """Namespace runs: a workload whose controller cannot create pods (quota, PodSecurity,
@@ -470,8 +461,8 @@ class ClusterSource:
             path = f"/apis/{API_VERSION[kind]}/namespaces/{ns}/{RESOURCE[kind]}/{name}"
             try:
                 with self._errors(f"get {kind.lower()} {name} in namespace {ns}"):
-                    g.workloads.append(dict(self._one(path, kind, name), kind=kind,
-                                            apiVersion=API_VERSION[kind]))
+                    g.workloads.append(self._check(self._get(path), kind,
+                                                   API_VERSION[kind], ns, name))
             except NotFoundError:
                 g.missing_workloads.add((kind, ns, name))  # deleted: its events are history
             except UnusableAnswer:
@@ -503,8 +494,8 @@ class ClusterSource:
                 for name in wanted:
                     try:
                         with self._errors(f"get node {name}"):
-                            g.nodes[name] = dict(self._one(f"/api/v1/nodes/{name}", "Node",
-                                                           name), kind="Node", apiVersion="v1")
+                            g.nodes[name] = self._check(self._get(f"/api/v1/nodes/{name}"),
+                                                        "Node", "v1", None, name)
                     except NotFoundError:
                         g.missing_nodes.add(name)
             else:
@@ -534,10 +525,9 @@ class ClusterSource:
                 for ns, claim in sorted(wanted):
                     try:
                         with self._errors(f"get persistentvolumeclaim {claim}"):
-                            g.pvcs[(ns, claim)] = dict(self._one(
-                                f"/api/v1/namespaces/{ns}/persistentvolumeclaims/{claim}",
-                                "PersistentVolumeClaim", claim),
-                                kind="PersistentVolumeClaim", apiVersion="v1")
+                            g.pvcs[(ns, claim)] = self._check(self._get(
+                                f"/api/v1/namespaces/{ns}/persistentvolumeclaims/{claim}"),
+                                "PersistentVolumeClaim", "v1", ns, claim)
                     except NotFoundError:
                         g.missing_pvcs.add((ns, claim))
                 return
