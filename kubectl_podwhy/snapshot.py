@@ -854,6 +854,17 @@ def wrong_types(obj: JSON, schema: Mapping[str, Any] = _POD_SCHEMA) -> list[str]
 
 # A path is a linked list (parent, segment), built for every field visited and spelled out
 # only for the wrong ones; a segment is a key, or "[name]" / "[index]" in a list.
+def _leaf_ok(v: object, want: type) -> bool:
+    """A leaf value of the wanted kind: a time parse_time reads, an int in _RANGES, or
+    exactly the JSON type (bool is not an int, an int is not a float)."""
+    if want is _Time:
+        return v.__class__ is str and parse_time(v) is not None
+    if want in _RANGES:
+        low, high = _RANGES[want]
+        return v.__class__ is int and low <= v <= high
+    return v.__class__ is want
+
+
 def _walk(value: object, want: Any, at: object,
           out: list[tuple[object, object, type]]) -> None:
     if isinstance(want, dict):
@@ -864,15 +875,8 @@ def _walk(value: object, want: Any, at: object,
             v = value.get(key)
             if v is None:
                 continue
-            if sub is _Time:
-                if v.__class__ is not str or parse_time(v) is None:
-                    out.append(((at, key), v, _Time))
-            elif sub is _Int32 or sub is _Int64:
-                low, high = _RANGES[sub]
-                if v.__class__ is not int or not low <= v <= high:
-                    out.append(((at, key), v, sub))
-            elif sub.__class__ is type:  # a leaf: bool is not an int, an int is not a float
-                if v.__class__ is not sub:
+            if sub.__class__ is type:
+                if not _leaf_ok(v, sub):
                     out.append(((at, key), v, sub))
             else:
                 _walk(v, sub, (at, key), out)
@@ -887,7 +891,7 @@ def _walk(value: object, want: Any, at: object,
                             item_want if item_want.__class__ is type else dict))
                 continue
             if item_want.__class__ is type:
-                if item.__class__ is not item_want:
+                if not _leaf_ok(item, item_want):
                     out.append(((at, f"[{i}]"), item, item_want))
             else:
                 name = item.get("name") if isinstance(item, dict) else None
