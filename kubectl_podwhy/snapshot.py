@@ -740,14 +740,14 @@ class _Time:
 
 class _Int32:
     """A schema leaf: a non-negative int32 (counts and probe timings; core/v1 validation
-    rejects negative ones)."""
+    rejects negative ones; also deletionGracePeriodSeconds, read only up to INT32_MAX)."""
 
 
 class _Int64:
     """A schema leaf: a non-negative int64 (grace periods, deadlines)."""
 
 
-_RANGES: dict[type, tuple[int, int]] = {_Int32: (0, 2**31 - 1), _Int64: (0, 2**63 - 1)}
+_RANGES: dict[type, tuple[int, int]] = {_Int32: (0, INT32_MAX), _Int64: (0, 2**63 - 1)}
 
 
 # The pod fields the snapshot reads, with the JSON type the API gives them (core/v1 Pod,
@@ -766,7 +766,7 @@ _C_STATUS = {"name": str, "ready": bool, "started": bool, "restartCount": _Int32
 _POD_SCHEMA: dict[str, Any] = {
     "metadata": {"name": str, "namespace": str, "uid": str, "labels": dict,
                  "annotations": dict, "creationTimestamp": _Time, "deletionTimestamp": _Time,
-                 "deletionGracePeriodSeconds": _Int64, "finalizers": [str],
+                 "deletionGracePeriodSeconds": _Int32, "finalizers": [str],
                  "ownerReferences": [{"kind": str, "name": str, "uid": str,
                                       "controller": bool}]},
     "spec": {"nodeName": str, "restartPolicy": str, "schedulerName": str,
