@@ -142,6 +142,19 @@ def kubectl(*args: str) -> str:
     return " ".join(["kubectl", *(shlex.quote(a) for a in parts)])
 
 
+def damaged_finding(rule_id: str, what: str, damaged: list[str] | tuple[str, ...],
+                    next_command: str) -> Finding:
+    """The finding for an object with fields read as absent for their wrong type (PW190 for
+    a pod, PW315 for a workload): the first three named, each as evidence."""
+    more = f" (and {len(damaged) - 3} more)" if len(damaged) > 3 else ""
+    return finding(rule_id, "WrongFieldTypes",
+                   f"{what} is damaged, so podwhy cannot call it healthy: "
+                   f"{'; '.join(damaged[:3])}{more} (read as absent)",
+                   evidence=[field(d.split(" is ", 1)[0], d.split(" is ", 1)[-1])
+                             for d in damaged[:3]],
+                   next_command=next_command)
+
+
 def describe_cmd(pod: PodSnapshot) -> str:
     return kubectl("describe", "pod", pod.name, "-n", pod.namespace)
 

@@ -12,6 +12,7 @@ from kubectl_podwhy.finding import Evidence, Finding
 from kubectl_podwhy.rules import messages as m
 from kubectl_podwhy.rules.base import (
     Wait,
+    damaged_finding,
     describe_cmd,
     ev,
     field,
@@ -987,14 +988,8 @@ def check_damaged(pod: PodSnapshot, now: datetime) -> list[Finding]:
     healthy. The engine calls it only when no other error names a cause."""
     if not pod.damaged:
         return []
-    more = f" (and {len(pod.damaged) - 3} more)" if len(pod.damaged) > 3 else ""
-    return [finding("PW190", "WrongFieldTypes",
-                    "the pod object is damaged, so podwhy cannot call it healthy: "
-                    f"{'; '.join(pod.damaged[:3])}{more} (read as absent)",
-                    evidence=[field(d.split(" is ", 1)[0], d.split(" is ", 1)[-1])
-                              for d in pod.damaged[:3]],
-                    next_command=kubectl("get", "pod", pod.name, "-n", pod.namespace,
-                                         "-o", "yaml"))]
+    return [damaged_finding("PW190", "the pod object", pod.damaged,
+                            kubectl("get", "pod", pod.name, "-n", pod.namespace, "-o", "yaml"))]
 
 
 #: a pod that is not ready for no reason podwhy can name

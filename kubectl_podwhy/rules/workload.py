@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from kubectl_podwhy.finding import Evidence, Finding
-from kubectl_podwhy.rules.base import Wait, ev, field, finding, kubectl, recent
+from kubectl_podwhy.rules.base import Wait, damaged_finding, ev, field, finding, kubectl, recent
 from kubectl_podwhy.rules.catalog import K8S
 from kubectl_podwhy.snapshot import _i
 from kubectl_podwhy.timeutil import format_time, parse_time
@@ -430,11 +430,6 @@ def check_damaged(v: WorkloadView, now: datetime) -> list[Finding]:
                                      for c in v.children for x in c.damaged]
     if not d:
         return []
-    more = f" (and {len(d) - 3} more)" if len(d) > 3 else ""
-    return [finding("PW315", "WrongFieldTypes",
-                    "the object is damaged, so podwhy cannot call it healthy: "
-                    f"{'; '.join(d[:3])}{more} (read as absent)",
-                    evidence=[field(x.split(" is ", 1)[0], x.split(" is ", 1)[-1])
-                              for x in d[:3]],
-                    next_command=kubectl("get", v.workload.ref, "-n", v.workload.namespace,
-                                         "-o", "yaml"))]
+    return [damaged_finding("PW315", "the object", d,
+                            kubectl("get", v.workload.ref, "-n", v.workload.namespace, "-o",
+                                    "yaml"))]
