@@ -447,6 +447,12 @@ def normalize_event(raw: JSON) -> tuple[JSON, Event]:
     return obj, ev
 
 
+def event_damage(events: Iterable[Event]) -> list[str]:
+    """What was damaged in each of ``events`` ("event BackOff: count is a string, ..."), for
+    the object they regard: its damaged fields include its events'."""
+    return [f"event {e.reason or '?'}: {e.damaged}" for e in events if e.damaged]
+
+
 def _event_sort_key(e: Event) -> tuple[float, float]:
     last = e.last_seen.timestamp() if e.last_seen else 0.0
     first = e.first_seen.timestamp() if e.first_seen else 0.0
@@ -946,8 +952,7 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
                    if isinstance(o, dict))
     grace = meta.get("deletionGracePeriodSeconds")
     notes = tuple(dict.fromkeys(g.notes.get("", []) + g.notes.get(uid, [])))  # each once
-    wrong = wrong_types(pod) + [f"event {e.reason or '?'}: {e.damaged}"
-                                for e in events if e.damaged]
+    wrong = wrong_types(pod) + event_damage(events)
     if wrong:
         more = f" (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
         notes += (f"pod {ns}/{name}: read as absent, of the wrong type: "

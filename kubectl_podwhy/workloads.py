@@ -25,6 +25,7 @@ from kubectl_podwhy.snapshot import (
     _l,
     _node_info,
     _s,
+    event_damage,
     index_events,
     normalize_event,
     workload_wrong_types,
@@ -142,8 +143,7 @@ def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
         current = len(_l(status.get("active")))
     uid = _s(meta.get("uid"))
     own = events.get(uid, []) if uid else []
-    damaged = tuple(workload_wrong_types(raw)
-                    + [f"event {e.reason or '?'}: {e.damaged}" for e in own if e.damaged])
+    damaged = tuple(workload_wrong_types(raw) + event_damage(own))
     stand_in = _d(meta.get("annotations")).get(STAND_IN) == "true"
     if stand_in:
         desired = None
@@ -151,7 +151,7 @@ def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
         kind=kind, namespace=_s(meta.get("namespace")) or "default", name=_s(meta.get("name")),
         uid=uid, created=parse_time(meta.get("creationTimestamp")),
         owner_uid=controller_uid(raw), conditions=_conditions(status.get("conditions")),
-        events=tuple(sorted(events.get(uid, []),
+        events=tuple(sorted(own,
                             key=lambda e: e.last_seen.timestamp() if e.last_seen else 0.0)),
         desired=desired, ready=ready, available=available, updated=updated, current=current,
         revision=_s(_d(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
