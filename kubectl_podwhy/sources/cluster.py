@@ -27,7 +27,7 @@ from kubernetes.config import kube_config
 from kubernetes.config.config_exception import ConfigException
 
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
-from kubectl_podwhy.snapshot import Gathered, pod_claims
+from kubectl_podwhy.snapshot import Gathered, _d, pod_claims
 from kubectl_podwhy.targets import Target
 from kubectl_podwhy.workloads import controller_uid as workloads_controller_uid
 
@@ -111,7 +111,7 @@ class ClusterSource:
             else current
         self.context = str(active.get("name")) if isinstance(active, dict) else (context or "")
         ctx = active.get("context") if isinstance(active, dict) else None
-        self.default_namespace = str(_obj(ctx).get("namespace") or "default")
+        self.default_namespace = str(_d(ctx).get("namespace") or "default")
         cfg.retries = False  # fail fast: one attempt, bounded by --request-timeout
         self.server = str(cfg.host)
         self._api = ApiClient(cfg)
@@ -243,7 +243,7 @@ class ClusterSource:
                                    f"is {self.server} a Kubernetes API server?")
             page_items = [_slim(i) for i in raw_items if isinstance(i, dict)]
             if scope is not None:
-                other = next((ns for ns in (_obj(i.get("metadata")).get("namespace")
+                other = next((ns for ns in (_d(i.get("metadata")).get("namespace")
                                             for i in page_items)
                               if isinstance(ns, str) and ns != scope), None)
                 if other is not None:
@@ -291,13 +291,13 @@ class ClusterSource:
         for t in workloads:
             obj = self._get_workload(namespace, t)
             g.workloads.append(obj)
-            owner_uids.add(str(_obj(obj.get("metadata")).get("uid") or ""))
+            owner_uids.add(str(_d(obj.get("metadata")).get("uid") or ""))
         child_kinds = {CHILD_KIND[t.kind] for t in workloads if t.kind in CHILD_KIND}
         for kind in sorted(child_kinds):
             for child in self._list_kind(kind, namespace):
                 if workloads_controller_uid(child) in owner_uids:
                     g.workloads.append(child)
-                    owner_uids.add(str(_obj(child.get("metadata")).get("uid") or ""))
+                    owner_uids.add(str(_d(child.get("metadata")).get("uid") or ""))
         label_selector = selector or (self._selector_of(g.workloads[0])
                                       if len(workloads) == 1 and not pod_names else None)
         scope = "all namespaces" if all_namespaces else f"namespace {namespace}"
@@ -310,8 +310,8 @@ class ClusterSource:
         if targets:
             wanted = set(pod_names)
             kept = [p for p in pods if workloads_controller_uid(p) in owner_uids
-                    or _obj(p.get("metadata")).get("name") in wanted]
-            found = {_obj(p.get("metadata")).get("name") for p in kept}
+                    or _d(p.get("metadata")).get("name") in wanted]
+            found = {_d(p.get("metadata")).get("name") for p in kept}
             for name in pod_names:
                 if name not in found:
                     raise NotFoundError(self._missing_pod_message(namespace, name))
@@ -335,7 +335,7 @@ class ClusterSource:
     def _selector_of(self, workload: JSON) -> str | None:
         """A workload's matchLabels as a label selector: narrows the pod LIST on big
         namespaces (ownership is still checked by UID, so a superset is harmless)."""
-        sel = _obj(_obj(workload.get("spec")).get("selector"))
+        sel = _d(_d(workload.get("spec")).get("selector"))
         labels = sel.get("matchLabels") if isinstance(sel, dict) else None
         if not isinstance(labels, dict) or not labels or sel.get("matchExpressions"):
             return None
@@ -394,7 +394,7 @@ class ClusterSource:
         g.notes.setdefault(key, []).append(text)
 
     def _pod_events(self, g: Gathered, pod: JSON) -> None:
-        meta = _obj(pod.get("metadata"))
+        meta = _d(pod.get("metadata"))
         uid, ns = str(meta.get("uid") or ""), str(meta.get("namespace") or "default")
         # One LIST by the pod's UID: events of a previous pod with the same name, or of a
         # ReplicaSet named like the pod, never match. events.k8s.io/v1 events are the same
@@ -452,7 +452,7 @@ class ClusterSource:
                                "involvedObject.kind!=Pod,reason=FailedCreate")
         seen: set[tuple[str, str, str]] = set()
         for e in g.events[before:]:
-            obj = _obj(e.get("involvedObject"))
+            obj = _d(e.get("involvedObject"))
             key = (str(obj.get("kind") or ""), str(obj.get("namespace") or namespace),
                    str(obj.get("name") or ""))
             if key[0] in RESOURCE and key not in seen:
@@ -472,7 +472,7 @@ class ClusterSource:
                                   "their FailedCreate events are shown as they are")
 
     def _needs_node(self, pod: JSON) -> str | None:
-        spec, status = _obj(pod.get("spec")), _obj(pod.get("status"))
+        spec, status = _d(pod.get("spec")), _d(pod.get("status"))
         node = spec.get("nodeName")
         if node and status.get("phase") not in ("Succeeded", "Failed"):
             return str(node)
@@ -484,9 +484,9 @@ class ClusterSource:
         DaemonSet is targeted."""
         wanted = sorted({n for n in (self._needs_node(p) for p in g.pods) if n})
         every_node = every_node or any(
-            not _obj(p.get("spec")).get("nodeName")
-            and _obj(p.get("status")).get("phase") not in ("Succeeded", "Failed")
-            and not _obj(p.get("metadata")).get("deletionTimestamp") for p in g.pods)
+            not _d(p.get("spec")).get("nodeName")
+            and _d(p.get("status")).get("phase") not in ("Succeeded", "Failed")
+            and not _d(p.get("metadata")).get("deletionTimestamp") for p in g.pods)
         if not wanted and not every_node:
             return
         try:
@@ -502,7 +502,7 @@ class ClusterSource:
                 with self._errors("list nodes"):
                     nodes, _ = self._list("/api/v1/nodes")
                 for n in nodes:
-                    g.nodes[str(_obj(n.get("metadata")).get("name"))] = dict(
+                    g.nodes[str(_d(n.get("metadata")).get("name"))] = dict(
                         n, kind="Node", apiVersion="v1")
                 g.missing_nodes.update(w for w in wanted if w not in g.nodes)
                 g.nodes_complete = True
@@ -515,8 +515,8 @@ class ClusterSource:
     def _pvcs(self, g: Gathered) -> None:
         """Claims of unscheduled pods (only scheduling rules read them): a GET for a few, one
         LIST per scope for more."""
-        wanted = {(str(_obj(p.get("metadata")).get("namespace") or "default"), c)
-                  for p in g.pods if not _obj(p.get("spec")).get("nodeName")
+        wanted = {(str(_d(p.get("metadata")).get("namespace") or "default"), c)
+                  for p in g.pods if not _d(p.get("spec")).get("nodeName")
                   for c in pod_claims(p)}
         if not wanted:
             return
@@ -539,7 +539,7 @@ class ClusterSource:
                 else:
                     items, _ = self._list("/api/v1/persistentvolumeclaims")
             for pvc in items:
-                meta = _obj(pvc.get("metadata"))
+                meta = _d(pvc.get("metadata"))
                 key = (str(meta.get("namespace") or "default"), str(meta.get("name")))
                 if key in wanted:
                     g.pvcs[key] = dict(pvc, kind="PersistentVolumeClaim", apiVersion="v1")
@@ -554,12 +554,6 @@ class UnusableAnswer(ClusterError):
     """The server answered, but not with what a Kubernetes API server sends for that
     request: never a verdict, always exit 3 (unlike a read that is forbidden, which the
     optional reads note and go on without)."""
-
-
-def _obj(value: object) -> JSON:
-    """``value`` if it is a JSON object, else an empty one: a server's answer is read as the
-    API's types or not at all (the snapshot names what was of the wrong type)."""
-    return value if isinstance(value, dict) else {}
 
 
 def _slim(obj: JSON) -> JSON:
