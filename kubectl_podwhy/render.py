@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from kubectl_podwhy.finding import Finding, PodReport, State
+from kubectl_podwhy.report import Finding, PodReport, State
 from kubectl_podwhy.rules.workload import group_text
 from kubectl_podwhy.timeutil import age, format_time, human_duration, parse_time
 from kubectl_podwhy.verdict import Report, overall_state

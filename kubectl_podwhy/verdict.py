@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kubectl_podwhy.errors import ExitCode
-from kubectl_podwhy.finding import STATES, Finding, PodReport, State
+from kubectl_podwhy.report import STATES, Finding, PodReport, State
 from kubectl_podwhy.rules.chain import (
     CONTAINER_CHAIN,
     DAMAGED,

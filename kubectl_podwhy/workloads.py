@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kubectl_podwhy.finding import STATES, Finding, PodReport, State
+from kubectl_podwhy.report import STATES, Finding, PodReport, State
 from kubectl_podwhy.snapshot import (
     JSON,
     Condition,

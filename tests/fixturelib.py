@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from kubectl_podwhy.finding import Finding, PodReport
+from kubectl_podwhy.report import Finding, PodReport
 from kubectl_podwhy.snapshot import build_snapshots, reference_time
 from kubectl_podwhy.sources import files
 from kubectl_podwhy.targets import parse_targets

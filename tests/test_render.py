@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from kubectl_podwhy.finding import Evidence, Finding, PodReport, State
 from kubectl_podwhy.render import render_json, render_table
+from kubectl_podwhy.report import Evidence, Finding, PodReport, State
 from kubectl_podwhy.snapshot import Gathered, PodSnapshot, build_snapshots
 from kubectl_podwhy.verdict import Report
 from tests import podfactory as pf

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from kubectl_podwhy.finding import PodReport
+from kubectl_podwhy.report import PodReport
 from kubectl_podwhy.snapshot import Gathered, build_snapshots
 from kubectl_podwhy.verdict import diagnose_pod
 from tests import podfactory as pf

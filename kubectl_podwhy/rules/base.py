@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from kubectl_podwhy.finding import Evidence, Finding, Level, Severity, Symptom
+from kubectl_podwhy.report import Evidence, Finding, Level, Severity, Symptom
 from kubectl_podwhy.rules.catalog import rule
 from kubectl_podwhy.snapshot import Container, Event, PodSnapshot
 from kubectl_podwhy.timeutil import format_time, human_duration, shift

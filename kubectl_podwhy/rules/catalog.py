@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubectl_podwhy.finding import Level, Severity
+from kubectl_podwhy.report import Level, Severity
 
 K8S = "https://kubernetes.io/docs"
 SCALE_UP_DEADLINE = ("none: failing at once; waiting for up to 15 minutes while the cluster "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kubectl_podwhy.finding import Finding
+from kubectl_podwhy.report import Finding
 from kubectl_podwhy.rules import pod as p
 from kubectl_podwhy.rules import workload as w
 from kubectl_podwhy.rules.base import Check

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from kubectl_podwhy.finding import Evidence, Finding
+from kubectl_podwhy.report import Evidence, Finding
 from kubectl_podwhy.rules import messages as m
 from kubectl_podwhy.rules.base import (
     Wait,

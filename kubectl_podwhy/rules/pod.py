@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from kubectl_podwhy.finding import Evidence, Finding
+from kubectl_podwhy.report import Evidence, Finding
 from kubectl_podwhy.rules import messages as m
 from kubectl_podwhy.rules.base import (
     Wait,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from kubectl_podwhy.finding import Evidence, Finding
+from kubectl_podwhy.report import Evidence, Finding
 from kubectl_podwhy.rules.base import Wait, damaged_finding, ev, field, finding, kubectl, recent
 from kubectl_podwhy.rules.catalog import K8S
 from kubectl_podwhy.snapshot import _i

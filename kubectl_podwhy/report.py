@@ -1,4 +1,5 @@
-"""What a rule reports: a finding with its evidence, and what the engine decides for a pod.
+"""The output model: what a rule reports (a finding with its evidence) and what the engine
+decides for a pod.
 
 Three states, decided in :mod:`kubectl_podwhy.verdict`:
 
