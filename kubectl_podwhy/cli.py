@@ -16,6 +16,7 @@ import click
 
 from kubectl_podwhy import __version__
 from kubectl_podwhy.errors import ExitCode, NotFoundError, PodwhyError, UsageError
+from kubectl_podwhy.rawjson import meta_str
 from kubectl_podwhy.render import API_VERSION, RENDERERS, dump_yaml, sanitize
 from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID, Rule
 from kubectl_podwhy.selector import parse_selector
@@ -237,8 +238,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         wl_keys = files.select_input(g, wanted, None if all_namespaces else namespace,
                                      selector)
         pod_names = {t.name for t in wanted if t.is_pod}
-        pod_keys = [(files.meta_str(p, "namespace") or "default", files.meta_str(p))
-                    for p in g.pods if files.meta_str(p) in pod_names]
+        pod_keys = [(meta_str(p, "namespace") or "default", meta_str(p))
+                    for p in g.pods if meta_str(p) in pod_names]
         taken, taken_basis = reference_time(g)
         if not now:
             if taken is not None:

@@ -12,25 +12,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kubectl_podwhy.kinds import WORKLOAD_KINDS
+from kubectl_podwhy.rawjson import (
+    JSON,
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+    controller_ref,
+    controller_uid,
+    meta_str,
+)
 from kubectl_podwhy.report import STATES, Finding, PodReport, State
 from kubectl_podwhy.snapshot import (
-    JSON,
     Condition,
     Event,
     Gathered,
     NodeInfo,
     _conditions,
-    _d,
-    _i,
-    _l,
     _node_info,
-    _s,
     event_damage,
     index_events,
     normalize_event,
     workload_wrong_types,
 )
-from kubectl_podwhy.targets import WORKLOAD_KINDS
 from kubectl_podwhy.timeutil import parse_time
 
 
@@ -79,11 +84,11 @@ class Workload:
 
 def template_labels(obj: Mapping[str, Any]) -> dict[str, str]:
     """The labels a workload gives its pods (spec.template, or a CronJob's jobTemplate)."""
-    spec = _d(obj.get("spec"))
-    if _s(obj.get("kind")) == "CronJob":
-        spec = _d(_d(spec.get("jobTemplate")).get("spec"))
-    labels = _d(_d(_d(spec.get("template")).get("metadata")).get("labels"))
-    return {str(k): _s(v) for k, v in labels.items()}
+    spec = as_dict(obj.get("spec"))
+    if as_str(obj.get("kind")) == "CronJob":
+        spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
+    labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
+    return {str(k): as_str(v) for k, v in labels.items()}
 
 
 def keep_selected(g: Gathered, match: Callable[[Mapping[str, str]], bool]) -> None:
@@ -91,71 +96,59 @@ def keep_selected(g: Gathered, match: Callable[[Mapping[str, str]], bool]) -> No
     match (a ReplicaSet that cannot create any pod is still about those pods), and only
     their events and the pods' stay."""
     g.workloads = [w for w in g.workloads if match(template_labels(w))]
-    kept = {_s(_d(w.get("metadata")).get("uid")) for w in g.workloads}
-    kept_names = {(_s(w.get("kind")), _s(_d(w.get("metadata")).get("name")))
+    kept = {as_str(as_dict(w.get("metadata")).get("uid")) for w in g.workloads}
+    kept_names = {(as_str(w.get("kind")), as_str(as_dict(w.get("metadata")).get("name")))
                   for w in g.workloads}
 
     def wanted(e: JSON) -> bool:
-        obj = _d(e.get("involvedObject") or e.get("regarding"))
-        kind = _s(obj.get("kind"))
-        return kind in ("Pod", "") or _s(obj.get("uid")) in kept or \
-            (kind, _s(obj.get("name"))) in kept_names
+        obj = as_dict(e.get("involvedObject") or e.get("regarding"))
+        kind = as_str(obj.get("kind"))
+        return kind in ("Pod", "") or as_str(obj.get("uid")) in kept or \
+            (kind, as_str(obj.get("name"))) in kept_names
     g.events = [e for e in g.events if wanted(e)]
 
 
-def controller_uid(obj: Mapping[str, Any]) -> str:
-    for o in _l(_d(obj.get("metadata")).get("ownerReferences")):
-        if isinstance(o, dict) and o.get("controller"):
-            return _s(o.get("uid"))
-    return ""
-
-
-def controller_ref(obj: Mapping[str, Any]) -> tuple[str, str] | None:
-    for o in _l(_d(obj.get("metadata")).get("ownerReferences")):
-        if isinstance(o, dict) and o.get("controller"):
-            return _s(o.get("kind")), _s(o.get("name"))
-    return None
-
-
 def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
-    meta, spec, status = _d(raw.get("metadata")), _d(raw.get("spec")), _d(raw.get("status"))
-    kind = _s(raw.get("kind"))
+    meta, spec = as_dict(raw.get("metadata")), as_dict(raw.get("spec"))
+    status = as_dict(raw.get("status"))
+    kind = as_str(raw.get("kind"))
     desired: int | None = None
     ready = available = updated = current = 0
     if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
-        desired = _i(spec.get("replicas"), 1) if "replicas" in spec else 1
-        ready = _i(status.get("readyReplicas"))
-        available = _i(status.get("availableReplicas"))
-        updated = _i(status.get("updatedReplicas"))
-        current = _i(status.get("replicas"))
+        desired = as_int(spec.get("replicas"), 1) if "replicas" in spec else 1
+        ready = as_int(status.get("readyReplicas"))
+        available = as_int(status.get("availableReplicas"))
+        updated = as_int(status.get("updatedReplicas"))
+        current = as_int(status.get("replicas"))
     elif kind == "DaemonSet":
-        desired = _i(status.get("desiredNumberScheduled"))
-        ready = _i(status.get("numberReady"))
-        available = _i(status.get("numberAvailable"))
-        updated = _i(status.get("updatedNumberScheduled"))
-        current = _i(status.get("currentNumberScheduled"))
+        desired = as_int(status.get("desiredNumberScheduled"))
+        ready = as_int(status.get("numberReady"))
+        available = as_int(status.get("numberAvailable"))
+        updated = as_int(status.get("updatedNumberScheduled"))
+        current = as_int(status.get("currentNumberScheduled"))
     elif kind == "Job":
-        desired = _i(spec.get("completions"), 1) if "completions" in spec else None
-        ready = _i(status.get("ready"))
-        current = _i(status.get("active"))
-        available = _i(status.get("succeeded"))
+        desired = as_int(spec.get("completions"), 1) if "completions" in spec else None
+        ready = as_int(status.get("ready"))
+        current = as_int(status.get("active"))
+        available = as_int(status.get("succeeded"))
     elif kind == "CronJob":
-        current = len(_l(status.get("active")))
-    uid = _s(meta.get("uid"))
+        current = len(as_list(status.get("active")))
+    uid = as_str(meta.get("uid"))
     own = events.get(uid, []) if uid else []
     damaged = tuple(workload_wrong_types(raw) + event_damage(own))
-    stand_in = _d(meta.get("annotations")).get(STAND_IN) == "true"
+    stand_in = as_dict(meta.get("annotations")).get(STAND_IN) == "true"
     if stand_in:
         desired = None
     return Workload(
-        kind=kind, namespace=_s(meta.get("namespace")) or "default", name=_s(meta.get("name")),
+        kind=kind, namespace=as_str(meta.get("namespace")) or "default",
+        name=as_str(meta.get("name")),
         uid=uid, created=parse_time(meta.get("creationTimestamp")),
         owner_uid=controller_uid(raw), conditions=_conditions(status.get("conditions")),
         events=tuple(sorted(own,
                             key=lambda e: e.last_seen.timestamp() if e.last_seen else 0.0)),
         desired=desired, ready=ready, available=available, updated=updated, current=current,
-        revision=_s(_d(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
-        suspended=spec.get("suspend") is True, generation=_i(meta.get("generation")),
+        revision=as_str(as_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
+        suspended=spec.get("suspend") is True, generation=as_int(meta.get("generation")),
         stand_in=stand_in, spec=spec, status=status, damaged=damaged)
 
 
@@ -240,7 +233,8 @@ class WorkloadView:
         elif self.workload.kind == "CronJob":
             # its newest Job, and every Job it still counts as active (concurrencyPolicy
             # Allow runs several at once)
-            active = {_s(_d(ref).get("uid")) for ref in _l(self.workload.status.get("active"))}
+            active = {as_str(as_dict(ref).get("uid"))
+                      for ref in as_list(self.workload.status.get("active"))}
             pods = [r for j in self.children if j is self.newest or j.uid in active
                     for r in pods_of(self, j)]
         else:
@@ -268,7 +262,7 @@ def _newest(root: Workload, children: Sequence[Workload]) -> Workload | None:
     if root.kind == "Deployment" and root.revision:
         return next((c for c in children if c.kind == "ReplicaSet"
                      and c.revision == root.revision), None)
-    return max(children, key=lambda c: (_i(c.revision),
+    return max(children, key=lambda c: (as_int(c.revision),
                                         c.created.timestamp() if c.created else 0.0))
 
 
@@ -312,19 +306,19 @@ def stand_ins(g: Gathered, now: datetime) -> list[JSON]:
     """Workloads a namespace run cannot see but whose controller is failing to create pods
     (recent FailedCreate events): they have no pods to show, so only their events tell.
     Never for workloads a live lookup found deleted (their events are history)."""
-    have = {(_s(w.get("kind")), _s(_d(w.get("metadata")).get("namespace")) or "default",
-             _s(_d(w.get("metadata")).get("name"))) for w in g.workloads}
+    have = {(as_str(w.get("kind")), meta_str(w, "namespace") or "default", meta_str(w))
+            for w in g.workloads}
     out: dict[tuple[str, str, str], JSON] = {}
     for raw in g.events:
         obj, e = normalize_event(raw)
-        kind, ns = _s(obj.get("kind")), _s(obj.get("namespace")) or "default"
-        key = (kind, ns, _s(obj.get("name")))
+        kind, ns = as_str(obj.get("kind")), as_str(obj.get("namespace")) or "default"
+        key = (kind, ns, as_str(obj.get("name")))
         if (e.reason != "FailedCreate" or kind not in WORKLOAD_KINDS or key in have
                 or key in g.missing_workloads or key in out or e.last_seen is None
                 or (now - e.last_seen).total_seconds() > STAND_IN_RECENT_SECONDS):
             continue
-        out[key] = {"apiVersion": _s(obj.get("apiVersion")), "kind": kind,
-                    "metadata": {"name": key[2], "namespace": ns, "uid": _s(obj.get("uid")),
+        out[key] = {"apiVersion": as_str(obj.get("apiVersion")), "kind": kind,
+                    "metadata": {"name": key[2], "namespace": ns, "uid": as_str(obj.get("uid")),
                                  "annotations": {STAND_IN: "true"}}}
     return list(out.values())
 
@@ -354,7 +348,7 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
     views = []
     for root in sorted(roots, key=lambda w: (w.namespace, w.kind, w.name)):
         children = tuple(sorted(children_of.get(root.uid, []),
-                                key=lambda w: (-_i(w.revision), w.name)))
+                                key=lambda w: (-as_int(w.revision), w.name)))
         newest = _newest(root, children)
         owners: list[OwnerView] = []
         all_reports: list[PodReport] = []
@@ -395,8 +389,8 @@ def _family(r: PodReport) -> str:
         return uid
     kind, name = ctl
     if kind == "ReplicaSet":
-        labels = _d(_d(r.pod.raw.get("metadata")).get("labels"))
-        h = _s(labels.get("pod-template-hash"))
+        labels = as_dict(as_dict(r.pod.raw.get("metadata")).get("labels"))
+        h = as_str(labels.get("pod-template-hash"))
         if h and name.endswith(f"-{h}"):
             return f"Deployment/{r.pod.namespace}/{name[:-len(h) - 1]}"
     if kind == "Job":
@@ -462,7 +456,7 @@ def workload_sort_key(state: State, unavailable: int, key: str) -> tuple[int, in
 def rollout_status(w: Workload) -> tuple[bool, str]:
     """(complete, what it waits for), after kubectl's rollout status viewers
     (staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go)."""
-    observed = _i(w.status.get("observedGeneration"))
+    observed = as_int(w.status.get("observedGeneration"))
     if w.generation and observed < w.generation and w.kind != "Job":
         return False, (f"waiting for the {w.kind} controller to observe generation "
                        f"{w.generation} (observed {observed})")
@@ -481,20 +475,20 @@ def rollout_status(w: Workload) -> tuple[bool, str]:
     if w.kind == "StatefulSet":
         if w.ready < desired:
             return False, f"{w.ready} of {desired} pods are ready"
-        strategy = _d(w.spec.get("updateStrategy"))
-        partition = _i(_d(strategy.get("rollingUpdate")).get("partition"))
-        if _s(strategy.get("type")) in ("", "RollingUpdate"):
+        strategy = as_dict(w.spec.get("updateStrategy"))
+        partition = as_int(as_dict(strategy.get("rollingUpdate")).get("partition"))
+        if as_str(strategy.get("type")) in ("", "RollingUpdate"):
             if partition and w.updated < desired - partition:
                 return False, (f"{w.updated} of {desired - partition} partitioned pods "
                                "have been updated")
-            update, current = (_s(w.status.get("updateRevision")),
-                               _s(w.status.get("currentRevision")))
+            update, current = (as_str(w.status.get("updateRevision")),
+                               as_str(w.status.get("currentRevision")))
             if not partition and update and update != current:
                 return False, (f"{w.updated} of {desired} pods have been updated to revision "
                                f"{update}")
         return True, "rolling update complete"
     if w.kind == "DaemonSet":
-        on_delete = _s(_d(w.spec.get("updateStrategy")).get("type")) == "OnDelete"
+        on_delete = as_str(as_dict(w.spec.get("updateStrategy")).get("type")) == "OnDelete"
         if w.updated < desired and not on_delete:  # OnDelete: updated only when deleted by hand
             return False, f"{w.updated} of {desired} updated pods have been scheduled"
         if w.available < desired:
@@ -513,8 +507,8 @@ def rollout_status(w: Workload) -> tuple[bool, str]:
         if w.suspended:
             return False, "suspended"
         want = f" of {w.desired}" if w.desired is not None else ""
-        failed = _i(w.status.get("failed"))
-        tries = (f", {failed} failed (backoffLimit {_i(w.spec.get('backoffLimit'), 6)})"
+        failed = as_int(w.status.get("failed"))
+        tries = (f", {failed} failed (backoffLimit {as_int(w.spec.get('backoffLimit'), 6)})"
                  if failed else "")
         return False, f"running: {w.current} active, {w.available}{want} completed{tries}"
     return True, ""
