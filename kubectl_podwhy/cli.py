@@ -20,11 +20,10 @@ from kubectl_podwhy.rawjson import meta_str
 from kubectl_podwhy.render import API_VERSION, RENDERERS, dump_yaml, sanitize
 from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID, Rule
 from kubectl_podwhy.selector import parse_selector
-from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, reference_time
+from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, keep_selected, reference_time
 from kubectl_podwhy.targets import check_namespace, parse_targets
 from kubectl_podwhy.timeutil import format_time, parse_time
 from kubectl_podwhy.verdict import assemble, exit_code
-from kubectl_podwhy.workloads import keep_selected
 
 PROG = "kubectl podwhy"
 

@@ -12,18 +12,19 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from kubectl_podwhy.report import Finding, PodReport, State
-from kubectl_podwhy.rules.workload import group_text
-from kubectl_podwhy.timeutil import age, format_time, human_duration, parse_time
-from kubectl_podwhy.verdict import Report, overall_state
-from kubectl_podwhy.workloads import (
+from kubectl_podwhy.report import (
+    Finding,
     OwnerView,
     PodGroup,
+    PodReport,
+    Report,
+    State,
     WorkloadReport,
-    owner_state,
-    sort_key_severity,
-    workload_sort_key,
 )
+from kubectl_podwhy.rules.workload import group_text
+from kubectl_podwhy.timeutil import age, format_time, human_duration, parse_time
+from kubectl_podwhy.verdict import overall_state
+from kubectl_podwhy.workloads import owner_state, sort_key_severity, workload_sort_key
 
 API_VERSION = "podwhy/v1"
 

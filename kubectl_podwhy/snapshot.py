@@ -8,12 +8,12 @@ sidecar, app and ephemeral containers are told apart) so that rules never walk r
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from kubectl_podwhy.rawjson import JSON, as_dict, as_int, as_list, as_str
+from kubectl_podwhy.rawjson import JSON, as_dict, as_int, as_list, as_str, controller_uid
 from kubectl_podwhy.timeutil import parse_time
 
 ContainerType = Literal["init", "sidecar", "app", "ephemeral"]
@@ -986,3 +986,122 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
         ages_are_lower_bounds=lower_bounds,
         damaged=tuple(wrong),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# workloads: what the snapshot reads of a Deployment, ReplicaSet, Job, ...
+
+STAND_IN = "kubectl-podwhy/stand-in"
+
+
+@dataclass(frozen=True)
+class Workload:
+    kind: str
+    namespace: str
+    name: str
+    uid: str
+    created: datetime | None
+    owner_uid: str  # the controller owner's uid ("" if none)
+    conditions: Mapping[str, Condition]
+    events: tuple[Event, ...]
+    desired: int | None
+    ready: int
+    available: int
+    updated: int
+    current: int  # pods that exist per status (RS replicas, Job active, DS current)
+    revision: str  # ReplicaSets: deployment.kubernetes.io/revision
+    suspended: bool
+    generation: int  # metadata.generation (0 when absent)
+    #: known only from its events (FailedCreate): the object itself is not in the input
+    stand_in: bool
+    spec: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+    status: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+    #: fields (of the object or its events) read as absent for their wrong JSON type: a
+    #: damaged object podwhy cannot vouch for
+    damaged: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind.lower()}/{self.name}"
+
+    @property
+    def object_key(self) -> str:
+        """As snapshot.object_key names the raw object."""
+        return self.uid or f"{self.kind}/{self.namespace}/{self.name}"
+
+    def condition(self, type_: str) -> Condition | None:
+        return self.conditions.get(type_)
+
+
+def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
+    meta, spec = as_dict(raw.get("metadata")), as_dict(raw.get("spec"))
+    status = as_dict(raw.get("status"))
+    kind = as_str(raw.get("kind"))
+    desired: int | None = None
+    ready = available = updated = current = 0
+    if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
+        desired = as_int(spec.get("replicas"), 1) if "replicas" in spec else 1
+        ready = as_int(status.get("readyReplicas"))
+        available = as_int(status.get("availableReplicas"))
+        updated = as_int(status.get("updatedReplicas"))
+        current = as_int(status.get("replicas"))
+    elif kind == "DaemonSet":
+        desired = as_int(status.get("desiredNumberScheduled"))
+        ready = as_int(status.get("numberReady"))
+        available = as_int(status.get("numberAvailable"))
+        updated = as_int(status.get("updatedNumberScheduled"))
+        current = as_int(status.get("currentNumberScheduled"))
+    elif kind == "Job":
+        desired = as_int(spec.get("completions"), 1) if "completions" in spec else None
+        ready = as_int(status.get("ready"))
+        current = as_int(status.get("active"))
+        available = as_int(status.get("succeeded"))
+    elif kind == "CronJob":
+        current = len(as_list(status.get("active")))
+    uid = as_str(meta.get("uid"))
+    own = events.get(uid, []) if uid else []
+    damaged = tuple(workload_wrong_types(raw) + event_damage(own))
+    stand_in = as_dict(meta.get("annotations")).get(STAND_IN) == "true"
+    if stand_in:
+        desired = None
+    return Workload(
+        kind=kind, namespace=as_str(meta.get("namespace")) or "default",
+        name=as_str(meta.get("name")),
+        uid=uid, created=parse_time(meta.get("creationTimestamp")),
+        owner_uid=controller_uid(raw), conditions=_conditions(status.get("conditions")),
+        events=tuple(sorted(own,
+                            key=lambda e: e.last_seen.timestamp() if e.last_seen else 0.0)),
+        desired=desired, ready=ready, available=available, updated=updated, current=current,
+        revision=as_str(as_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
+        suspended=spec.get("suspend") is True, generation=as_int(meta.get("generation")),
+        stand_in=stand_in, spec=spec, status=status, damaged=damaged)
+
+
+def template_labels(obj: Mapping[str, Any]) -> dict[str, str]:
+    """The labels a workload gives its pods (spec.template, or a CronJob's jobTemplate)."""
+    spec = as_dict(obj.get("spec"))
+    if as_str(obj.get("kind")) == "CronJob":
+        spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
+    labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
+    return {str(k): as_str(v) for k, v in labels.items()}
+
+
+def keep_selected(g: Gathered, match: Callable[[Mapping[str, str]], bool]) -> None:
+    """-l without a target selects pods; workloads count when the pods they make would
+    match (a ReplicaSet that cannot create any pod is still about those pods), and only
+    their events and the pods' stay."""
+    g.workloads = [w for w in g.workloads if match(template_labels(w))]
+    kept = {as_str(as_dict(w.get("metadata")).get("uid")) for w in g.workloads}
+    kept_names = {(as_str(w.get("kind")), as_str(as_dict(w.get("metadata")).get("name")))
+                  for w in g.workloads}
+
+    def wanted(e: JSON) -> bool:
+        obj = as_dict(e.get("involvedObject") or e.get("regarding"))
+        kind = as_str(obj.get("kind"))
+        return kind in ("Pod", "") or as_str(obj.get("uid")) in kept or \
+            (kind, as_str(obj.get("name"))) in kept_names
+    g.events = [e for e in g.events if wanted(e)]

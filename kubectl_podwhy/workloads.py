@@ -7,249 +7,38 @@ DaemonSet, ReplicaSet and Job own their pods directly), never by name or labels 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from kubectl_podwhy.kinds import WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import (
     JSON,
     as_dict,
     as_int,
-    as_list,
     as_str,
     controller_ref,
     controller_uid,
     meta_str,
 )
-from kubectl_podwhy.report import STATES, Finding, PodReport, State
+from kubectl_podwhy.report import (
+    STATES,
+    OwnerView,
+    PodReport,
+    State,
+    WorkloadView,
+    group_reports,
+)
 from kubectl_podwhy.snapshot import (
-    Condition,
-    Event,
+    STAND_IN,
     Gathered,
-    NodeInfo,
-    _conditions,
+    Workload,
     _node_info,
-    event_damage,
+    build_workload,
     index_events,
     normalize_event,
-    workload_wrong_types,
 )
-from kubectl_podwhy.timeutil import parse_time
-
-
-@dataclass(frozen=True)
-class Workload:
-    kind: str
-    namespace: str
-    name: str
-    uid: str
-    created: datetime | None
-    owner_uid: str  # the controller owner's uid ("" if none)
-    conditions: Mapping[str, Condition]
-    events: tuple[Event, ...]
-    desired: int | None
-    ready: int
-    available: int
-    updated: int
-    current: int  # pods that exist per status (RS replicas, Job active, DS current)
-    revision: str  # ReplicaSets: deployment.kubernetes.io/revision
-    suspended: bool
-    generation: int  # metadata.generation (0 when absent)
-    #: known only from its events (FailedCreate): the object itself is not in the input
-    stand_in: bool
-    spec: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
-    status: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
-    #: fields (of the object or its events) read as absent for their wrong JSON type: a
-    #: damaged object podwhy cannot vouch for
-    damaged: tuple[str, ...] = ()
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}/{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> str:
-        return f"{self.kind.lower()}/{self.name}"
-
-    @property
-    def object_key(self) -> str:
-        """As snapshot.object_key names the raw object."""
-        return self.uid or f"{self.kind}/{self.namespace}/{self.name}"
-
-    def condition(self, type_: str) -> Condition | None:
-        return self.conditions.get(type_)
-
-
-def template_labels(obj: Mapping[str, Any]) -> dict[str, str]:
-    """The labels a workload gives its pods (spec.template, or a CronJob's jobTemplate)."""
-    spec = as_dict(obj.get("spec"))
-    if as_str(obj.get("kind")) == "CronJob":
-        spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
-    labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
-    return {str(k): as_str(v) for k, v in labels.items()}
-
-
-def keep_selected(g: Gathered, match: Callable[[Mapping[str, str]], bool]) -> None:
-    """-l without a target selects pods; workloads count when the pods they make would
-    match (a ReplicaSet that cannot create any pod is still about those pods), and only
-    their events and the pods' stay."""
-    g.workloads = [w for w in g.workloads if match(template_labels(w))]
-    kept = {as_str(as_dict(w.get("metadata")).get("uid")) for w in g.workloads}
-    kept_names = {(as_str(w.get("kind")), as_str(as_dict(w.get("metadata")).get("name")))
-                  for w in g.workloads}
-
-    def wanted(e: JSON) -> bool:
-        obj = as_dict(e.get("involvedObject") or e.get("regarding"))
-        kind = as_str(obj.get("kind"))
-        return kind in ("Pod", "") or as_str(obj.get("uid")) in kept or \
-            (kind, as_str(obj.get("name"))) in kept_names
-    g.events = [e for e in g.events if wanted(e)]
-
-
-def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
-    meta, spec = as_dict(raw.get("metadata")), as_dict(raw.get("spec"))
-    status = as_dict(raw.get("status"))
-    kind = as_str(raw.get("kind"))
-    desired: int | None = None
-    ready = available = updated = current = 0
-    if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
-        desired = as_int(spec.get("replicas"), 1) if "replicas" in spec else 1
-        ready = as_int(status.get("readyReplicas"))
-        available = as_int(status.get("availableReplicas"))
-        updated = as_int(status.get("updatedReplicas"))
-        current = as_int(status.get("replicas"))
-    elif kind == "DaemonSet":
-        desired = as_int(status.get("desiredNumberScheduled"))
-        ready = as_int(status.get("numberReady"))
-        available = as_int(status.get("numberAvailable"))
-        updated = as_int(status.get("updatedNumberScheduled"))
-        current = as_int(status.get("currentNumberScheduled"))
-    elif kind == "Job":
-        desired = as_int(spec.get("completions"), 1) if "completions" in spec else None
-        ready = as_int(status.get("ready"))
-        current = as_int(status.get("active"))
-        available = as_int(status.get("succeeded"))
-    elif kind == "CronJob":
-        current = len(as_list(status.get("active")))
-    uid = as_str(meta.get("uid"))
-    own = events.get(uid, []) if uid else []
-    damaged = tuple(workload_wrong_types(raw) + event_damage(own))
-    stand_in = as_dict(meta.get("annotations")).get(STAND_IN) == "true"
-    if stand_in:
-        desired = None
-    return Workload(
-        kind=kind, namespace=as_str(meta.get("namespace")) or "default",
-        name=as_str(meta.get("name")),
-        uid=uid, created=parse_time(meta.get("creationTimestamp")),
-        owner_uid=controller_uid(raw), conditions=_conditions(status.get("conditions")),
-        events=tuple(sorted(own,
-                            key=lambda e: e.last_seen.timestamp() if e.last_seen else 0.0)),
-        desired=desired, ready=ready, available=available, updated=updated, current=current,
-        revision=as_str(as_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
-        suspended=spec.get("suspend") is True, generation=as_int(meta.get("generation")),
-        stand_in=stand_in, spec=spec, status=status, damaged=damaged)
-
 
 # --- grouping ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PodGroup:
-    """Pods that share a state and verdict (rule, reason, container); verdict None =
-    healthy."""
-
-    verdict: Finding | None
-    reports: tuple[PodReport, ...]
-
-    @property
-    def count(self) -> int:
-        return len(self.reports)
-
-    @property
-    def state(self) -> State:
-        return self.reports[0].state if self.reports else "healthy"
-
-
-def group_key(r: PodReport) -> tuple[int, str, str, str]:
-    v = r.verdict
-    rank = STATES.index(r.state)
-    if v is None:
-        return (rank, "", "", "")
-    return (rank, v.rule, v.reason, v.container or "")
-
-
-def group_reports(reports: Sequence[PodReport]) -> tuple[PodGroup, ...]:
-    """Group by state and verdict: failing first, then progressing (largest groups first),
-    healthy pods last."""
-    groups: dict[tuple[int, str, str, str], list[PodReport]] = {}
-    for r in reports:
-        groups.setdefault(group_key(r), []).append(r)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0]))
-    return tuple(PodGroup(rs[0].verdict, tuple(rs)) for _, rs in ordered)
-
-
-@dataclass(frozen=True)
-class OwnerView:
-    """The pods of one direct owner (a ReplicaSet of a Deployment, a Job of a CronJob)."""
-
-    kind: str
-    namespace: str
-    name: str
-    note: str  # "revision 2, new", "Job, failed"; "" when only the ownerReference is known
-    workload: Workload | None
-    groups: tuple[PodGroup, ...]
-
-    @property
-    def pod_count(self) -> int:
-        return sum(g.count for g in self.groups)
-
-
-@dataclass(frozen=True)
-class WorkloadView:
-    """What workload rules look at: the workload, its children and its pods' reports."""
-
-    workload: Workload
-    children: tuple[Workload, ...]
-    #: the newest child: a Deployment's current ReplicaSet, a CronJob's latest Job
-    newest: Workload | None
-    owners: tuple[OwnerView, ...]
-    reports: tuple[PodReport, ...]
-    nodes: Mapping[str, NodeInfo]
-
-    @property
-    def groups(self) -> tuple[PodGroup, ...]:
-        return group_reports(self.reports)
-
-    @property
-    def current_reports(self) -> tuple[PodReport, ...]:
-        """The pods the workload stands on now: of its current revision (a Deployment's
-        newest ReplicaSet, a CronJob's newest Job; all pods of the others), and active.
-        Controllers ignore pods that ended or are being deleted (controller_utils
-        FilterActivePods): an evicted pod its ReplicaSet replaced, a Job's failed attempt, a
-        pod on its way out, are history for the workload."""
-        if self.workload.kind == "Deployment":
-            pods = pods_of(self, self.newest) if self.newest is not None else []
-        elif self.workload.kind == "CronJob":
-            # its newest Job, and every Job it still counts as active (concurrencyPolicy
-            # Allow runs several at once)
-            active = {as_str(as_dict(ref).get("uid"))
-                      for ref in as_list(self.workload.status.get("active"))}
-            pods = [r for j in self.children if j is self.newest or j.uid in active
-                    for r in pods_of(self, j)]
-        else:
-            pods = list(self.reports)
-        return tuple(r for r in pods if not r.pod.terminal and r.pod.deletion_timestamp is None)
-
-    @property
-    def current_groups(self) -> tuple[PodGroup, ...]:
-        return group_reports(self.current_reports)
-
-
-def pods_of(view: WorkloadView, w: Workload) -> list[PodReport]:
-    """The view's pods whose controller is ``w``."""
-    return [r for r in view.reports if controller_uid(r.pod.raw) == w.uid]
-
 
 def _newest(root: Workload, children: Sequence[Workload]) -> Workload | None:
     """A Deployment's current ReplicaSet is the one whose deployment.kubernetes.io/revision
@@ -271,18 +60,6 @@ def _is_true(w: Workload, type_: str) -> bool:
     return c is not None and c.status == "True"
 
 
-@dataclass(frozen=True)
-class WorkloadReport:
-    view: WorkloadView
-    state: State
-    verdict: Finding | None
-    findings: tuple[Finding, ...]
-
-    @property
-    def healthy(self) -> bool:
-        return self.state == "healthy"
-
-
 def _owner_note(w: Workload, newest: Workload | None) -> str:
     if w.kind == "ReplicaSet":
         rev = f"revision {w.revision}" if w.revision else "ReplicaSet"
@@ -295,7 +72,6 @@ def _owner_note(w: Workload, newest: Workload | None) -> str:
 
 
 #: the annotation marking a workload podwhy knows only from its FailedCreate events
-STAND_IN = "kubectl-podwhy/stand-in"
 #: a FailedCreate stands for a workload missing from the input only if this recent: the
 #: controllers retry a failed create with a back-off capped at 1000 s (workqueue's default
 #: rate limiter), so a failure still happening was recorded at most that long ago

@@ -9,13 +9,12 @@ from typing import Any
 
 import yaml
 
-from kubectl_podwhy.report import Finding, PodReport
+from kubectl_podwhy.report import Finding, PodReport, Report, WorkloadReport
 from kubectl_podwhy.snapshot import build_snapshots, reference_time
 from kubectl_podwhy.sources import files
 from kubectl_podwhy.targets import parse_targets
 from kubectl_podwhy.timeutil import parse_time
-from kubectl_podwhy.verdict import Report, assemble, diagnose_all
-from kubectl_podwhy.workloads import WorkloadReport
+from kubectl_podwhy.verdict import assemble, diagnose_all
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from kubectl_podwhy.rawjson import as_int
-from kubectl_podwhy.report import Evidence, Finding
+from kubectl_podwhy.report import Evidence, Finding, PodGroup, WorkloadView, pods_of
 from kubectl_podwhy.rules.base import Wait, damaged_finding, ev, field, finding, kubectl, recent
 from kubectl_podwhy.rules.catalog import K8S
+from kubectl_podwhy.snapshot import Workload
 from kubectl_podwhy.timeutil import format_time, parse_time
-from kubectl_podwhy.workloads import PodGroup, Workload, WorkloadView, pods_of, rollout_status
+from kubectl_podwhy.workloads import rollout_status
 
 WorkloadCheck = Callable[[WorkloadView, datetime], list[Finding]]
 

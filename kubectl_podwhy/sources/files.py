@@ -24,11 +24,10 @@ from kubectl_podwhy.errors import InputError, NotFoundError
 from kubectl_podwhy.kinds import WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import controller_uid, meta, meta_str, owned
 from kubectl_podwhy.selector import parse_selector
-from kubectl_podwhy.snapshot import Gathered, object_key
+from kubectl_podwhy.snapshot import Gathered, keep_selected, object_key
 from kubectl_podwhy.sources import yamlread
 from kubectl_podwhy.targets import Target
 from kubectl_podwhy.timeutil import parse_time
-from kubectl_podwhy.workloads import keep_selected
 
 SUFFIXES = (".json", ".yaml", ".yml")
 _LIST_ITEM_KIND = {"PodList": "Pod", "EventList": "Event", "NodeList": "Node",
