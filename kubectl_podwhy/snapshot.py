@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from kubectl_podwhy.rawjson import JSON, as_dict, as_int, as_list, as_str, controller_uid
-from kubectl_podwhy.timeutil import parse_time
+from kubectl_podwhy.timeutil import format_time, parse_time
 
 ContainerType = Literal["init", "sidecar", "app", "ephemeral"]
 Lookup = Literal["found", "missing", "unknown"]
@@ -46,6 +46,13 @@ class Gathered:
     captured_at: datetime | None = None
     #: pods and workloads (object_key) read from a capture with its own capture time
     captured_at_of: dict[str, datetime] = field(default_factory=dict)
+    #: what was asked about, as the source resolved it: the named pods (namespace, name) and
+    #: workloads (kind, namespace, name); workload_targets is None when no workload was named
+    #: (then every pod and top-level workload in the bundle is diagnosed)
+    pod_targets: list[tuple[str, str]] = field(default_factory=list)
+    workload_targets: list[tuple[str, str, str]] | None = None
+    #: a live namespace run that found nothing: kubectl's "No resources found" line, else ""
+    nothing_found: str = ""
 
 
 @dataclass(frozen=True)
@@ -717,6 +724,27 @@ def reference_time(g: Gathered) -> tuple[datetime | None, ReferenceBasis]:
             if newest is None or t > newest:
                 newest = t
     return newest, ("inferred" if newest is not None else "none")
+
+
+def reference(g: Gathered, flag: datetime | None,
+              clock: datetime) -> tuple[datetime, ReferenceBasis, str]:
+    """The time to judge ages and deadlines at, where it comes from, and a warning ("" if
+    none): ``--now`` when given (``flag``); for a live bundle (``g.authoritative``) the clock;
+    for saved objects :func:`reference_time`, else the clock with basis "none" (ages cannot
+    be known). A ``--now`` before the input's own time is kept, with a warning."""
+    basis: ReferenceBasis = "flag" if flag is not None else "clock"
+    ref = flag if flag is not None else clock
+    if g.authoritative:
+        return ref, basis, ""
+    taken, taken_basis = reference_time(g)
+    if flag is None:
+        return (taken, taken_basis, "") if taken is not None else (clock, "none", "")
+    if taken is not None and taken > flag:
+        what = "capture time" if taken_basis == "capture" else "newest timestamp"
+        return ref, basis, (f"--now {format_time(flag)} is before the input's {what} "
+                            f"{format_time(taken)}: ages and deadlines are judged before the "
+                            "input was written")
+    return ref, basis, ""
 
 
 class _Time:

@@ -52,12 +52,11 @@ def diagnose_files(paths: list[Path], now: datetime) -> dict[str, PodReport]:
 
 def run_fixture(fx: Fixture) -> Report:
     """What `kubectl podwhy -f FILE [targets]` computes for a fixture."""
-    g = files.load([str(fx.path)])
     targets = parse_targets(list(fx.expectation.get("targets") or []))
-    keys = files.select_input(g, targets, fx.expectation.get("namespace"), None)
+    g = files.FileSource([str(fx.path)]).gather(fx.expectation.get("namespace"), targets)
     now, basis = (fx.now, "flag") if fx.now else reference_time(g)
     assert now is not None, f"{fx.path.name}: no 'now' and no timestamp in the input"
-    return assemble(g, keys, now, basis=basis)
+    return assemble(g, g.workload_targets, now, basis=basis, pod_targets=g.pod_targets)
 
 
 def _assert_verdict(got: Finding | None, want: dict[str, Any] | None, keys: tuple[str, ...],

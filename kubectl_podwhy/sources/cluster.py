@@ -29,8 +29,9 @@ from kubernetes.config.config_exception import ConfigException
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
 from kubectl_podwhy.kinds import KINDS, POD, WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import as_dict, controller_uid, meta_str, owned
-from kubectl_podwhy.snapshot import Gathered, pod_claims
-from kubectl_podwhy.targets import Target
+from kubectl_podwhy.selector import parse_selector
+from kubectl_podwhy.snapshot import Gathered, keep_selected, pod_claims
+from kubectl_podwhy.targets import Target, check_namespace
 
 JSON = dict[str, Any]
 #: namespace runs GET at most this many workloads named by FailedCreate events
@@ -262,8 +263,29 @@ class ClusterSource:
 
     # --- what the rules need ------------------------------------------------------------------
 
-    def gather(self, namespace: str, targets: Sequence[Target] = (),
+    def gather(self, namespace: str | None, targets: Sequence[Target] = (),
                all_namespaces: bool = False, selector: str | None = None) -> Gathered:
+        """:meth:`kubectl_podwhy.sources.Source.gather` on the cluster. ``namespace`` None:
+        the kubeconfig context's (UsageError if it cannot name one). Without targets,
+        workloads stay when the pods they make would match ``selector``. Raises
+        NotFoundError when nothing matches ``selector``; an empty namespace is no error
+        (``Gathered.nothing_found`` says it, as kubectl does)."""
+        ns = namespace if namespace is not None else check_namespace(
+            self.default_namespace, "the kubeconfig context's namespace")
+        g = self._gather(ns, targets, all_namespaces, selector)
+        if selector and not targets:
+            keep_selected(g, parse_selector(selector))
+        g.workload_targets = [(t.kind, ns, t.name) for t in targets if not t.is_pod] or None
+        g.pod_targets = [(ns, t.name) for t in targets if t.is_pod]
+        if not g.pods and not g.workloads:
+            where = "any namespace" if all_namespaces else f"namespace {ns}"
+            if selector:
+                raise NotFoundError(f"no pods match {selector!r} in {where}")
+            g.nothing_found = f"No pods found in {where}."
+        return g
+
+    def _gather(self, namespace: str, targets: Sequence[Target], all_namespaces: bool,
+                selector: str | None) -> Gathered:
         """Collect what the rules need, with one (paginated) LIST per kind per scope.
 
         Named pods alone: GET each and LIST its events by UID. Workload targets, a selector

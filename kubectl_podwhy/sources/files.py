@@ -13,21 +13,22 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
 
-from kubectl_podwhy.errors import InputError, NotFoundError
+from kubectl_podwhy.errors import InputError, NotFoundError, UsageError
 from kubectl_podwhy.kinds import WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import controller_uid, meta, meta_str, owned
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, keep_selected, object_key
 from kubectl_podwhy.sources import yamlread
 from kubectl_podwhy.targets import Target
-from kubectl_podwhy.timeutil import parse_time
+from kubectl_podwhy.timeutil import format_time, parse_time
+from kubectl_podwhy.yamlout import dump_yaml
 
 SUFFIXES = (".json", ".yaml", ".yml")
 _LIST_ITEM_KIND = {"PodList": "Pod", "EventList": "Event", "NodeList": "Node",
@@ -318,3 +319,44 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
     g.pods = [p for p in g.pods if meta_str(p) in names or controller_uid(p) in owners]
     g.workloads = kept_workloads
     return keys
+
+
+class FileSource:
+    """Saved objects (``-f``): files, directories, ``-`` for stdin. Never contacts a
+    cluster."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.paths = paths
+
+    def gather(self, namespace: str | None, targets: Sequence[Target] = (),
+               all_namespaces: bool = False, selector: str | None = None) -> Gathered:
+        """:meth:`kubectl_podwhy.sources.Source.gather` over the files: load every path,
+        then narrow the bundle as a live run would (:func:`select_input`). ``namespace``
+        None: every namespace in the input."""
+        g = load(self.paths)
+        g.workload_targets = select_input(g, list(targets),
+                                          None if all_namespaces else namespace, selector)
+        names = {t.name for t in targets if t.is_pod}
+        g.pod_targets = [(meta_str(p, "namespace") or "default", meta_str(p))
+                         for p in g.pods if meta_str(p) in names]
+        return g
+
+
+def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
+    """Write what a live run gathered, as kubectl prints it (the cluster source already
+    dropped managedFields), with when it was read in the List's metadata so that ``-f``
+    judges ages against it (kubectl reads the file as any List). YAML for a path ending in
+    .yaml/.yml, else JSON. Raises UsageError when the file cannot be written."""
+    items = [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]
+    doc = {"apiVersion": "v1", "kind": "List",
+           "metadata": {"annotations": {CAPTURED_AT: format_time(captured_at)}},
+           "items": items}
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            if path.endswith((".yaml", ".yml")):
+                dump_yaml(doc, fh)
+            else:
+                json.dump(doc, fh, indent=2)
+                fh.write("\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write --dump {path}: {exc.strerror or exc}") from None
