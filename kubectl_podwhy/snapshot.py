@@ -763,31 +763,40 @@ class _Int64:
 _RANGES: dict[type, tuple[int, int]] = {_Int32: (0, INT32_MAX), _Int64: (0, 2**63 - 1)}
 
 
-# The pod fields the snapshot reads, with the JSON type the API gives them (core/v1 Pod,
-# k8s.io/api/core/v1/types.go). A field of another type is read as absent; wrong_types()
-# names them so that the user learns the input was damaged. [X] is a list of X.
+# The pod and event fields the snapshot reads, and nothing else, with the JSON type the API
+# gives them (core/v1 Pod and Event, events.k8s.io/v1 Event; k8s.io/api/core/v1/types.go).
+# One list, two uses: a field of another type is read as absent, and wrong_types() names it
+# so that the user learns the input was damaged; and trim() keeps only these fields, which
+# is what the cluster source's lean LISTs keep (tests/test_snapshot.py proves trimmed and
+# whole objects give the same verdicts). [X] is a list of X; a leaf ``dict`` is read whole.
 _PROBE = dict.fromkeys(("initialDelaySeconds", "periodSeconds", "failureThreshold",
                         "successThreshold", "timeoutSeconds"), _Int32)
 _CONTAINER = {"name": str, "image": str, "restartPolicy": str, "ports": [dict],
               "resources": {"requests": dict, "limits": dict}, "lifecycle": dict,
-              "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE}
+              "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE,
+              "targetContainerName": str}
 _C_STATE = {"waiting": {"reason": str, "message": str}, "running": {"startedAt": _Time},
             "terminated": {"exitCode": int, "signal": int, "reason": str, "message": str,
                            "startedAt": _Time, "finishedAt": _Time}}
 _C_STATUS = {"name": str, "ready": bool, "started": bool, "restartCount": _Int32, "image": str,
              "state": _C_STATE, "lastState": _C_STATE}
 _POD_SCHEMA: dict[str, Any] = {
+    "apiVersion": str, "kind": str,
     "metadata": {"name": str, "namespace": str, "uid": str, "labels": dict,
-                 "annotations": dict, "creationTimestamp": _Time, "deletionTimestamp": _Time,
+                 "annotations": {"kubernetes.io/config.mirror": str},
+                 "creationTimestamp": _Time, "deletionTimestamp": _Time,
                  "deletionGracePeriodSeconds": _Int32, "finalizers": [str],
                  "ownerReferences": [{"kind": str, "name": str, "uid": str,
                                       "controller": bool}]},
     "spec": {"nodeName": str, "restartPolicy": str, "schedulerName": str,
              "activeDeadlineSeconds": _Int64, "terminationGracePeriodSeconds": _Int64,
              "containers": [_CONTAINER], "initContainers": [_CONTAINER],
-             "ephemeralContainers": [_CONTAINER], "volumes": [dict], "nodeSelector": dict,
+             "ephemeralContainers": [_CONTAINER],
+             "volumes": [{"name": str, "persistentVolumeClaim": dict, "ephemeral": dict}],
+             "nodeSelector": dict,
              "affinity": dict, "tolerations": [dict], "readinessGates": [dict],
-             "schedulingGates": [dict], "resourceClaims": [dict]},
+             "schedulingGates": [dict], "resourceClaims": [dict],
+             "resources": {"requests": dict, "limits": dict}},
     "status": {"phase": str, "reason": str, "message": str, "startTime": _Time,
                "nominatedNodeName": str,
                "conditions": [{"type": str, "status": str, "reason": str, "message": str,
@@ -796,13 +805,17 @@ _POD_SCHEMA: dict[str, Any] = {
                "ephemeralContainerStatuses": [_C_STATUS], "resourceClaimStatuses": [dict]},
 }
 _EVENT_SCHEMA: dict[str, Any] = {
+    "apiVersion": str, "kind": str,
     "reason": str, "message": str, "note": str, "type": str, "count": int,
     "firstTimestamp": _Time, "lastTimestamp": _Time, "eventTime": _Time,
+    "source": {"component": str}, "reportingComponent": str, "reportingController": str,
+    "deprecatedSource": {"component": str}, "deprecatedCount": int,
+    "deprecatedFirstTimestamp": _Time, "deprecatedLastTimestamp": _Time,
     "involvedObject": {"kind": str, "name": str, "namespace": str, "uid": str,
                        "fieldPath": str},
     "regarding": {"kind": str, "name": str, "namespace": str, "uid": str, "fieldPath": str},
     "series": {"count": int, "lastObservedTime": _Time},
-    "metadata": {"name": str, "namespace": str},
+    "metadata": {"name": str, "namespace": str, "uid": str, "creationTimestamp": _Time},
 }
 _CONDITIONS = [{"type": str, "status": str, "reason": str, "message": str,
                 "lastTransitionTime": _Time}]
@@ -841,6 +854,31 @@ _WORKLOAD_SCHEMA: dict[str, dict[str, Any]] = {
           "lastScheduleTime": _Time, "lastSuccessfulTime": _Time}),
     )
 }
+
+
+def trim_pod(pod: JSON) -> JSON:
+    """A pod with only the fields the snapshot reads (on big clusters env, mounts, args and
+    annotations are most of a pod's size)."""
+    return _trim_dict(pod, _POD_SCHEMA)
+
+
+def trim_event(event: JSON) -> JSON:
+    """An event (core/v1 or events.k8s.io/v1) with only the fields the snapshot reads."""
+    return _trim_dict(event, _EVENT_SCHEMA)
+
+
+def _trim_dict(obj: JSON, want: Mapping[str, Any]) -> JSON:
+    return {k: _trim(v, want[k]) for k, v in obj.items() if k in want}
+
+
+def _trim(value: object, want: Any) -> object:
+    """``value`` with only what ``want`` lists, in the value's own order. A value of another
+    type than the schema's is kept as it is, so that wrong_types() still names it."""
+    if isinstance(want, dict) and isinstance(value, dict):
+        return _trim_dict(value, want)
+    if isinstance(want, list) and isinstance(value, list):
+        return [_trim(v, want[0]) for v in value]
+    return value
 
 
 def workload_wrong_types(raw: JSON) -> list[str]:

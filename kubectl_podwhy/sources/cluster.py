@@ -30,7 +30,7 @@ from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
 from kubectl_podwhy.kinds import KINDS, POD, WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import as_dict, controller_uid, meta_str, owned
 from kubectl_podwhy.selector import parse_selector
-from kubectl_podwhy.snapshot import Gathered, keep_selected, pod_claims
+from kubectl_podwhy.snapshot import Gathered, keep_selected, pod_claims, trim_event, trim_pod
 from kubectl_podwhy.targets import Target, check_namespace
 
 JSON = dict[str, Any]
@@ -315,9 +315,9 @@ class ClusterSource:
         with self._errors(f"list pods in {scope}"):
             kw = {"labelSelector": label_selector} if label_selector else {}
             if all_namespaces:
-                pods, _ = self._list("/api/v1/pods", _lean_pod, **kw)
+                pods, _ = self._list("/api/v1/pods", trim_pod, **kw)
             else:
-                pods, _ = self._list(POD.path(namespace), _lean_pod, **kw)
+                pods, _ = self._list(POD.path(namespace), trim_pod, **kw)
         if targets:
             wanted = set(pod_names)
             kept = [p for p in pods if controller_uid(p) in owner_uids
@@ -425,11 +425,11 @@ class ClusterSource:
         try:
             with self._errors(f"list events in namespace {namespace}"):
                 if all_namespaces:
-                    events, _ = self._list("/api/v1/events", _lean_event,
+                    events, _ = self._list("/api/v1/events", trim_event,
                                            fieldSelector=field_selector)
                 else:
                     events, _ = self._list(f"/api/v1/namespaces/{namespace}/events",
-                                           _lean_event,
+                                           trim_event,
                                            fieldSelector=field_selector)
         except UnusableAnswer:
             raise
@@ -575,46 +575,6 @@ def _slim(obj: JSON) -> JSON:
         if isinstance(ann, dict):
             ann.pop("kubectl.kubernetes.io/last-applied-configuration", None)
     return obj
-
-
-_CONTAINER_KEYS = frozenset({"name", "image", "restartPolicy", "livenessProbe", "readinessProbe",
-                             "startupProbe", "lifecycle", "resources", "ports",
-                             "targetContainerName"})
-_EVENT_KEYS = frozenset({"apiVersion", "kind", "metadata", "involvedObject", "regarding",
-                         "reason", "message", "note", "type", "count", "series",
-                         "firstTimestamp", "lastTimestamp", "eventTime", "source",
-                         "reportingComponent", "reportingController",
-                         "deprecatedCount", "deprecatedFirstTimestamp",
-                         "deprecatedLastTimestamp", "deprecatedSource"})
-
-
-def _lean_pod(pod: JSON) -> JSON:
-    """Only what the snapshot reads: on big clusters env, mounts, args and annotations are
-    most of a pod's size. (A --dump keeps objects whole.)"""
-    spec = pod.get("spec")
-    if isinstance(spec, dict):
-        for key in ("containers", "initContainers", "ephemeralContainers"):
-            if isinstance(spec.get(key), list):
-                spec[key] = [{k: v for k, v in c.items() if k in _CONTAINER_KEYS}
-                             for c in spec[key] if isinstance(c, dict)]
-        if isinstance(spec.get("volumes"), list):
-            spec["volumes"] = [{k: v for k, v in vol.items()
-                                if k in ("name", "persistentVolumeClaim", "ephemeral")}
-                               for vol in spec["volumes"] if isinstance(vol, dict)]
-    meta = pod.get("metadata")
-    if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
-        meta["annotations"] = {k: v for k, v in meta["annotations"].items()
-                               if k == "kubernetes.io/config.mirror"}
-    return pod
-
-
-def _lean_event(ev: JSON) -> JSON:
-    lean = {k: v for k, v in ev.items() if k in _EVENT_KEYS}
-    meta = ev.get("metadata")
-    if isinstance(meta, dict):
-        lean["metadata"] = {k: meta[k] for k in ("name", "namespace", "uid",
-                                                 "creationTimestamp") if k in meta}
-    return lean
 
 
 def _first_current_context(paths: str) -> str | None:
