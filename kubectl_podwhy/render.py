@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,15 @@ from kubectl_podwhy.workloads import (
 )
 
 API_VERSION = "podwhy/v1"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How the reader asked to see a report (what was found, and when, is in the report)."""
+
+    color: bool = False
+    #: list healthy pods without warnings too (--show-healthy)
+    show_healthy: bool = False
 
 #: what must never reach a terminal as it is: C0 and C1 controls and DEL (escape sequences
 #: start with them: CSI, OSC 52 clipboard writes, ...), bidi and invisible formatting
@@ -177,7 +187,7 @@ def report_dict(result: Report) -> dict[str, Any]:
     }
 
 
-def render_json(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+def render_json(result: Report, options: RenderOptions) -> str:
     return json.dumps(report_dict(result), indent=2) + "\n"
 
 
@@ -206,7 +216,7 @@ def dump_yaml(doc: Any, stream: Any = None, **kw: Any) -> Any:
         return yaml.dump(doc, stream, Dumper=dumper(yaml.SafeDumper), sort_keys=False, **kw)
 
 
-def render_yaml(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+def render_yaml(result: Report, options: RenderOptions) -> str:
     text: str = dump_yaml(report_dict(result), allow_unicode=True, width=120)
     return text
 
@@ -276,7 +286,7 @@ _BASIS_TEXT = {
 
 def as_of_line(result: Report) -> str:
     """"As of ..." for runs not judged against the clock, else ""."""
-    if result.as_of is None or result.as_of_basis == "clock":
+    if result.as_of_basis == "clock":
         return ""
     if result.as_of_earliest is not None:
         return (f"As of:     each capture's own time, {format_time(result.as_of_earliest)} "
@@ -417,7 +427,8 @@ def _pod_counts(pods: Sequence[PodReport], show_healthy: bool,
     return tail + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: bool) -> str:
+def _many(result: Report, options: RenderOptions, wide: bool) -> str:
+    now, color, show_healthy = result.as_of, options.color, options.show_healthy
     workloads = sorted(result.workloads, key=lambda w: workload_sort_key(
         w.state, max((w.view.workload.desired or 0) - w.view.workload.available, 0),
         w.view.workload.key))
@@ -456,24 +467,25 @@ def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: 
     return out + (f"\n{as_of}" if as_of else "")
 
 
-def _single(result: Report, now: datetime, color: bool, wide: bool) -> str:
-    return (_table(result.pods, wide=wide, color=color) + "\n"
-            + render_detail(result.pods[0], now, color) + as_of_line(result))
+def _single(result: Report, options: RenderOptions, wide: bool) -> str:
+    return (_table(result.pods, wide=wide, color=options.color) + "\n"
+            + render_detail(result.pods[0], result.as_of, options.color) + as_of_line(result))
 
 
-def render_table(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+def render_table(result: Report, options: RenderOptions) -> str:
     if len(result.pods) == 1 and not result.workloads:
-        return _single(result, now, color, wide=False)
-    return _many(result, now, color, show_healthy, wide=False)
+        return _single(result, options, wide=False)
+    return _many(result, options, wide=False)
 
 
-def render_wide(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+def render_wide(result: Report, options: RenderOptions) -> str:
     if len(result.pods) == 1 and not result.workloads:
-        return _single(result, now, color, wide=True)
-    return _many(result, now, color, show_healthy, wide=True)
+        return _single(result, options, wide=True)
+    return _many(result, options, wide=True)
 
 
-Renderer = Callable[[Report, datetime, bool, bool], str]
+#: a report to text; what the report holds (its reference time too) is all it shows
+Renderer = Callable[[Report, RenderOptions], str]
 
 RENDERERS: dict[str, Renderer] = {
     "table": render_table,

@@ -22,7 +22,7 @@ otherwise it is kept as a warning marked as history. This is written once, in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from kubectl_podwhy.errors import ExitCode
@@ -69,7 +69,7 @@ class Report:
     #: namespace-wide runs: pods grouped by their controller ownerReference
     owners: tuple[OwnerView, ...] = ()
     #: the reference time ages and deadlines were judged against, and where it came from
-    as_of: datetime | None = None
+    as_of: datetime = field(kw_only=True)
     as_of_basis: ReferenceBasis = "clock"
     #: what the exit code is about: the named pods and workloads, else everything
     targets: tuple[str, ...] = ()

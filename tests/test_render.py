@@ -6,7 +6,13 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from kubectl_podwhy.render import render_json, render_table, render_wide, render_yaml
+from kubectl_podwhy.render import (
+    RenderOptions,
+    render_json,
+    render_table,
+    render_wide,
+    render_yaml,
+)
 from kubectl_podwhy.report import Evidence, Finding, PodReport, State
 from kubectl_podwhy.snapshot import Gathered, PodSnapshot, build_snapshots
 from kubectl_podwhy.verdict import Report
@@ -14,6 +20,8 @@ from kubectl_podwhy.workloads import OwnerView, PodGroup, Workload, WorkloadRepo
 from tests import podfactory as pf
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+PLAIN = RenderOptions(color=False, show_healthy=False)
+COLOUR = RenderOptions(color=True, show_healthy=False)
 
 
 def snap(name: str, uid: str) -> PodSnapshot:
@@ -47,8 +55,7 @@ def report(name: str, uid: str, state: State, verdict: Finding | None,
 
 def test_a_progressing_pod_says_what_it_waits_for_since_when_and_its_deadline() -> None:
     r = report("web-1", "u1", "progressing", waiting_finding(), status="ContainerCreating")
-    text = render_table(Report(pods=(r,), as_of=NOW, as_of_basis="inferred"), NOW, False,
-                        False)
+    text = render_table(Report(pods=(r,), as_of=NOW, as_of_basis="inferred"), PLAIN)
     assert text == (
         "NAMESPACE    NAME    STATUS             STATE        LEVEL    CONTAINER    REASON"
         "             SUMMARY\n"
@@ -75,7 +82,7 @@ def test_many_pods_list_failing_then_progressing_and_count_the_three_states() ->
     pods = (report("a-healthy", "u1", "healthy", None),
             report("b-waits", "u2", "progressing", waiting_finding(), "ContainerCreating"),
             report("c-crash", "u3", "failing", error_finding(), "CrashLoopBackOff"))
-    text = render_table(Report(pods=pods, as_of=NOW), NOW, False, False)
+    text = render_table(Report(pods=pods, as_of=NOW), PLAIN)
     assert text == (
         "NAMESPACE    NAME     STATUS             STATE        LEVEL      CONTAINER    REASON"
         "             SUMMARY\n"
@@ -90,8 +97,7 @@ def test_many_pods_list_failing_then_progressing_and_count_the_three_states() ->
 def test_json_reports_states_counts_and_the_reference_time() -> None:
     pods = (report("a", "u1", "healthy", None),
             report("b", "u2", "progressing", waiting_finding(), "ContainerCreating"))
-    doc = json.loads(render_json(Report(pods=pods, as_of=NOW, as_of_basis="capture"), NOW,
-                                 False, False))
+    doc = json.loads(render_json(Report(pods=pods, as_of=NOW, as_of_basis="capture"), PLAIN))
     assert (doc["asOf"], doc["asOfBasis"], doc["state"]) == (
         "2026-11-21T10:00:00Z", "capture", "progressing")
     assert doc["counts"]["pods"] == {"healthy": 1, "progressing": 1, "failing": 0}
@@ -106,8 +112,7 @@ def test_a_stuck_wait_is_labelled_stuck_with_its_passed_deadline() -> None:
     f = Finding(rule="PW153", level="pod", severity="error", reason="ContainerCreating",
                 summary="stuck", detail="", hint="h", docs="https://kubernetes.io/docs/x/",
                 since=NOW - timedelta(minutes=42), deadline=NOW - timedelta(minutes=32))
-    text = render_table(Report(pods=(report("web-1", "u1", "failing", f),), as_of=NOW), NOW,
-                        False, False)
+    text = render_table(Report(pods=(report("web-1", "u1", "failing", f),), as_of=NOW), PLAIN)
     assert ("Stuck:     since 2026-11-21T09:18:00Z (42m ago); its deadline passed at "
             "2026-11-21T09:28:00Z\n") in text
     assert "Waiting:" not in text
@@ -121,12 +126,12 @@ def test_the_table_counts_owners_known_from_pods_as_workloads_like_json_does() -
     owners = (OwnerView("Job", "shop", "job-1", "", None, (PodGroup(crash.verdict, (crash,)),)),
               OwnerView("ReplicaSet", "shop", "web-1", "", None, (PodGroup(None, (ok,)),)))
     result = Report(pods=(crash, ok), as_of=NOW, owners=owners)
-    text = render_table(result, NOW, False, False)
+    text = render_table(result, PLAIN)
     assert text.endswith(
         "2 pods: 1 failing, 0 progressing, 1 healthy (not listed; --show-healthy lists them)\n"
         "2 workloads: 1 failing, 0 progressing, 1 healthy (2 known from their pods' owner "
         "references)\n")
-    doc = json.loads(render_json(result, NOW, False, False))
+    doc = json.loads(render_json(result, PLAIN))
     assert doc["counts"]["workloads"] == {"healthy": 1, "progressing": 0, "failing": 1}
 
 
@@ -148,7 +153,7 @@ def test_a_workload_block_puts_the_current_fault_first_and_marks_history_as_a_wa
     view = WorkloadView(workload=wl, children=(), newest=None, owners=(), reports=(), nodes={})
     w = WorkloadReport(view=view, state="failing", verdict=now_wrong,
                        findings=(history, now_wrong))
-    text = render_table(Report(pods=(), workloads=(w,), as_of=NOW), NOW, False, False)
+    text = render_table(Report(pods=(), workloads=(w,), as_of=NOW), PLAIN)
     assert text.startswith(
         "ReplicaSet shop/web-1  0/2 ready  (failing)\n"
         "  PW309 MissingPods: 0 of 2 pods exist\n"
@@ -300,7 +305,7 @@ def one_report() -> Report:
 
 def test_a_failing_pod_shows_its_row_then_verdict_message_evidence_fix_next_and_others() -> None:
     result = Report(pods=(failing_pod(),), as_of=NOW, as_of_basis="flag")
-    assert render_table(result, NOW, False, False) == (
+    assert render_table(result, PLAIN) == (
         "NAMESPACE    NAME    STATUS            STATE    LEVEL      CONTAINER    REASON    "
         "SUMMARY\n"
         "shop         web-1   CrashLoopBackOff  failing  container  app          Error     "
@@ -326,7 +331,7 @@ def test_a_failing_pod_shows_its_row_then_verdict_message_evidence_fix_next_and_
 
 def test_wide_adds_rule_and_node_columns_to_an_unscheduled_pods_row_and_keeps_its_block() -> None:
     result = Report(pods=(unscheduled_pod(),), as_of=NOW)
-    assert render_wide(result, NOW, False, False) == (
+    assert render_wide(result, PLAIN) == (
         "NAMESPACE    NAME    STATUS    STATE        RULE    LEVEL    CONTAINER    REASON         "
         "NODE    SUMMARY\n"
         "shop         db-0    Pending   progressing  PW101   pod      -            Unschedulable  "
@@ -348,7 +353,7 @@ def test_wide_adds_rule_and_node_columns_to_an_unscheduled_pods_row_and_keeps_it
 
 def test_a_healthy_pod_with_warnings_lists_each_warning_with_message_evidence_and_fix() -> None:
     result = Report(pods=(warned_pod(),), as_of=NOW)
-    assert render_table(result, NOW, False, False) == (
+    assert render_table(result, PLAIN) == (
         "NAMESPACE    NAME    STATUS    STATE    LEVEL      CONTAINER    REASON     SUMMARY\n"
         "shop         web-2   Running   healthy  container  app          Restarted  healthy; "
         "warning: container app restarted 2 times (last exit 137)\n"
@@ -368,7 +373,7 @@ def test_a_healthy_pod_with_warnings_lists_each_warning_with_message_evidence_an
 
 
 def test_many_pods_table_lists_unhealthy_and_warned_counts_states_and_groups_by_owner() -> None:
-    assert render_table(many_pods(), NOW, False, False) == (
+    assert render_table(many_pods(), PLAIN) == (
         "NAMESPACE    NAME           STATUS            STATE        LEVEL      CONTAINER    "
         "REASON         SUMMARY\n"
         "shop         api-7f9-aaaaa  CrashLoopBackOff  failing      container  app          "
@@ -395,7 +400,7 @@ def test_many_pods_table_lists_unhealthy_and_warned_counts_states_and_groups_by_
 
 def test_many_pods_wide_adds_rule_and_node_columns_and_show_healthy_lists_healthy_ones() -> None:
     result = replace(many_pods(), owners=(), as_of_basis="clock")
-    assert render_wide(result, NOW, False, True) == (
+    assert render_wide(result, RenderOptions(show_healthy=True)) == (
         "NAMESPACE    NAME           STATUS            STATE        RULE    LEVEL      "
         "CONTAINER    REASON         NODE    SUMMARY\n"
         "shop         api-7f9-aaaaa  CrashLoopBackOff  failing      PW221   container  "
@@ -416,7 +421,7 @@ def test_many_pods_wide_adds_rule_and_node_columns_and_show_healthy_lists_health
 
 def test_colour_paints_a_single_pods_status_state_note_verdict_and_severities_exactly() -> None:
     result = Report(pods=(colour_pod(),), as_of=NOW)
-    assert render_table(result, NOW, True, False) == (
+    assert render_table(result, COLOUR) == (
         "NAMESPACE    NAME    STATUS             STATE    LEVEL    CONTAINER    "
         "REASON             SUMMARY\n"
         "shop         web-3   \x1b[31mContainerCreating\x1b[0m  \x1b[31mfailing\x1b[0m  pod      "
@@ -440,7 +445,7 @@ def test_colour_paints_a_single_pods_status_state_note_verdict_and_severities_ex
 
 def test_colour_paints_a_healthy_pods_state_and_verdict_green() -> None:
     result = Report(pods=(report("web-4", "u4", "healthy", None),), as_of=NOW)
-    assert render_table(result, NOW, True, False) == (
+    assert render_table(result, COLOUR) == (
         "NAMESPACE    NAME    STATUS    STATE    LEVEL    CONTAINER    REASON    SUMMARY\n"
         "shop         web-4   \x1b[32mRunning\x1b[0m   \x1b[32mhealthy\x1b[0m  -        "
         "-            -         healthy\n"
@@ -453,7 +458,7 @@ def test_colour_paints_a_healthy_pods_state_and_verdict_green() -> None:
 
 def test_colour_in_a_pod_list_paints_only_the_status_and_state_cells() -> None:
     result = Report(pods=(warned_pod(), unscheduled_pod(), failing_pod()), as_of=NOW)
-    assert render_table(result, NOW, True, False) == (
+    assert render_table(result, COLOUR) == (
         "NAMESPACE    NAME    STATUS            STATE        LEVEL      CONTAINER    "
         "REASON         SUMMARY\n"
         "shop         web-1   \x1b[31mCrashLoopBackOff\x1b[0m  \x1b[31mfailing\x1b[0m      "
@@ -469,7 +474,7 @@ def test_colour_in_a_pod_list_paints_only_the_status_and_state_cells() -> None:
 
 
 def test_workload_blocks_show_counts_current_fault_first_history_owners_and_pod_groups() -> None:
-    assert render_table(workloads_report(), NOW, False, False) == (
+    assert render_table(workloads_report(), PLAIN) == (
         "Deployment shop/web  1/3 ready  (failing)\n"
         "  PW310 ProgressDeadline: the rollout made no progress for 10m\n"
         "    Message: ReplicaSet web-5d8 has timed out progressing.\n"
@@ -517,7 +522,7 @@ def test_workload_blocks_show_counts_current_fault_first_history_owners_and_pod_
 
 def test_colour_paints_a_workload_blocks_head_state_findings_and_groups_exactly() -> None:
     result = Report(pods=(), workloads=(deployment_report(),), as_of=NOW)
-    assert render_table(result, NOW, True, False) == (
+    assert render_table(result, COLOUR) == (
         "\x1b[1mDeployment shop/web  1/3 ready\x1b[0m  (\x1b[31mfailing\x1b[0m)\n"
         "  \x1b[31mPW310 ProgressDeadline\x1b[0m: the rollout made no progress for 10m\n"
         "    Message: ReplicaSet web-5d8 has timed out progressing.\n"
@@ -541,7 +546,7 @@ def test_colour_paints_a_workload_blocks_head_state_findings_and_groups_exactly(
 
 def test_hostile_names_and_texts_in_a_pods_row_and_block_are_shown_escaped() -> None:
     result = Report(pods=(hostile_pod(),), as_of=NOW)
-    assert render_table(result, NOW, False, False) == (
+    assert render_table(result, PLAIN) == (
         "NAMESPACE    NAME            STATUS         STATE    LEVEL      CONTAINER     REASON    "
         "SUMMARY\n"
         'shop         "web\\x1b[2J-1"  Crash\\x9bLoop  failing  container  "app\\x1b[2J"  Err '
@@ -563,7 +568,7 @@ def test_hostile_names_and_texts_in_a_pods_row_and_block_are_shown_escaped() -> 
 
 def test_hostile_names_and_texts_in_the_wide_pod_list_are_shown_escaped() -> None:
     result = Report(pods=(hostile_pod(), warned_pod()), as_of=NOW)
-    assert render_wide(result, NOW, False, False) == (
+    assert render_wide(result, PLAIN) == (
         "NAMESPACE    NAME            STATUS         STATE    RULE    LEVEL      CONTAINER     "
         "REASON     NODE           SUMMARY\n"
         'shop         "web\\x1b[2J-1"  Crash\\x9bLoop  failing  PW221   container  "app\\x1b[2J"  '
@@ -809,8 +814,8 @@ workloads:
 
 
 def test_json_writes_one_reports_whole_document_with_pods_workloads_and_counts() -> None:
-    assert render_json(one_report(), NOW, False, False) == ONE_REPORT_JSON
+    assert render_json(one_report(), PLAIN) == ONE_REPORT_JSON
 
 
 def test_yaml_writes_the_same_document_as_json_in_kubectl_style_yaml() -> None:
-    assert render_yaml(one_report(), NOW, False, False) == ONE_REPORT_YAML
+    assert render_yaml(one_report(), PLAIN) == ONE_REPORT_YAML
