@@ -236,32 +236,64 @@ def _state(state: State, color: bool) -> str:
     return _paint(state, STATE_COLOR[state], color)
 
 
-def _row(r: PodReport, wide: bool, color: bool) -> list[str]:
-    f = r.verdict
-    shown = f or next(iter(r.findings), None)
-    status = _paint(sanitize(r.status, single_line=True), STATE_COLOR[r.state], color)
-    summary = sanitize(shown.summary, single_line=True) if shown else "healthy"
-    if f is None and shown is not None:
-        summary = f"healthy; warning: {summary}"
-    cells = [name(r.pod.namespace), name(r.pod.name), status, _state(r.state, color)]
-    if wide:
-        cells.append(shown.rule if shown else "-")
-    cells += [shown.level if shown else "-",
-              name(shown.container or "-") if shown else "-",
-              sanitize(shown.reason, single_line=True) if shown else "-"]
-    if wide:
-        cells.append(name(r.pod.node_name or "<none>"))
-    cells.append(summary)
-    return cells
+def _shown(r: PodReport) -> Finding | None:
+    """The finding a pod's row shows: its verdict, else its first warning."""
+    return r.verdict or next(iter(r.findings), None)
+
+
+def _of_shown(text: Callable[[Finding], str]) -> Callable[[PodReport], str]:
+    """A cell taken from the finding the row shows; "-" when there is none."""
+    def cell(r: PodReport) -> str:
+        shown = _shown(r)
+        return text(shown) if shown else "-"
+    return cell
+
+
+def _summary(r: PodReport) -> str:
+    shown = _shown(r)
+    if shown is None:
+        return "healthy"
+    summary = sanitize(shown.summary, single_line=True)
+    return summary if r.verdict is not None else f"healthy; warning: {summary}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the pod table, as kubectl's TableColumnDefinition: priority 0 is shown in
+    every table, priority 1 only with -o wide."""
+
+    header: str
+    cell: Callable[[PodReport], str]
+    priority: int = 0
+    #: painted in the colour of the pod's state when colour is on
+    painted: bool = False
+
+    def text(self, r: PodReport, color: bool) -> str:
+        return _paint(self.cell(r), STATE_COLOR[r.state], color and self.painted)
+
+
+#: the pod table's columns, in order: -o table shows those of priority 0, -o wide all
+POD_COLUMNS: tuple[Column, ...] = (
+    Column("NAMESPACE", lambda r: name(r.pod.namespace)),
+    Column("NAME", lambda r: name(r.pod.name)),
+    Column("STATUS", lambda r: sanitize(r.status, single_line=True), painted=True),
+    Column("STATE", lambda r: r.state, painted=True),
+    Column("RULE", _of_shown(lambda f: f.rule), priority=1),
+    Column("LEVEL", _of_shown(lambda f: f.level)),
+    Column("CONTAINER", _of_shown(lambda f: name(f.container or "-"))),
+    Column("REASON", _of_shown(lambda f: sanitize(f.reason, single_line=True))),
+    Column("NODE", lambda r: name(r.pod.node_name or "<none>"), priority=1),
+    Column("SUMMARY", _summary),
+)
 
 
 def _table(reports: Sequence[PodReport], wide: bool, color: bool) -> str:
-    headers = ["NAMESPACE", "NAME", "STATUS", "STATE"] + (["RULE"] if wide else []) + \
-        ["LEVEL", "CONTAINER", "REASON"] + (["NODE"] if wide else []) + ["SUMMARY"]
     from tabulate import tabulate  # costs ~40 ms (importlib.metadata): only for tables
 
-    rows = [_row(r, wide, color) for r in reports]
-    return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True) + "\n"
+    columns = [c for c in POD_COLUMNS if c.priority == 0 or wide]
+    rows = [[c.text(r, color) for c in columns] for r in reports]
+    return tabulate(rows, headers=[c.header for c in columns], tablefmt="plain",
+                    disable_numparse=True) + "\n"
 
 
 def _evidence_line(e: Any, now: datetime) -> str:
@@ -472,16 +504,20 @@ def _single(result: Report, options: RenderOptions, wide: bool) -> str:
             + render_detail(result.pods[0], result.as_of, options.color) + as_of_line(result))
 
 
-def render_table(result: Report, options: RenderOptions) -> str:
+def _for_people(result: Report, options: RenderOptions, wide: bool) -> str:
+    """The text for people: one pod's row and block, else the workloads and the pod table;
+    ``wide`` adds the pod table's columns of priority 1."""
     if len(result.pods) == 1 and not result.workloads:
-        return _single(result, options, wide=False)
-    return _many(result, options, wide=False)
+        return _single(result, options, wide)
+    return _many(result, options, wide)
+
+
+def render_table(result: Report, options: RenderOptions) -> str:
+    return _for_people(result, options, wide=False)
 
 
 def render_wide(result: Report, options: RenderOptions) -> str:
-    if len(result.pods) == 1 and not result.workloads:
-        return _single(result, options, wide=True)
-    return _many(result, options, wide=True)
+    return _for_people(result, options, wide=True)
 
 
 #: a report to text; what the report holds (its reference time too) is all it shows
