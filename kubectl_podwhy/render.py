@@ -362,6 +362,36 @@ def render_detail(r: PodReport, now: datetime, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class _Labels:
+    """How a finding's labelled lines are laid out: what comes before the label, and the width
+    of the label column its text starts after."""
+
+    indent: str
+    width: int
+
+    def line(self, label: str, text: str) -> str:
+        return f"{self.indent}{label + ':':<{self.width}}{text}"
+
+    def lines(self, label: str, texts: Sequence[str]) -> str:
+        """A labelled text of several lines, each one below the last under the text column."""
+        return self.line(label, ("\n" + " " * (len(self.indent) + self.width)).join(texts))
+
+
+#: a finding in a pod's block ("Fix:       ...") and under a workload ("    Fix:     ...")
+POD_LABELS = _Labels("", 11)
+WORKLOAD_LABELS = _Labels("    ", 9)
+
+
+def _advice(f: Finding, labels: _Labels) -> list[str]:
+    """What to do about a finding, in a pod's block and under a workload alike: the fix, the
+    docs, and the next command worth running."""
+    lines = [labels.line("Fix", sanitize(f.hint)), labels.line("Docs", f.docs)]
+    if f.next_command:
+        lines.append(labels.line("Next", sanitize(f.next_command, single_line=True)))
+    return lines
+
+
 def _since_line(f: Finding, now: datetime) -> str | None:
     """"Waiting:" with its deadline ahead, or "Stuck:" once the deadline has passed."""
     if f.since is None and f.deadline is None:
@@ -374,7 +404,7 @@ def _since_line(f: Finding, now: datetime) -> str | None:
         parts.append(f"stuck after {format_time(f.deadline)} (in {human_duration(left)})"
                      if f.severity == "waiting" else
                      f"its deadline passed at {format_time(f.deadline)}")
-    return ("Waiting:   " if f.severity == "waiting" else "Stuck:     ") + "; ".join(parts)
+    return POD_LABELS.line("Waiting" if f.severity == "waiting" else "Stuck", "; ".join(parts))
 
 
 def _finding_body(f: Finding, now: datetime) -> list[str]:
@@ -384,15 +414,11 @@ def _finding_body(f: Finding, now: datetime) -> list[str]:
         lines.append(since)
     detail = sanitize(f.detail).strip()
     if detail and detail.rstrip(". ") not in f.summary:
-        lines.append("Message:   " + "\n           ".join(detail.splitlines()[:8]))
+        lines.append(POD_LABELS.lines("Message", detail.splitlines()[:8]))
     if f.evidence:
         lines.append("Evidence:")
         lines += [_evidence_line(e, now) for e in f.evidence]
-    lines.append(f"Fix:       {sanitize(f.hint)}")
-    lines.append(f"Docs:      {f.docs}")
-    if f.next_command:
-        lines.append(f"Next:      {sanitize(f.next_command, single_line=True)}")
-    return lines
+    return lines + _advice(f, POD_LABELS)
 
 
 def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
@@ -418,11 +444,9 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
         tag = " [warning]" if f.severity == "warning" else ""
         lines.append(f"  {sev}{tag}: {sanitize(f.summary, single_line=True)}")
         if f.detail and f.detail.rstrip(". ") not in f.summary:
-            lines.append(f"    Message: {sanitize(f.detail, single_line=True)[:300]}")
-        lines.append(f"    Fix:     {sanitize(f.hint)}")
-        lines.append(f"    Docs:    {f.docs}")
-        if f.next_command:
-            lines.append(f"    Next:    {sanitize(f.next_command, single_line=True)}")
+            lines.append(WORKLOAD_LABELS.line("Message",
+                                              sanitize(f.detail, single_line=True)[:300]))
+        lines += _advice(f, WORKLOAD_LABELS)
     if not w.view.owners:
         lines.append("  (no pods)")
     for o in w.view.owners:

@@ -580,6 +580,23 @@ def test_hostile_names_and_texts_in_the_wide_pod_list_are_shown_escaped() -> Non
         "2 pods: 1 failing, 0 progressing, 1 healthy (1 with warnings)\n")
 
 
+def test_a_finding_gives_the_same_fix_docs_and_next_in_a_pods_block_and_a_workloads() -> None:
+    f = replace(error_finding(), hint="Raise the limit\x1b[2J.", next_command="kubectl top\npod")
+    pod = PodReport(pod=snap("web-1", "u1"), status="Error", state="failing", verdict=f,
+                    findings=(f,))
+    wl = WorkloadView(workload=workload(), children=(), newest=None, owners=(), reports=(),
+                      nodes={})
+    block = WorkloadReport(view=wl, state="failing", verdict=f, findings=(f,))
+    pod_text = render_table(Report(pods=(pod,), as_of=NOW), PLAIN)
+    workload_text = render_table(Report(pods=(), workloads=(block,), as_of=NOW), PLAIN)
+    assert ("Fix:       Raise the limit\\x1b[2J.\n"
+            "Docs:      https://kubernetes.io/docs/y/\n"
+            "Next:      kubectl top pod\n") in pod_text
+    assert ("    Fix:     Raise the limit\\x1b[2J.\n"
+            "    Docs:    https://kubernetes.io/docs/y/\n"
+            "    Next:    kubectl top pod\n") in workload_text
+
+
 ONE_REPORT_JSON = """\
 {
   "apiVersion": "podwhy/v1",
