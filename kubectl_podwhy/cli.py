@@ -16,7 +16,7 @@ import click
 
 from kubectl_podwhy import __version__
 from kubectl_podwhy.errors import ExitCode, PodwhyError, UsageError
-from kubectl_podwhy.render import API_VERSION, RENDERERS, sanitize
+from kubectl_podwhy.render import API_VERSION, RENDERERS, RenderOptions, sanitize
 from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID, Rule
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import reference
@@ -233,7 +233,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     notes = sorted({n for r in result.pods for n in r.pod.notes} | set(g.notes.get("", [])))
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
-    text = RENDERERS[output](result, ref, use_color, show_healthy)
+    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy))
     # click strips ANSI codes when stdout is not a terminal unless told otherwise
     code = int(exit_code(result))
     _VERDICT_CODE[0] = code  # the exit code still holds if the reader stops early (| head)

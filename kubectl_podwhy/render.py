@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,15 @@ from kubectl_podwhy.workloads import owner_state, sort_key_severity, workload_so
 from kubectl_podwhy.yamlout import dump_yaml
 
 API_VERSION = "podwhy/v1"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How the reader asked to see a report (what was found, and when, is in the report)."""
+
+    color: bool = False
+    #: list healthy pods without warnings too (--show-healthy)
+    show_healthy: bool = False
 
 #: what must never reach a terminal as it is: C0 and C1 controls and DEL (escape sequences
 #: start with them: CSI, OSC 52 clipboard writes, ...), bidi and invisible formatting
@@ -179,11 +189,11 @@ def report_dict(result: Report) -> dict[str, Any]:
     }
 
 
-def render_json(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+def render_json(result: Report, options: RenderOptions) -> str:
     return json.dumps(report_dict(result), indent=2) + "\n"
 
 
-def render_yaml(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+def render_yaml(result: Report, options: RenderOptions) -> str:
     text: str = dump_yaml(report_dict(result), allow_unicode=True, width=120)
     return text
 
@@ -203,32 +213,64 @@ def _state(state: State, color: bool) -> str:
     return _paint(state, STATE_COLOR[state], color)
 
 
-def _row(r: PodReport, wide: bool, color: bool) -> list[str]:
-    f = r.verdict
-    shown = f or next(iter(r.findings), None)
-    status = _paint(sanitize(r.status, single_line=True), STATE_COLOR[r.state], color)
-    summary = sanitize(shown.summary, single_line=True) if shown else "healthy"
-    if f is None and shown is not None:
-        summary = f"healthy; warning: {summary}"
-    cells = [name(r.pod.namespace), name(r.pod.name), status, _state(r.state, color)]
-    if wide:
-        cells.append(shown.rule if shown else "-")
-    cells += [shown.level if shown else "-",
-              name(shown.container or "-") if shown else "-",
-              sanitize(shown.reason, single_line=True) if shown else "-"]
-    if wide:
-        cells.append(name(r.pod.node_name or "<none>"))
-    cells.append(summary)
-    return cells
+def _shown(r: PodReport) -> Finding | None:
+    """The finding a pod's row shows: its verdict, else its first warning."""
+    return r.verdict or next(iter(r.findings), None)
+
+
+def _of_shown(text: Callable[[Finding], str]) -> Callable[[PodReport], str]:
+    """A cell taken from the finding the row shows; "-" when there is none."""
+    def cell(r: PodReport) -> str:
+        shown = _shown(r)
+        return text(shown) if shown else "-"
+    return cell
+
+
+def _summary(r: PodReport) -> str:
+    shown = _shown(r)
+    if shown is None:
+        return "healthy"
+    summary = sanitize(shown.summary, single_line=True)
+    return summary if r.verdict is not None else f"healthy; warning: {summary}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the pod table, as kubectl's TableColumnDefinition: priority 0 is shown in
+    every table, priority 1 only with -o wide."""
+
+    header: str
+    cell: Callable[[PodReport], str]
+    priority: int = 0
+    #: painted in the colour of the pod's state when colour is on
+    painted: bool = False
+
+    def text(self, r: PodReport, color: bool) -> str:
+        return _paint(self.cell(r), STATE_COLOR[r.state], color and self.painted)
+
+
+#: the pod table's columns, in order: -o table shows those of priority 0, -o wide all
+POD_COLUMNS: tuple[Column, ...] = (
+    Column("NAMESPACE", lambda r: name(r.pod.namespace)),
+    Column("NAME", lambda r: name(r.pod.name)),
+    Column("STATUS", lambda r: sanitize(r.status, single_line=True), painted=True),
+    Column("STATE", lambda r: r.state, painted=True),
+    Column("RULE", _of_shown(lambda f: f.rule), priority=1),
+    Column("LEVEL", _of_shown(lambda f: f.level)),
+    Column("CONTAINER", _of_shown(lambda f: name(f.container or "-"))),
+    Column("REASON", _of_shown(lambda f: sanitize(f.reason, single_line=True))),
+    Column("NODE", lambda r: name(r.pod.node_name or "<none>"), priority=1),
+    Column("SUMMARY", _summary),
+)
 
 
 def _table(reports: Sequence[PodReport], wide: bool, color: bool) -> str:
-    headers = ["NAMESPACE", "NAME", "STATUS", "STATE"] + (["RULE"] if wide else []) + \
-        ["LEVEL", "CONTAINER", "REASON"] + (["NODE"] if wide else []) + ["SUMMARY"]
     from tabulate import tabulate  # costs ~40 ms (importlib.metadata): only for tables
 
-    rows = [_row(r, wide, color) for r in reports]
-    return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True) + "\n"
+    columns = [c for c in POD_COLUMNS if c.priority == 0 or wide]
+    rows = [[c.text(r, color) for c in columns] for r in reports]
+    return tabulate(rows, headers=[c.header for c in columns], tablefmt="plain",
+                    disable_numparse=True) + "\n"
 
 
 def _evidence_line(e: Any, now: datetime) -> str:
@@ -253,7 +295,7 @@ _BASIS_TEXT = {
 
 def as_of_line(result: Report) -> str:
     """"As of ..." for runs not judged against the clock, else ""."""
-    if result.as_of is None or result.as_of_basis == "clock":
+    if result.as_of_basis == "clock":
         return ""
     if result.as_of_earliest is not None:
         return (f"As of:     each capture's own time, {format_time(result.as_of_earliest)} "
@@ -297,6 +339,36 @@ def render_detail(r: PodReport, now: datetime, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class _Labels:
+    """How a finding's labelled lines are laid out: what comes before the label, and the width
+    of the label column its text starts after."""
+
+    indent: str
+    width: int
+
+    def line(self, label: str, text: str) -> str:
+        return f"{self.indent}{label + ':':<{self.width}}{text}"
+
+    def lines(self, label: str, texts: Sequence[str]) -> str:
+        """A labelled text of several lines, each one below the last under the text column."""
+        return self.line(label, ("\n" + " " * (len(self.indent) + self.width)).join(texts))
+
+
+#: a finding in a pod's block ("Fix:       ...") and under a workload ("    Fix:     ...")
+POD_LABELS = _Labels("", 11)
+WORKLOAD_LABELS = _Labels("    ", 9)
+
+
+def _advice(f: Finding, labels: _Labels) -> list[str]:
+    """What to do about a finding, in a pod's block and under a workload alike: the fix, the
+    docs, and the next command worth running."""
+    lines = [labels.line("Fix", sanitize(f.hint)), labels.line("Docs", f.docs)]
+    if f.next_command:
+        lines.append(labels.line("Next", sanitize(f.next_command, single_line=True)))
+    return lines
+
+
 def _since_line(f: Finding, now: datetime) -> str | None:
     """"Waiting:" with its deadline ahead, or "Stuck:" once the deadline has passed."""
     if f.since is None and f.deadline is None:
@@ -309,7 +381,7 @@ def _since_line(f: Finding, now: datetime) -> str | None:
         parts.append(f"stuck after {format_time(f.deadline)} (in {human_duration(left)})"
                      if f.severity == "waiting" else
                      f"its deadline passed at {format_time(f.deadline)}")
-    return ("Waiting:   " if f.severity == "waiting" else "Stuck:     ") + "; ".join(parts)
+    return POD_LABELS.line("Waiting" if f.severity == "waiting" else "Stuck", "; ".join(parts))
 
 
 def _finding_body(f: Finding, now: datetime) -> list[str]:
@@ -319,15 +391,11 @@ def _finding_body(f: Finding, now: datetime) -> list[str]:
         lines.append(since)
     detail = sanitize(f.detail).strip()
     if detail and detail.rstrip(". ") not in f.summary:
-        lines.append("Message:   " + "\n           ".join(detail.splitlines()[:8]))
+        lines.append(POD_LABELS.lines("Message", detail.splitlines()[:8]))
     if f.evidence:
         lines.append("Evidence:")
         lines += [_evidence_line(e, now) for e in f.evidence]
-    lines.append(f"Fix:       {sanitize(f.hint)}")
-    lines.append(f"Docs:      {f.docs}")
-    if f.next_command:
-        lines.append(f"Next:      {sanitize(f.next_command, single_line=True)}")
-    return lines
+    return lines + _advice(f, POD_LABELS)
 
 
 def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
@@ -353,11 +421,9 @@ def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:
         tag = " [warning]" if f.severity == "warning" else ""
         lines.append(f"  {sev}{tag}: {sanitize(f.summary, single_line=True)}")
         if f.detail and f.detail.rstrip(". ") not in f.summary:
-            lines.append(f"    Message: {sanitize(f.detail, single_line=True)[:300]}")
-        lines.append(f"    Fix:     {sanitize(f.hint)}")
-        lines.append(f"    Docs:    {f.docs}")
-        if f.next_command:
-            lines.append(f"    Next:    {sanitize(f.next_command, single_line=True)}")
+            lines.append(WORKLOAD_LABELS.line("Message",
+                                              sanitize(f.detail, single_line=True)[:300]))
+        lines += _advice(f, WORKLOAD_LABELS)
     if not w.view.owners:
         lines.append("  (no pods)")
     for o in w.view.owners:
@@ -394,7 +460,8 @@ def _pod_counts(pods: Sequence[PodReport], show_healthy: bool,
     return tail + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: bool) -> str:
+def _many(result: Report, options: RenderOptions, wide: bool) -> str:
+    now, color, show_healthy = result.as_of, options.color, options.show_healthy
     workloads = sorted(result.workloads, key=lambda w: workload_sort_key(
         w.state, max((w.view.workload.desired or 0) - w.view.workload.available, 0),
         w.view.workload.key))
@@ -433,24 +500,29 @@ def _many(result: Report, now: datetime, color: bool, show_healthy: bool, wide: 
     return out + (f"\n{as_of}" if as_of else "")
 
 
-def _single(result: Report, now: datetime, color: bool, wide: bool) -> str:
-    return (_table(result.pods, wide=wide, color=color) + "\n"
-            + render_detail(result.pods[0], now, color) + as_of_line(result))
+def _single(result: Report, options: RenderOptions, wide: bool) -> str:
+    return (_table(result.pods, wide=wide, color=options.color) + "\n"
+            + render_detail(result.pods[0], result.as_of, options.color) + as_of_line(result))
 
 
-def render_table(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
+def _for_people(result: Report, options: RenderOptions, wide: bool) -> str:
+    """The text for people: one pod's row and block, else the workloads and the pod table;
+    ``wide`` adds the pod table's columns of priority 1."""
     if len(result.pods) == 1 and not result.workloads:
-        return _single(result, now, color, wide=False)
-    return _many(result, now, color, show_healthy, wide=False)
+        return _single(result, options, wide)
+    return _many(result, options, wide)
 
 
-def render_wide(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
-    if len(result.pods) == 1 and not result.workloads:
-        return _single(result, now, color, wide=True)
-    return _many(result, now, color, show_healthy, wide=True)
+def render_table(result: Report, options: RenderOptions) -> str:
+    return _for_people(result, options, wide=False)
 
 
-Renderer = Callable[[Report, datetime, bool, bool], str]
+def render_wide(result: Report, options: RenderOptions) -> str:
+    return _for_people(result, options, wide=True)
+
+
+#: a report to text; what the report holds (its reference time too) is all it shows
+Renderer = Callable[[Report, RenderOptions], str]
 
 RENDERERS: dict[str, Renderer] = {
     "table": render_table,

@@ -208,7 +208,7 @@ class Report:
     #: namespace-wide runs: pods grouped by their controller ownerReference
     owners: tuple[OwnerView, ...] = ()
     #: the reference time ages and deadlines were judged against, and where it came from
-    as_of: datetime | None = None
+    as_of: datetime = field(kw_only=True)
     as_of_basis: ReferenceBasis = "clock"
     #: what the exit code is about: the named pods and workloads, else everything
     targets: tuple[str, ...] = ()

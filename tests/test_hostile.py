@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubectl_podwhy.render import RENDERERS, sanitize
+from kubectl_podwhy.render import RENDERERS, RenderOptions, sanitize
 from kubectl_podwhy.snapshot import Gathered
 from kubectl_podwhy.verdict import assemble
 from tests import podfactory as pf
@@ -201,7 +201,7 @@ def test_any_value_in_any_field_never_crashes_the_engine(base: int, data: st.Dat
     target[epath[-1]] = data.draw(_json())
     result = assemble(Gathered(pods=[pod], events=[event]), None, NOW, basis="flag")
     for render in RENDERERS.values():
-        text = render(result, NOW, False, False)
+        text = render(result, RenderOptions())
         assert isinstance(text, str)
     [item] = result.pods
     assert item.state in ("healthy", "progressing", "failing")
@@ -265,7 +265,7 @@ def test_any_value_in_any_workload_field_never_crashes(which: int, data: st.Data
     keys = [("Deployment", "default", "web"), ("Job", "default", "etl")] if targeted else None
     result = assemble(g, keys, NOW, basis="flag")
     for render in RENDERERS.values():
-        assert isinstance(render(result, NOW, False, False), str)
+        assert isinstance(render(result, RenderOptions()), str)
     for w in result.workloads:  # a damaged workload (or child) is never vouched for
         if w.view.workload.damaged or any(c.damaged for c in w.view.children):
             assert w.state != "healthy", w.view.workload.damaged
@@ -372,7 +372,7 @@ def test_numbers_and_times_past_a_datetime_never_crash(change: dict[str, Any]) -
         pod[key].update(value)
     result = assemble(Gathered(pods=[pod]), None, NOW, basis="flag")
     for render in RENDERERS.values():
-        assert isinstance(render(result, NOW, False, False), str)
+        assert isinstance(render(result, RenderOptions()), str)
     assert result.pods[0].state != "healthy"
 
 
