@@ -17,7 +17,8 @@ import click
 from kubectl_podwhy import __version__
 from kubectl_podwhy.errors import ExitCode, NotFoundError, PodwhyError, UsageError
 from kubectl_podwhy.render import API_VERSION, RENDERERS, dump_yaml, sanitize
-from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID, Rule
+from kubectl_podwhy.rules.base import Rule
+from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, reference_time
 from kubectl_podwhy.targets import check_namespace, parse_targets

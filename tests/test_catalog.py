@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from kubectl_podwhy.rules.catalog import RULES
+from kubectl_podwhy.rules.chain import RULE_FAMILIES
 from kubectl_podwhy.rules.docs import render_markdown
 from tests import test_rules_live_only
 from tests.fixturelib import fixture_paths, load_fixture
@@ -15,7 +16,12 @@ ROOT = Path(__file__).parent.parent
 def test_rule_ids_are_unique_ordered_and_in_their_level_range() -> None:
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))
-    assert ids == sorted(ids)
+    # the chain's order: family by family, each family's IDs ascending, levels grouped
+    assert ids == [r.id for family in RULE_FAMILIES for r in family]
+    for family in RULE_FAMILIES:
+        assert [r.id for r in family] == sorted(r.id for r in family)
+    levels = ["pod", "container", "workload"]
+    assert [r.level for r in RULES] == sorted((r.level for r in RULES), key=levels.index)
     for r in RULES:
         assert re.fullmatch(r"PW[123]\d\d", r.id), r.id
         level = {"1": "pod", "2": "container", "3": "workload"}[r.id[2]]
