@@ -1,4 +1,5 @@
-"""Generate docs/rules.md from the catalog (``python -m kubectl_podwhy.rules.docs``).
+"""Generate docs/rules.md from the catalog (``python -m kubectl_podwhy.rules.docs``), in the
+chain's order.
 
 A test checks the committed file is current, so the catalog and its docs never drift.
 """
@@ -27,7 +28,9 @@ def render_markdown() -> str:
         "A rule with a deadline reports *waiting* until the deadline passes and its severity",
         "(stuck) after it. A finding drawn from events alone counts only while the object's",
         "state still shows a problem; otherwise it is kept as a warning marked as history.",
-        "`kubectl podwhy --explain ID` prints one rule.",
+        "`kubectl podwhy --explain ID` prints one rule. The rules are listed family by family in",
+        "the order the chain consults the families (`kubectl_podwhy/rules/chain.py`): first the",
+        "status family (PW190-PW191), which opens the chain and has its last word.",
         "",
         "| ID | Name | Level | Severity | Deadline | Title |",
         "|---|---|---|---|---|---|",
