@@ -208,7 +208,7 @@ def main() -> int:
     want("kubectl_podwhy.cli", "assemble", "assemble (snapshots + rules + workloads)")
     want("kubectl_podwhy.snapshot", "build_snapshots", "build_snapshots")
     want("kubectl_podwhy.verdict", "diagnose_all", "diagnose_all (rules)")
-    want("kubectl_podwhy.cli", "write_dump", "write_dump")
+    want("kubectl_podwhy.sources.files", "write_dump", "write_dump")
     patched = patch_everywhere(targets, timers)
     # Inside gather: the cluster source's own helpers (slimming, shaping...) and the client's
     # request call (sending the request and reading the response headers).

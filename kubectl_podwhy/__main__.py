@@ -1,7 +1,22 @@
-"""``python -m kubectl_podwhy``: the same command as ``kubectl podwhy``."""
+"""``python -m kubectl_podwhy`` and the ``kubectl-podwhy`` command: the same entry point.
+
+Importing the command takes a few hundred milliseconds; a Ctrl-C during it is one line and
+exit 130 too, as everywhere else (never a traceback).
+"""
 from __future__ import annotations
 
-from kubectl_podwhy.cli import main
+import sys
+from typing import NoReturn
+
+
+def main() -> NoReturn:
+    try:
+        from kubectl_podwhy.cli import main as run
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        sys.exit(130)
+    run()
+
 
 if __name__ == "__main__":
     main()

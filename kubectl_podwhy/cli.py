@@ -14,15 +14,16 @@ from typing import NoReturn
 import click
 
 from kubectl_podwhy import __version__
-from kubectl_podwhy.errors import ExitCode, NotFoundError, PodwhyError, UsageError
-from kubectl_podwhy.render import API_VERSION, RENDERERS, dump_yaml, sanitize
+from kubectl_podwhy.errors import ExitCode, PodwhyError, UsageError
+from kubectl_podwhy.render import API_VERSION, RENDERERS, sanitize
 from kubectl_podwhy.rules.docs import rule_docs, rules_document, rules_listing
 from kubectl_podwhy.selector import parse_selector
-from kubectl_podwhy.snapshot import Gathered, ReferenceBasis, reference_time
+from kubectl_podwhy.snapshot import reference
+from kubectl_podwhy.sources import Source
 from kubectl_podwhy.targets import check_namespace, parse_targets
-from kubectl_podwhy.timeutil import format_time, parse_time
+from kubectl_podwhy.timeutil import parse_time
 from kubectl_podwhy.verdict import assemble, exit_code
-from kubectl_podwhy.workloads import keep_selected
+from kubectl_podwhy.yamlout import dump_yaml
 
 PROG = "kubectl podwhy"
 
@@ -103,27 +104,6 @@ def rules_text(output: str, explain: str | None) -> str:
     return text
 
 
-def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
-    """Write what a live run gathered, as kubectl prints it (the cluster source already
-    dropped managedFields), with when it was read in the List's metadata so that ``-f``
-    judges ages against it (kubectl reads the file as any List)."""
-    from kubectl_podwhy.sources import files
-
-    items = [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]
-    doc = {"apiVersion": "v1", "kind": "List",
-           "metadata": {"annotations": {files.CAPTURED_AT: format_time(captured_at)}},
-           "items": items}
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            if path.endswith((".yaml", ".yml")):
-                dump_yaml(doc, fh)
-            else:
-                json.dump(doc, fh, indent=2)
-                fh.write("\n")
-    except OSError as exc:
-        raise UsageError(f"cannot write --dump {path}: {exc.strerror or exc}") from None
-
-
 @click.command(name=PROG, epilog=EPILOG,
                context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("targets", nargs=-1, metavar="[POD | TYPE/NAME ...]")
@@ -180,56 +160,35 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         raise UsageError("a pod or workload name cannot be combined with --all-namespaces")
     if selector:
         parse_selector(selector)  # a bad selector is a usage error, before any I/O
-    ref = datetime.now(timezone.utc)
-    basis: ReferenceBasis = "clock"
+    flag_now = None
     if now:
-        parsed = parse_time(now) if re.match(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d", now) else None
-        if parsed is None:
+        flag_now = parse_time(now) if re.match(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d", now) else None
+        if flag_now is None:
             raise UsageError(f"invalid --now {now!r}: use RFC 3339, e.g. 2026-11-21T10:00:00Z")
-        ref, basis = parsed, "flag"
     timeout = parse_timeout(request_timeout)  # a bad value is an error with -f too
-    pod_keys: list[tuple[str, str]] = []
+    if filename and dump:
+        raise UsageError("--dump records a live run; it cannot be combined with -f")
+    clock = datetime.now(timezone.utc)
+    src: Source
     if filename:
-        if dump:
-            raise UsageError("--dump records a live run; it cannot be combined with -f")
-        from kubectl_podwhy.sources import files
+        from kubectl_podwhy.sources.files import FileSource
 
-        g = files.load(filename)
-        wl_keys = files.select_input(g, wanted, None if all_namespaces else namespace,
-                                     selector)
-        pod_names = {t.name for t in wanted if t.is_pod}
-        pod_keys = [(files.meta_str(p, "namespace") or "default", files.meta_str(p))
-                    for p in g.pods if files.meta_str(p) in pod_names]
-        taken, taken_basis = reference_time(g)
-        if not now:
-            if taken is not None:
-                ref, basis = taken, taken_basis
-            else:
-                basis = "none"  # no timestamp at all: ages cannot be known
-        elif taken is not None and taken > ref:
-            click.echo(f"warning: --now {format_time(ref)} is before the input's "
-                       f"{'capture time' if taken_basis == 'capture' else 'newest timestamp'} "
-                       f"{format_time(taken)}: ages and deadlines are judged before the "
-                       "input was written", err=True)
+        src = FileSource(filename)
     else:
         from kubectl_podwhy.sources import cluster
 
         src = cluster.open_source(kubeconfig, context, timeout, lean=not dump)
-        ns = namespace if namespace is not None else check_namespace(
-            src.default_namespace, "the kubeconfig context's namespace")
-        g = src.gather(ns, wanted, all_namespaces, selector)
-        if selector and not wanted:
-            keep_selected(g, parse_selector(selector))
-        wl_keys = [(t.kind, ns, t.name) for t in wanted if not t.is_pod] or None
-        pod_keys = [(ns, t.name) for t in wanted if t.is_pod]
-        if dump:
-            write_dump(dump, g, ref)
-        where = "any namespace" if all_namespaces else f"namespace {ns}"
-        if not g.pods and not g.workloads:
-            if selector:
-                raise NotFoundError(f"no pods match {selector!r} in {where}")
-            click.echo(f"No pods found in {where}.", err=True)
-    result = assemble(g, wl_keys, ref, basis=basis, pod_targets=pod_keys)
+    g = src.gather(namespace, wanted, all_namespaces, selector)
+    ref, basis, warning = reference(g, flag_now, clock)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    if dump:
+        from kubectl_podwhy.sources.files import write_dump
+
+        write_dump(dump, g, ref)
+    if g.nothing_found:
+        click.echo(g.nothing_found, err=True)
+    result = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
                                       and not os.environ.get("NO_COLOR"))
     notes = sorted({n for r in result.pods for n in r.pod.notes} | set(g.notes.get("", [])))

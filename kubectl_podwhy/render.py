@@ -12,18 +12,20 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from kubectl_podwhy.report import Finding, PodReport, State
-from kubectl_podwhy.rules.workload import group_text
-from kubectl_podwhy.timeutil import age, format_time, human_duration, parse_time
-from kubectl_podwhy.verdict import Report, overall_state
-from kubectl_podwhy.workloads import (
+from kubectl_podwhy.report import (
+    Finding,
     OwnerView,
     PodGroup,
+    PodReport,
+    Report,
+    State,
     WorkloadReport,
-    owner_state,
-    sort_key_severity,
-    workload_sort_key,
 )
+from kubectl_podwhy.rules.workload import group_text
+from kubectl_podwhy.timeutil import age, format_time, human_duration, parse_time
+from kubectl_podwhy.verdict import overall_state
+from kubectl_podwhy.workloads import owner_state, sort_key_severity, workload_sort_key
+from kubectl_podwhy.yamlout import dump_yaml
 
 API_VERSION = "podwhy/v1"
 
@@ -179,31 +181,6 @@ def report_dict(result: Report) -> dict[str, Any]:
 
 def render_json(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:
     return json.dumps(report_dict(result), indent=2) + "\n"
-
-
-def dump_yaml(doc: Any, stream: Any = None, **kw: Any) -> Any:
-    """YAML as kubectl writes it: the C emitter when PyYAML has it, and never an anchor or
-    alias (a reader that refuses them, as podwhy -f does, reads it back). Text that is not
-    valid Unicode (a lone surrogate from JSON's "\\ud800") makes libyaml's emitter fail; the
-    pure-Python emitter then writes it as the escape "\\uD800", which reads back the same.
-    ``stream``, when given, must be seekable (it is rewritten from the start then)."""
-    import yaml  # imported when needed: start-up time matters for a CLI
-
-    def dumper(base: Any) -> Any:
-        class Dumper(base):  # type: ignore[misc]
-            def ignore_aliases(self, data: Any) -> bool:
-                return True
-        return Dumper
-
-    try:
-        return yaml.dump(doc, stream, Dumper=dumper(getattr(yaml, "CSafeDumper",
-                                                             yaml.SafeDumper)),
-                         sort_keys=False, **kw)
-    except UnicodeEncodeError:
-        if stream is not None:
-            stream.seek(0)
-            stream.truncate()
-        return yaml.dump(doc, stream, Dumper=dumper(yaml.SafeDumper), sort_keys=False, **kw)
 
 
 def render_yaml(result: Report, now: datetime, color: bool, show_healthy: bool) -> str:

@@ -9,11 +9,19 @@ Three states, decided in :mod:`kubectl_podwhy.verdict`:
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from kubectl_podwhy.snapshot import ContainerType, PodSnapshot
+from kubectl_podwhy.rawjson import as_dict, as_list, as_str, controller_uid
+from kubectl_podwhy.snapshot import (
+    ContainerType,
+    NodeInfo,
+    PodSnapshot,
+    ReferenceBasis,
+    Workload,
+)
 
 Level = Literal["workload", "pod", "container"]
 #: error: a fault; waiting: what the object waits for, within its deadline (not a fault yet);
@@ -78,3 +86,137 @@ class PodReport:
     @property
     def healthy(self) -> bool:
         return self.state == "healthy"
+
+
+# --- workloads: pods grouped by verdict, and what workload rules look at ---------------------
+
+@dataclass(frozen=True)
+class PodGroup:
+    """Pods that share a state and verdict (rule, reason, container); verdict None =
+    healthy."""
+
+    verdict: Finding | None
+    reports: tuple[PodReport, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.reports)
+
+    @property
+    def state(self) -> State:
+        return self.reports[0].state if self.reports else "healthy"
+
+
+def group_key(r: PodReport) -> tuple[int, str, str, str]:
+    v = r.verdict
+    rank = STATES.index(r.state)
+    if v is None:
+        return (rank, "", "", "")
+    return (rank, v.rule, v.reason, v.container or "")
+
+
+def group_reports(reports: Sequence[PodReport]) -> tuple[PodGroup, ...]:
+    """Group by state and verdict: failing first, then progressing (largest groups first),
+    healthy pods last."""
+    groups: dict[tuple[int, str, str, str], list[PodReport]] = {}
+    for r in reports:
+        groups.setdefault(group_key(r), []).append(r)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0]))
+    return tuple(PodGroup(rs[0].verdict, tuple(rs)) for _, rs in ordered)
+
+
+@dataclass(frozen=True)
+class OwnerView:
+    """The pods of one direct owner (a ReplicaSet of a Deployment, a Job of a CronJob)."""
+
+    kind: str
+    namespace: str
+    name: str
+    note: str  # "revision 2, new", "Job, failed"; "" when only the ownerReference is known
+    workload: Workload | None
+    groups: tuple[PodGroup, ...]
+
+    @property
+    def pod_count(self) -> int:
+        return sum(g.count for g in self.groups)
+
+
+@dataclass(frozen=True)
+class WorkloadView:
+    """What workload rules look at: the workload, its children and its pods' reports."""
+
+    workload: Workload
+    children: tuple[Workload, ...]
+    #: the newest child: a Deployment's current ReplicaSet, a CronJob's latest Job
+    newest: Workload | None
+    owners: tuple[OwnerView, ...]
+    reports: tuple[PodReport, ...]
+    nodes: Mapping[str, NodeInfo]
+
+    @property
+    def groups(self) -> tuple[PodGroup, ...]:
+        return group_reports(self.reports)
+
+    @property
+    def current_reports(self) -> tuple[PodReport, ...]:
+        """The pods the workload stands on now: of its current revision (a Deployment's
+        newest ReplicaSet, a CronJob's newest Job; all pods of the others), and active.
+        Controllers ignore pods that ended or are being deleted (controller_utils
+        FilterActivePods): an evicted pod its ReplicaSet replaced, a Job's failed attempt, a
+        pod on its way out, are history for the workload."""
+        if self.workload.kind == "Deployment":
+            pods = pods_of(self, self.newest) if self.newest is not None else []
+        elif self.workload.kind == "CronJob":
+            # its newest Job, and every Job it still counts as active (concurrencyPolicy
+            # Allow runs several at once)
+            active = {as_str(as_dict(ref).get("uid"))
+                      for ref in as_list(self.workload.status.get("active"))}
+            pods = [r for j in self.children if j is self.newest or j.uid in active
+                    for r in pods_of(self, j)]
+        else:
+            pods = list(self.reports)
+        return tuple(r for r in pods if not r.pod.terminal and r.pod.deletion_timestamp is None)
+
+    @property
+    def current_groups(self) -> tuple[PodGroup, ...]:
+        return group_reports(self.current_reports)
+
+
+def pods_of(view: WorkloadView, w: Workload) -> list[PodReport]:
+    """The view's pods whose controller is ``w``."""
+    return [r for r in view.reports if controller_uid(r.pod.raw) == w.uid]
+
+
+@dataclass(frozen=True)
+class WorkloadReport:
+    view: WorkloadView
+    state: State
+    verdict: Finding | None
+    findings: tuple[Finding, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return self.state == "healthy"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run found: pods, the workloads above them, pods grouped by owner."""
+
+    pods: tuple[PodReport, ...]
+    workloads: tuple[WorkloadReport, ...] = ()
+    #: namespace-wide runs: pods grouped by their controller ownerReference
+    owners: tuple[OwnerView, ...] = ()
+    #: the reference time ages and deadlines were judged against, and where it came from
+    as_of: datetime | None = None
+    as_of_basis: ReferenceBasis = "clock"
+    #: what the exit code is about: the named pods and workloads, else everything
+    targets: tuple[str, ...] = ()
+    #: several captures read together, each judged at its own time: the earliest of them
+    #: (as_of is the latest)
+    as_of_earliest: datetime | None = None
+    #: keys of failed pods their controller has replaced (workloads.replaced)
+    replaced: frozenset[str] = frozenset()
+
+
+# --- pods -------------------------------------------------------------------------------------

@@ -8,16 +8,16 @@ sidecar, app and ephemeral containers are told apart) so that rules never walk r
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from kubectl_podwhy.timeutil import parse_time
+from kubectl_podwhy.rawjson import JSON, as_dict, as_int, as_list, as_str, controller_uid
+from kubectl_podwhy.timeutil import format_time, parse_time
 
 ContainerType = Literal["init", "sidecar", "app", "ephemeral"]
 Lookup = Literal["found", "missing", "unknown"]
-JSON = dict[str, Any]
 
 
 @dataclass
@@ -46,6 +46,13 @@ class Gathered:
     captured_at: datetime | None = None
     #: pods and workloads (object_key) read from a capture with its own capture time
     captured_at_of: dict[str, datetime] = field(default_factory=dict)
+    #: what was asked about, as the source resolved it: the named pods (namespace, name) and
+    #: workloads (kind, namespace, name); workload_targets is None when no workload was named
+    #: (then every pod and top-level workload in the bundle is diagnosed)
+    pod_targets: list[tuple[str, str]] = field(default_factory=list)
+    workload_targets: list[tuple[str, str, str]] | None = None
+    #: a live namespace run that found nothing: kubectl's "No resources found" line, else ""
+    nothing_found: str = ""
 
 
 @dataclass(frozen=True)
@@ -283,48 +290,24 @@ class PodSnapshot:
 # --------------------------------------------------------------------------------------------
 # building
 
-def _s(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _d(value: object) -> JSON:
-    return value if isinstance(value, dict) else {}
-
-
-def _l(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _i(value: object, default: int = 0) -> int:
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return default
-    return default
-
-
 def object_key(obj: Mapping[str, Any]) -> str:
     """A pod's or workload's identity in a bundle: its uid, else kind/namespace/name."""
-    meta = _d(obj.get("metadata"))
-    return _s(meta.get("uid")) or (f"{_s(obj.get('kind'))}/{_s(meta.get('namespace')) or 'default'}"
-                                   f"/{_s(meta.get('name'))}")
+    meta = as_dict(obj.get("metadata"))
+    return as_str(meta.get("uid")) or (f"{as_str(obj.get('kind'))}/"
+                                       f"{as_str(meta.get('namespace')) or 'default'}"
+                                       f"/{as_str(meta.get('name'))}")
 
 
 def _state(raw: object) -> State:
-    d = _d(raw)
+    d = as_dict(raw)
     if "waiting" in d and isinstance(d["waiting"], dict):
         w = d["waiting"]
-        return State("waiting", _s(w.get("reason")), _s(w.get("message")))
+        return State("waiting", as_str(w.get("reason")), as_str(w.get("message")))
     if "terminated" in d and isinstance(d["terminated"], dict):
         t = d["terminated"]
         term = Terminated(
-            exit_code=_i(t.get("exitCode")), signal=_i(t.get("signal")),
-            reason=_s(t.get("reason")), message=_s(t.get("message")),
+            exit_code=as_int(t.get("exitCode")), signal=as_int(t.get("signal")),
+            reason=as_str(t.get("reason")), message=as_str(t.get("message")),
             started_at=parse_time(t.get("startedAt")), finished_at=parse_time(t.get("finishedAt")))
         return State("terminated", term.reason, term.message, term.started_at, term)
     if "running" in d and isinstance(d["running"], dict):
@@ -342,7 +325,7 @@ def _probe(raw: object) -> Probe | None:
         return None
 
     def secs(key: str, default: int, low: int) -> int:
-        v = _i(raw.get(key), default)
+        v = as_int(raw.get(key), default)
         return v if low <= v <= INT32_MAX else default  # the API's fields are int32
 
     return Probe(initial_delay=secs("initialDelaySeconds", 0, 0),
@@ -360,35 +343,35 @@ def _containers(spec: JSON, status: JSON) -> tuple[Container, ...]:
         ("ephemeralContainers", "ephemeralContainerStatuses", "ephemeral"),
     )
     for spec_key, status_key, default_type in lists:
-        statuses = {_s(st.get("name")): st for st in _l(status.get(status_key))
+        statuses = {as_str(st.get("name")): st for st in as_list(status.get(status_key))
                     if isinstance(st, dict)}
-        for index, c in enumerate(_l(spec.get(spec_key))):
+        for index, c in enumerate(as_list(spec.get(spec_key))):
             if not isinstance(c, dict):
                 continue
-            name = _s(c.get("name"))
+            name = as_str(c.get("name"))
             ctype: ContainerType = default_type
             # A native sidecar is an init container with restartPolicy Always (KEP-753).
             if default_type == "init" and c.get("restartPolicy") == "Always":
                 ctype = "sidecar"
             st = statuses.get(name)
-            lifecycle = _d(c.get("lifecycle"))
-            res = _d(c.get("resources"))
+            lifecycle = as_dict(c.get("lifecycle"))
+            res = as_dict(c.get("resources"))
             started = st.get("started") if st else None
             out.append(Container(
-                name=name, type=ctype, index=index, image=_s(c.get("image")),
+                name=name, type=ctype, index=index, image=as_str(c.get("image")),
                 has_status=st is not None,
                 state=_state(st.get("state")) if st else NO_STATE,
                 last_state=_state(st.get("lastState")) if st else NO_STATE,
                 ready=bool(st.get("ready")) if st else False,
                 started=started if isinstance(started, bool) else None,
-                restart_count=_i(st.get("restartCount")) if st else 0,
+                restart_count=as_int(st.get("restartCount")) if st else 0,
                 liveness=_probe(c.get("livenessProbe")),
                 readiness=_probe(c.get("readinessProbe")),
                 startup=_probe(c.get("startupProbe")),
                 post_start="postStart" in lifecycle, pre_stop="preStop" in lifecycle,
-                memory_limit=_s(_d(res.get("limits")).get("memory")) or None,
-                memory_request=_s(_d(res.get("requests")).get("memory")) or None,
-                target=_s(c.get("targetContainerName")) or None,
+                memory_limit=as_str(as_dict(res.get("limits")).get("memory")) or None,
+                memory_request=as_str(as_dict(res.get("requests")).get("memory")) or None,
+                target=as_str(c.get("targetContainerName")) or None,
                 status_path=f"status.{status_key}[{name}]",
             ))
     return tuple(out)
@@ -396,10 +379,11 @@ def _containers(spec: JSON, status: JSON) -> tuple[Container, ...]:
 
 def _conditions(raw: object) -> dict[str, Condition]:
     out: dict[str, Condition] = {}
-    for c in _l(raw):
+    for c in as_list(raw):
         if isinstance(c, dict) and c.get("type"):
-            out[_s(c["type"])] = Condition(
-                _s(c["type"]), _s(c.get("status")), _s(c.get("reason")), _s(c.get("message")),
+            out[as_str(c["type"])] = Condition(
+                as_str(c["type"]), as_str(c.get("status")), as_str(c.get("reason")),
+                as_str(c.get("message")),
                 parse_time(c.get("lastTransitionTime")), parse_time(c.get("lastUpdateTime")))
     return out
 
@@ -413,34 +397,34 @@ def _field_path_container(field_path: str) -> str | None:
 
 def normalize_event(raw: JSON) -> tuple[JSON, Event]:
     """Return (the object it regards, the normalised event) for core/v1 or events.k8s.io/v1."""
-    if _s(raw.get("apiVersion")).startswith("events.k8s.io"):
-        obj = _d(raw.get("regarding"))
-        series = _d(raw.get("series"))
-        count = _i(series.get("count")) or _i(raw.get("deprecatedCount")) or 1
+    if as_str(raw.get("apiVersion")).startswith("events.k8s.io"):
+        obj = as_dict(raw.get("regarding"))
+        series = as_dict(raw.get("series"))
+        count = as_int(series.get("count")) or as_int(raw.get("deprecatedCount")) or 1
         first = (parse_time(raw.get("deprecatedFirstTimestamp")) or parse_time(raw.get("eventTime"))
-                 or parse_time(_d(raw.get("metadata")).get("creationTimestamp")))
+                 or parse_time(as_dict(raw.get("metadata")).get("creationTimestamp")))
         last = (parse_time(series.get("lastObservedTime"))
                 or parse_time(raw.get("deprecatedLastTimestamp"))
                 or parse_time(raw.get("eventTime")) or first)
-        message = _s(raw.get("note"))
-        component = _s(raw.get("reportingController")) or _s(
-            _d(raw.get("deprecatedSource")).get("component"))
+        message = as_str(raw.get("note"))
+        component = as_str(raw.get("reportingController")) or as_str(
+            as_dict(raw.get("deprecatedSource")).get("component"))
         api = "events.k8s.io/v1"
     else:
-        obj = _d(raw.get("involvedObject"))
-        series = _d(raw.get("series"))
-        count = _i(series.get("count")) or _i(raw.get("count")) or 1
+        obj = as_dict(raw.get("involvedObject"))
+        series = as_dict(raw.get("series"))
+        count = as_int(series.get("count")) or as_int(raw.get("count")) or 1
         first = (parse_time(raw.get("firstTimestamp")) or parse_time(raw.get("eventTime"))
-                 or parse_time(_d(raw.get("metadata")).get("creationTimestamp")))
+                 or parse_time(as_dict(raw.get("metadata")).get("creationTimestamp")))
         last = (parse_time(series.get("lastObservedTime")) or parse_time(raw.get("lastTimestamp"))
                 or parse_time(raw.get("eventTime")) or first)
-        message = _s(raw.get("message"))
-        component = _s(_d(raw.get("source")).get("component")) or _s(
+        message = as_str(raw.get("message"))
+        component = as_str(as_dict(raw.get("source")).get("component")) or as_str(
             raw.get("reportingComponent"))
         api = "v1"
-    field_path = _s(obj.get("fieldPath"))
+    field_path = as_str(obj.get("fieldPath"))
     wrong = wrong_types(raw, _EVENT_SCHEMA)
-    ev = Event(reason=_s(raw.get("reason")), type=_s(raw.get("type")) or "Normal",
+    ev = Event(reason=as_str(raw.get("reason")), type=as_str(raw.get("type")) or "Normal",
                message=message.strip(), count=count, first_seen=first, last_seen=last,
                field_path=field_path, container=_field_path_container(field_path),
                component=component, api=api, damaged="; ".join(wrong[:2]))
@@ -507,20 +491,20 @@ def effective_requests(spec: JSON) -> dict[str, str]:
     """
     def reqs(c: JSON) -> dict[str, float]:
         out: dict[str, float] = {}
-        for k, v in _d(_d(c.get("resources")).get("requests")).items():
+        for k, v in as_dict(as_dict(c.get("resources")).get("requests")).items():
             q = parse_quantity(str(v))
             if q is not None:
                 out[str(k)] = q
         return out
 
     total: dict[str, float] = {}
-    for c in _l(spec.get("containers")):
-        for k, v in reqs(_d(c)).items():
+    for c in as_list(spec.get("containers")):
+        for k, v in reqs(as_dict(c)).items():
             total[k] = total.get(k, 0.0) + v
     sidecar_sum: dict[str, float] = {}
     init_max: dict[str, float] = {}
-    for c in _l(spec.get("initContainers")):
-        c = _d(c)
+    for c in as_list(spec.get("initContainers")):
+        c = as_dict(c)
         r = reqs(c)
         for k, v in r.items():
             # an init container runs next to the sidecars started before it
@@ -536,48 +520,49 @@ def effective_requests(spec: JSON) -> dict[str, str]:
 
 
 def _node_info(raw: JSON) -> NodeInfo:
-    spec = _d(raw.get("spec"))
-    taints = tuple(Taint(_s(t.get("key")), _s(t.get("value")), _s(t.get("effect")))
-                   for t in _l(spec.get("taints")) if isinstance(t, dict))
-    return NodeInfo(name=_s(_d(raw.get("metadata")).get("name")),
-                    labels={str(k): _s(v) for k, v in
-                            _d(_d(raw.get("metadata")).get("labels")).items()},
-                    conditions=_conditions(_d(raw.get("status")).get("conditions")),
+    spec = as_dict(raw.get("spec"))
+    taints = tuple(Taint(as_str(t.get("key")), as_str(t.get("value")), as_str(t.get("effect")))
+                   for t in as_list(spec.get("taints")) if isinstance(t, dict))
+    return NodeInfo(name=as_str(as_dict(raw.get("metadata")).get("name")),
+                    labels={str(k): as_str(v) for k, v in
+                            as_dict(as_dict(raw.get("metadata")).get("labels")).items()},
+                    conditions=_conditions(as_dict(raw.get("status")).get("conditions")),
                     taints=taints, unschedulable=bool(spec.get("unschedulable")))
 
 
 def _pvc_info(raw: JSON) -> PVCInfo:
-    meta = _d(raw.get("metadata"))
-    spec = _d(raw.get("spec"))
-    return PVCInfo(namespace=_s(meta.get("namespace")) or "default", name=_s(meta.get("name")),
-                   phase=_s(_d(raw.get("status")).get("phase")),
-                   storage_class=_s(spec.get("storageClassName")),
-                   volume_name=_s(spec.get("volumeName")))
+    meta = as_dict(raw.get("metadata"))
+    spec = as_dict(raw.get("spec"))
+    return PVCInfo(namespace=as_str(meta.get("namespace")) or "default",
+                   name=as_str(meta.get("name")),
+                   phase=as_str(as_dict(raw.get("status")).get("phase")),
+                   storage_class=as_str(spec.get("storageClassName")),
+                   volume_name=as_str(spec.get("volumeName")))
 
 
 def pod_claims(pod: JSON) -> list[str]:
     out = []
-    for v in _l(_d(pod.get("spec")).get("volumes")):
-        claim = _s(_d(_d(v).get("persistentVolumeClaim")).get("claimName"))
+    for v in as_list(as_dict(pod.get("spec")).get("volumes")):
+        claim = as_str(as_dict(as_dict(v).get("persistentVolumeClaim")).get("claimName"))
         if claim:
             out.append(claim)
         # generic ephemeral volumes get a PVC named <pod>-<volume>
-        if "ephemeral" in _d(v):
-            out.append(f"{_s(_d(pod.get('metadata')).get('name'))}-{_s(_d(v).get('name'))}")
+        if "ephemeral" in as_dict(v):
+            out.append(f"{as_str(as_dict(pod.get('metadata')).get('name'))}-{as_str(as_dict(v).get('name'))}")
     return out
 
 
 def _node_affinity(spec: JSON) -> tuple[NodeTerm, ...]:
-    required = _d(_d(_d(spec.get("affinity")).get("nodeAffinity")).get(
+    required = as_dict(as_dict(as_dict(spec.get("affinity")).get("nodeAffinity")).get(
         "requiredDuringSchedulingIgnoredDuringExecution"))
     terms: list[NodeTerm] = []
-    for term in _l(required.get("nodeSelectorTerms")):
+    for term in as_list(required.get("nodeSelectorTerms")):
         reqs: list[NodeRequirement] = []
         for key, is_field in (("matchExpressions", False), ("matchFields", True)):
-            for expr in _l(_d(term).get(key)):
-                e = _d(expr)
-                reqs.append((_s(e.get("key")), _s(e.get("operator")),
-                             tuple(_s(v) for v in _l(e.get("values"))), is_field))
+            for expr in as_list(as_dict(term).get(key)):
+                e = as_dict(expr)
+                reqs.append((as_str(e.get("key")), as_str(e.get("operator")),
+                             tuple(as_str(v) for v in as_list(e.get("values"))), is_field))
         terms.append(tuple(reqs))
     return tuple(terms)
 
@@ -588,18 +573,18 @@ def _affinity_text(terms: tuple[NodeTerm, ...]) -> tuple[str, ...]:
 
 
 def _tolerations(spec: JSON) -> tuple[Toleration, ...]:
-    return tuple(Toleration(_s(t.get("key")), _s(t.get("operator")) or "Equal",
-                            _s(t.get("value")), _s(t.get("effect")))
-                 for t in _l(spec.get("tolerations")) if isinstance(t, dict))
+    return tuple(Toleration(as_str(t.get("key")), as_str(t.get("operator")) or "Equal",
+                            as_str(t.get("value")), as_str(t.get("effect")))
+                 for t in as_list(spec.get("tolerations")) if isinstance(t, dict))
 
 
 def _resource_claims(spec: JSON, status: JSON) -> dict[str, str]:
-    claims = {_s(_d(c).get("name")): _s(_d(c).get("resourceClaimName"))
-              for c in _l(spec.get("resourceClaims")) if _s(_d(c).get("name"))}
-    for st in _l(status.get("resourceClaimStatuses")):
-        name = _s(_d(st).get("name"))
-        if name and _s(_d(st).get("resourceClaimName")):
-            claims[name] = _s(_d(st).get("resourceClaimName"))
+    claims = {as_str(as_dict(c).get("name")): as_str(as_dict(c).get("resourceClaimName"))
+              for c in as_list(spec.get("resourceClaims")) if as_str(as_dict(c).get("name"))}
+    for st in as_list(status.get("resourceClaimStatuses")):
+        name = as_str(as_dict(st).get("name"))
+        if name and as_str(as_dict(st).get("resourceClaimName")):
+            claims[name] = as_str(as_dict(st).get("resourceClaimName"))
     return claims
 
 
@@ -638,18 +623,19 @@ def unreadable_status(pod: JSON) -> str:
     statuses = status.get("containerStatuses")
     if statuses is not None and not isinstance(statuses, list):
         return "status.containerStatuses is not a list"
-    if phase == "Running" and not _l(statuses):
+    if phase == "Running" and not as_list(statuses):
         return "phase Running but no container statuses"
     for key in ("containerStatuses", "initContainerStatuses", "conditions"):
-        if any(not isinstance(x, dict) for x in _l(status.get(key))):
+        if any(not isinstance(x, dict) for x in as_list(status.get(key))):
             return f"status.{key} holds entries that are not objects"
     for key in ("containerStatuses", "initContainerStatuses"):
-        for cs in _l(status.get(key)):
-            state = _d(cs.get("state"))
+        for cs in as_list(status.get(key)):
+            state = as_dict(cs.get("state"))
             # the kubelet always writes exactly one of them
             if not any(isinstance(state.get(k), dict) for k in ("waiting", "running",
                                                                  "terminated")):
-                return f"status.{key}[{_s(cs.get('name')) or '?'}].state is missing or unreadable"
+                return (f"status.{key}[{as_str(cs.get('name')) or '?'}].state is missing or "
+                        "unreadable")
     return ""
 
 
@@ -665,21 +651,21 @@ def index_events(raw_events: Iterable[JSON], kinds: frozenset[str] | None = froz
     by_name: dict[tuple[str, str], list[Event]] = {}
     seen: set[str] = set()
     for raw in raw_events:
-        meta = _d(raw.get("metadata"))
-        ev_uid = _s(meta.get("uid"))
+        meta = as_dict(raw.get("metadata"))
+        ev_uid = as_str(meta.get("uid"))
         if ev_uid:
             if ev_uid in seen:
                 continue
             seen.add(ev_uid)
         obj, ev = normalize_event(raw)
-        if kinds is not None and _s(obj.get("kind")) not in kinds and obj.get("kind"):
+        if kinds is not None and as_str(obj.get("kind")) not in kinds and obj.get("kind"):
             continue
-        uid = _s(obj.get("uid"))
+        uid = as_str(obj.get("uid"))
         if uid:
             by_uid.setdefault(uid, []).append(ev)
         else:
-            ns = _s(obj.get("namespace")) or _s(meta.get("namespace")) or "default"
-            by_name.setdefault((ns, _s(obj.get("name"))), []).append(ev)
+            ns = as_str(obj.get("namespace")) or as_str(meta.get("namespace")) or "default"
+            by_name.setdefault((ns, as_str(obj.get("name"))), []).append(ev)
     return by_uid, by_name
 
 
@@ -740,6 +726,27 @@ def reference_time(g: Gathered) -> tuple[datetime | None, ReferenceBasis]:
     return newest, ("inferred" if newest is not None else "none")
 
 
+def reference(g: Gathered, flag: datetime | None,
+              clock: datetime) -> tuple[datetime, ReferenceBasis, str]:
+    """The time to judge ages and deadlines at, where it comes from, and a warning ("" if
+    none): ``--now`` when given (``flag``); for a live bundle (``g.authoritative``) the clock;
+    for saved objects :func:`reference_time`, else the clock with basis "none" (ages cannot
+    be known). A ``--now`` before the input's own time is kept, with a warning."""
+    basis: ReferenceBasis = "flag" if flag is not None else "clock"
+    ref = flag if flag is not None else clock
+    if g.authoritative:
+        return ref, basis, ""
+    taken, taken_basis = reference_time(g)
+    if flag is None:
+        return (taken, taken_basis, "") if taken is not None else (clock, "none", "")
+    if taken is not None and taken > flag:
+        what = "capture time" if taken_basis == "capture" else "newest timestamp"
+        return ref, basis, (f"--now {format_time(flag)} is before the input's {what} "
+                            f"{format_time(taken)}: ages and deadlines are judged before the "
+                            "input was written")
+    return ref, basis, ""
+
+
 class _Time:
     """A schema leaf: an RFC 3339 time (a string parse_time reads, in years 1 to 9999)."""
 
@@ -756,31 +763,40 @@ class _Int64:
 _RANGES: dict[type, tuple[int, int]] = {_Int32: (0, INT32_MAX), _Int64: (0, 2**63 - 1)}
 
 
-# The pod fields the snapshot reads, with the JSON type the API gives them (core/v1 Pod,
-# k8s.io/api/core/v1/types.go). A field of another type is read as absent; wrong_types()
-# names them so that the user learns the input was damaged. [X] is a list of X.
+# The pod and event fields the snapshot reads, and nothing else, with the JSON type the API
+# gives them (core/v1 Pod and Event, events.k8s.io/v1 Event; k8s.io/api/core/v1/types.go).
+# One list, two uses: a field of another type is read as absent, and wrong_types() names it
+# so that the user learns the input was damaged; and trim() keeps only these fields, which
+# is what the cluster source's lean LISTs keep (tests/test_snapshot.py proves trimmed and
+# whole objects give the same verdicts). [X] is a list of X; a leaf ``dict`` is read whole.
 _PROBE = dict.fromkeys(("initialDelaySeconds", "periodSeconds", "failureThreshold",
                         "successThreshold", "timeoutSeconds"), _Int32)
 _CONTAINER = {"name": str, "image": str, "restartPolicy": str, "ports": [dict],
               "resources": {"requests": dict, "limits": dict}, "lifecycle": dict,
-              "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE}
+              "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE,
+              "targetContainerName": str}
 _C_STATE = {"waiting": {"reason": str, "message": str}, "running": {"startedAt": _Time},
             "terminated": {"exitCode": int, "signal": int, "reason": str, "message": str,
                            "startedAt": _Time, "finishedAt": _Time}}
 _C_STATUS = {"name": str, "ready": bool, "started": bool, "restartCount": _Int32, "image": str,
              "state": _C_STATE, "lastState": _C_STATE}
 _POD_SCHEMA: dict[str, Any] = {
+    "apiVersion": str, "kind": str,
     "metadata": {"name": str, "namespace": str, "uid": str, "labels": dict,
-                 "annotations": dict, "creationTimestamp": _Time, "deletionTimestamp": _Time,
+                 "annotations": {"kubernetes.io/config.mirror": str},
+                 "creationTimestamp": _Time, "deletionTimestamp": _Time,
                  "deletionGracePeriodSeconds": _Int32, "finalizers": [str],
                  "ownerReferences": [{"kind": str, "name": str, "uid": str,
                                       "controller": bool}]},
     "spec": {"nodeName": str, "restartPolicy": str, "schedulerName": str,
              "activeDeadlineSeconds": _Int64, "terminationGracePeriodSeconds": _Int64,
              "containers": [_CONTAINER], "initContainers": [_CONTAINER],
-             "ephemeralContainers": [_CONTAINER], "volumes": [dict], "nodeSelector": dict,
+             "ephemeralContainers": [_CONTAINER],
+             "volumes": [{"name": str, "persistentVolumeClaim": dict, "ephemeral": dict}],
+             "nodeSelector": dict,
              "affinity": dict, "tolerations": [dict], "readinessGates": [dict],
-             "schedulingGates": [dict], "resourceClaims": [dict]},
+             "schedulingGates": [dict], "resourceClaims": [dict],
+             "resources": {"requests": dict, "limits": dict}},
     "status": {"phase": str, "reason": str, "message": str, "startTime": _Time,
                "nominatedNodeName": str,
                "conditions": [{"type": str, "status": str, "reason": str, "message": str,
@@ -789,13 +805,17 @@ _POD_SCHEMA: dict[str, Any] = {
                "ephemeralContainerStatuses": [_C_STATUS], "resourceClaimStatuses": [dict]},
 }
 _EVENT_SCHEMA: dict[str, Any] = {
+    "apiVersion": str, "kind": str,
     "reason": str, "message": str, "note": str, "type": str, "count": int,
     "firstTimestamp": _Time, "lastTimestamp": _Time, "eventTime": _Time,
+    "source": {"component": str}, "reportingComponent": str, "reportingController": str,
+    "deprecatedSource": {"component": str}, "deprecatedCount": int,
+    "deprecatedFirstTimestamp": _Time, "deprecatedLastTimestamp": _Time,
     "involvedObject": {"kind": str, "name": str, "namespace": str, "uid": str,
                        "fieldPath": str},
     "regarding": {"kind": str, "name": str, "namespace": str, "uid": str, "fieldPath": str},
     "series": {"count": int, "lastObservedTime": _Time},
-    "metadata": {"name": str, "namespace": str},
+    "metadata": {"name": str, "namespace": str, "uid": str, "creationTimestamp": _Time},
 }
 _CONDITIONS = [{"type": str, "status": str, "reason": str, "message": str,
                 "lastTransitionTime": _Time}]
@@ -836,9 +856,34 @@ _WORKLOAD_SCHEMA: dict[str, dict[str, Any]] = {
 }
 
 
+def trim_pod(pod: JSON) -> JSON:
+    """A pod with only the fields the snapshot reads (on big clusters env, mounts, args and
+    annotations are most of a pod's size)."""
+    return _trim_dict(pod, _POD_SCHEMA)
+
+
+def trim_event(event: JSON) -> JSON:
+    """An event (core/v1 or events.k8s.io/v1) with only the fields the snapshot reads."""
+    return _trim_dict(event, _EVENT_SCHEMA)
+
+
+def _trim_dict(obj: JSON, want: Mapping[str, Any]) -> JSON:
+    return {k: _trim(v, want[k]) for k, v in obj.items() if k in want}
+
+
+def _trim(value: object, want: Any) -> object:
+    """``value`` with only what ``want`` lists, in the value's own order. A value of another
+    type than the schema's is kept as it is, so that wrong_types() still names it."""
+    if isinstance(want, dict) and isinstance(value, dict):
+        return _trim_dict(value, want)
+    if isinstance(want, list) and isinstance(value, list):
+        return [_trim(v, want[0]) for v in value]
+    return value
+
+
 def workload_wrong_types(raw: JSON) -> list[str]:
     """wrong_types() for a Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or CronJob."""
-    schema = _WORKLOAD_SCHEMA.get(_s(raw.get("kind")))
+    schema = _WORKLOAD_SCHEMA.get(as_str(raw.get("kind")))
     return wrong_types(raw, schema) if schema else []
 
 
@@ -928,17 +973,17 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
                    by_name: Mapping[tuple[str, str], list[Event]],
                    nodes: Mapping[str, NodeInfo], pvcs: Mapping[tuple[str, str], PVCInfo],
                    g: Gathered, *, lower_bounds: bool = False) -> PodSnapshot:
-    meta = _d(pod.get("metadata"))
-    spec = _d(pod.get("spec"))
-    status = _d(pod.get("status"))
-    ns = _s(meta.get("namespace")) or "default"
-    name = _s(meta.get("name"))
-    uid = _s(meta.get("uid"))
+    meta = as_dict(pod.get("metadata"))
+    spec = as_dict(pod.get("spec"))
+    status = as_dict(pod.get("status"))
+    ns = as_str(meta.get("namespace")) or "default"
+    name = as_str(meta.get("name"))
+    uid = as_str(meta.get("uid"))
     events = list(by_uid.get(uid, [])) if uid else []
     # Events without an involvedObject.uid can only be matched by name.
     events += by_name.get((ns, name), [])
     events.sort(key=_event_sort_key)
-    node_name = _s(spec.get("nodeName"))
+    node_name = as_str(spec.get("nodeName"))
     node = nodes.get(node_name) if node_name else None
     lookup: Lookup = "unknown"
     if node is not None:
@@ -948,8 +993,8 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
     claims = tuple(pod_claims(pod))
     known = {c: pvcs[(ns, c)] for c in claims if (ns, c) in pvcs}
     missing = tuple(c for c in claims if (ns, c) in g.missing_pvcs)
-    owners = tuple((_s(o.get("kind")), _s(o.get("name"))) for o in _l(meta.get("ownerReferences"))
-                   if isinstance(o, dict))
+    owners = tuple((as_str(o.get("kind")), as_str(o.get("name")))
+                   for o in as_list(meta.get("ownerReferences")) if isinstance(o, dict))
     grace = meta.get("deletionGracePeriodSeconds")
     notes = tuple(dict.fromkeys(g.notes.get("", []) + g.notes.get(uid, [])))  # each once
     wrong = wrong_types(pod) + event_damage(events)
@@ -961,40 +1006,43 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
     return PodSnapshot(
         namespace=ns, name=name, uid=uid,
         phase=_phase(pod, status),
-        reason=_s(status.get("reason")), message=_s(status.get("message")).strip(),
-        node_name=node_name, nominated_node=_s(status.get("nominatedNodeName")),
-        scheduler_name=_s(spec.get("schedulerName")) or "default-scheduler",
-        restart_policy=_s(spec.get("restartPolicy")) or "Always",
+        reason=as_str(status.get("reason")), message=as_str(status.get("message")).strip(),
+        node_name=node_name, nominated_node=as_str(status.get("nominatedNodeName")),
+        scheduler_name=as_str(spec.get("schedulerName")) or "default-scheduler",
+        restart_policy=as_str(spec.get("restartPolicy")) or "Always",
         created=parse_time(meta.get("creationTimestamp")),
         start_time=parse_time(status.get("startTime")),
         deletion_timestamp=parse_time(meta.get("deletionTimestamp")),
         deletion_grace_seconds=(grace if isinstance(grace, int) and not isinstance(grace, bool)
                                 and 0 <= grace <= INT32_MAX else None),
-        finalizers=tuple(_s(f) for f in _l(meta.get("finalizers"))),
+        finalizers=tuple(as_str(f) for f in as_list(meta.get("finalizers"))),
         owners=owners,
-        controller=next(((_s(o.get("kind")), _s(o.get("name")))
-                         for o in _l(meta.get("ownerReferences"))
+        controller=next(((as_str(o.get("kind")), as_str(o.get("name")))
+                         for o in as_list(meta.get("ownerReferences"))
                          if isinstance(o, dict) and o.get("controller") is True), None),
-        mirror="kubernetes.io/config.mirror" in _d(meta.get("annotations")),
-        scheduling_gates=tuple(_s(_d(x).get("name")) for x in _l(spec.get("schedulingGates"))),
-        readiness_gates=tuple(_s(_d(x).get("conditionType"))
-                              for x in _l(spec.get("readinessGates"))),
+        mirror="kubernetes.io/config.mirror" in as_dict(meta.get("annotations")),
+        scheduling_gates=tuple(as_str(as_dict(x).get("name"))
+                               for x in as_list(spec.get("schedulingGates"))),
+        readiness_gates=tuple(as_str(as_dict(x).get("conditionType"))
+                              for x in as_list(spec.get("readinessGates"))),
         conditions=_conditions(status.get("conditions")),
         containers=_containers(spec, status),
         events=tuple(events),
         node=node, node_lookup=lookup,
         claims=claims, pvcs=known, missing_claims=missing,
         requests=effective_requests(spec),
-        memory_limit=_s(_d(_d(spec.get("resources")).get("limits")).get("memory")) or None,
-        active_deadline_seconds=_i(spec.get("activeDeadlineSeconds"), 0) or None,
-        node_selector={str(k): _s(v) for k, v in _d(spec.get("nodeSelector")).items()},
+        memory_limit=as_str(as_dict(as_dict(spec.get("resources")).get("limits"))
+                            .get("memory")) or None,
+        active_deadline_seconds=as_int(spec.get("activeDeadlineSeconds"), 0) or None,
+        node_selector={str(k): as_str(v) for k, v in as_dict(spec.get("nodeSelector")).items()},
         affinity_terms=_affinity_text(affinity),
         node_affinity=affinity,
         tolerations=_tolerations(spec),
-        host_ports=tuple(sorted({_i(port.get("hostPort")) for c in _l(spec.get("containers"))
-                                 + _l(spec.get("initContainers"))
-                                 for port in _l(_d(c).get("ports"))
-                                 if isinstance(port, dict) and _i(port.get("hostPort"))})),
+        host_ports=tuple(sorted({as_int(port.get("hostPort"))
+                                 for c in as_list(spec.get("containers"))
+                                 + as_list(spec.get("initContainers"))
+                                 for port in as_list(as_dict(c).get("ports"))
+                                 if isinstance(port, dict) and as_int(port.get("hostPort"))})),
         resource_claims=_resource_claims(spec, status),
         notes=notes,
         all_nodes=nodes,
@@ -1004,3 +1052,122 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
         ages_are_lower_bounds=lower_bounds,
         damaged=tuple(wrong),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# workloads: what the snapshot reads of a Deployment, ReplicaSet, Job, ...
+
+STAND_IN = "kubectl-podwhy/stand-in"
+
+
+@dataclass(frozen=True)
+class Workload:
+    kind: str
+    namespace: str
+    name: str
+    uid: str
+    created: datetime | None
+    owner_uid: str  # the controller owner's uid ("" if none)
+    conditions: Mapping[str, Condition]
+    events: tuple[Event, ...]
+    desired: int | None
+    ready: int
+    available: int
+    updated: int
+    current: int  # pods that exist per status (RS replicas, Job active, DS current)
+    revision: str  # ReplicaSets: deployment.kubernetes.io/revision
+    suspended: bool
+    generation: int  # metadata.generation (0 when absent)
+    #: known only from its events (FailedCreate): the object itself is not in the input
+    stand_in: bool
+    spec: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+    status: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+    #: fields (of the object or its events) read as absent for their wrong JSON type: a
+    #: damaged object podwhy cannot vouch for
+    damaged: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind.lower()}/{self.name}"
+
+    @property
+    def object_key(self) -> str:
+        """As snapshot.object_key names the raw object."""
+        return self.uid or f"{self.kind}/{self.namespace}/{self.name}"
+
+    def condition(self, type_: str) -> Condition | None:
+        return self.conditions.get(type_)
+
+
+def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
+    meta, spec = as_dict(raw.get("metadata")), as_dict(raw.get("spec"))
+    status = as_dict(raw.get("status"))
+    kind = as_str(raw.get("kind"))
+    desired: int | None = None
+    ready = available = updated = current = 0
+    if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
+        desired = as_int(spec.get("replicas"), 1) if "replicas" in spec else 1
+        ready = as_int(status.get("readyReplicas"))
+        available = as_int(status.get("availableReplicas"))
+        updated = as_int(status.get("updatedReplicas"))
+        current = as_int(status.get("replicas"))
+    elif kind == "DaemonSet":
+        desired = as_int(status.get("desiredNumberScheduled"))
+        ready = as_int(status.get("numberReady"))
+        available = as_int(status.get("numberAvailable"))
+        updated = as_int(status.get("updatedNumberScheduled"))
+        current = as_int(status.get("currentNumberScheduled"))
+    elif kind == "Job":
+        desired = as_int(spec.get("completions"), 1) if "completions" in spec else None
+        ready = as_int(status.get("ready"))
+        current = as_int(status.get("active"))
+        available = as_int(status.get("succeeded"))
+    elif kind == "CronJob":
+        current = len(as_list(status.get("active")))
+    uid = as_str(meta.get("uid"))
+    own = events.get(uid, []) if uid else []
+    damaged = tuple(workload_wrong_types(raw) + event_damage(own))
+    stand_in = as_dict(meta.get("annotations")).get(STAND_IN) == "true"
+    if stand_in:
+        desired = None
+    return Workload(
+        kind=kind, namespace=as_str(meta.get("namespace")) or "default",
+        name=as_str(meta.get("name")),
+        uid=uid, created=parse_time(meta.get("creationTimestamp")),
+        owner_uid=controller_uid(raw), conditions=_conditions(status.get("conditions")),
+        events=tuple(sorted(own,
+                            key=lambda e: e.last_seen.timestamp() if e.last_seen else 0.0)),
+        desired=desired, ready=ready, available=available, updated=updated, current=current,
+        revision=as_str(as_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
+        suspended=spec.get("suspend") is True, generation=as_int(meta.get("generation")),
+        stand_in=stand_in, spec=spec, status=status, damaged=damaged)
+
+
+def template_labels(obj: Mapping[str, Any]) -> dict[str, str]:
+    """The labels a workload gives its pods (spec.template, or a CronJob's jobTemplate)."""
+    spec = as_dict(obj.get("spec"))
+    if as_str(obj.get("kind")) == "CronJob":
+        spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
+    labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
+    return {str(k): as_str(v) for k, v in labels.items()}
+
+
+def keep_selected(g: Gathered, match: Callable[[Mapping[str, str]], bool]) -> None:
+    """-l without a target selects pods; workloads count when the pods they make would
+    match (a ReplicaSet that cannot create any pod is still about those pods), and only
+    their events and the pods' stay."""
+    g.workloads = [w for w in g.workloads if match(template_labels(w))]
+    kept = {as_str(as_dict(w.get("metadata")).get("uid")) for w in g.workloads}
+    kept_names = {(as_str(w.get("kind")), as_str(as_dict(w.get("metadata")).get("name")))
+                  for w in g.workloads}
+
+    def wanted(e: JSON) -> bool:
+        obj = as_dict(e.get("involvedObject") or e.get("regarding"))
+        kind = as_str(obj.get("kind"))
+        return kind in ("Pod", "") or as_str(obj.get("uid")) in kept or \
+            (kind, as_str(obj.get("name"))) in kept_names
+    g.events = [e for e in g.events if wanted(e)]

@@ -3,23 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _d(v: object) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
-
-
-def _l(v: object) -> list[Any]:
-    return v if isinstance(v, list) else []
+from kubectl_podwhy.rawjson import as_dict, as_list
 
 
 def _ready_condition_true(status: dict[str, Any]) -> bool:
-    return any(_d(c).get("type") == "Ready" and _d(c).get("status") == "True"
-               for c in _l(status.get("conditions")))
+    return any(as_dict(c).get("type") == "Ready" and as_dict(c).get("status") == "True"
+               for c in as_list(status.get("conditions")))
 
 
 def _initialized_true(status: dict[str, Any]) -> bool:
-    return any(_d(c).get("type") == "Initialized" and _d(c).get("status") == "True"
-               for c in _l(status.get("conditions")))
+    return any(as_dict(c).get("type") == "Initialized" and as_dict(c).get("status") == "True"
+               for c in as_list(status.get("conditions")))
 
 
 def _int(v: object) -> int:
@@ -36,23 +30,24 @@ def _terminated_text(t: dict[str, Any], prefix: str = "") -> str:
 
 
 def kubectl_status(pod: dict[str, Any]) -> str:
-    meta = _d(pod.get("metadata"))
-    spec = _d(pod.get("spec"))
-    status = _d(pod.get("status"))
+    meta = as_dict(pod.get("metadata"))
+    spec = as_dict(pod.get("spec"))
+    status = as_dict(pod.get("status"))
     phase = str(status.get("phase") or "")
     reason = str(status.get("reason") or phase)
-    for c in _l(status.get("conditions")):
-        c = _d(c)
+    for c in as_list(status.get("conditions")):
+        c = as_dict(c)
         if c.get("type") == "PodScheduled" and c.get("reason") == "SchedulingGated":
             reason = "SchedulingGated"
 
-    init_specs = {str(_d(c).get("name")): _d(c) for c in _l(spec.get("initContainers"))}
-    n_init = len(_l(spec.get("initContainers")))
+    init_specs = {str(as_dict(c).get("name")): as_dict(c)
+                  for c in as_list(spec.get("initContainers"))}
+    n_init = len(as_list(spec.get("initContainers")))
 
     initializing = False
-    for i, cs in enumerate(_l(status.get("initContainerStatuses"))):
-        cs = _d(cs)
-        state = _d(cs.get("state"))
+    for i, cs in enumerate(as_list(status.get("initContainerStatuses"))):
+        cs = as_dict(cs)
+        state = as_dict(cs.get("state"))
         term = state.get("terminated")
         waiting = state.get("waiting")
         restartable = init_specs.get(str(cs.get("name")), {}).get("restartPolicy") == "Always"
@@ -72,9 +67,9 @@ def kubectl_status(pod: dict[str, Any]) -> str:
 
     if not initializing or _initialized_true(status):
         has_running = False
-        for cs in reversed(_l(status.get("containerStatuses"))):
-            cs = _d(cs)
-            state = _d(cs.get("state"))
+        for cs in reversed(as_list(status.get("containerStatuses"))):
+            cs = as_dict(cs)
+            state = as_dict(cs.get("state"))
             waiting = state.get("waiting")
             term = state.get("terminated")
             if isinstance(waiting, dict) and waiting.get("reason"):

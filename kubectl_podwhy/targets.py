@@ -9,28 +9,7 @@ import re
 from dataclasses import dataclass
 
 from kubectl_podwhy.errors import UsageError
-
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
-
-_ALIASES: dict[str, str] = {}
-for _kind, _names in {
-    "Pod": ("pod", "pods", "po"),
-    "Deployment": ("deployment", "deployments", "deploy"),
-    "StatefulSet": ("statefulset", "statefulsets", "sts"),
-    "DaemonSet": ("daemonset", "daemonsets", "ds"),
-    "ReplicaSet": ("replicaset", "replicasets", "rs"),
-    "Job": ("job", "jobs"),
-    "CronJob": ("cronjob", "cronjobs", "cj"),
-}.items():
-    group = "" if _kind == "Pod" else ("apps" if _kind in ("Deployment", "StatefulSet",
-                                                           "DaemonSet", "ReplicaSet")
-                                       else "batch")
-    for _n in _names:
-        _ALIASES[_n] = _kind
-        if group:
-            _ALIASES[f"{_n}.{group}"] = _kind
-            for _v in ("v1",):
-                _ALIASES[f"{_n}.{_v}.{group}"] = _kind
+from kubectl_podwhy.kinds import ALIASES
 
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 
@@ -70,7 +49,7 @@ def parse_targets(args: tuple[str, ...] | list[str]) -> list[Target]:
         name = arg
         if "/" in arg:
             typ, _, name = arg.partition("/")
-            found = _ALIASES.get(typ.lower())
+            found = ALIASES.get(typ.lower())
             if found is None:
                 raise UsageError(f"unsupported target type {typ!r} in {arg!r}: use a pod name, "
                                  "pod/NAME, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME "

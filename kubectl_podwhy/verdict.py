@@ -22,11 +22,20 @@ otherwise it is kept as a warning marked as history. This is written once, in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from kubectl_podwhy.errors import ExitCode
-from kubectl_podwhy.report import STATES, Finding, PodReport, State
+from kubectl_podwhy.report import (
+    STATES,
+    Finding,
+    PodReport,
+    Report,
+    State,
+    WorkloadReport,
+    WorkloadView,
+    pods_of,
+)
 from kubectl_podwhy.rules.chain import (
     CONTAINER_CHAIN,
     DAMAGED,
@@ -43,44 +52,13 @@ from kubectl_podwhy.snapshot import (
     Gathered,
     PodSnapshot,
     ReferenceBasis,
+    Workload,
     build_snapshots,
     object_key,
 )
 from kubectl_podwhy.status import kubectl_status
-from kubectl_podwhy.workloads import (
-    OwnerView,
-    Workload,
-    WorkloadReport,
-    WorkloadView,
-    build_views,
-    owner_groups,
-    owner_state,
-    pods_of,
-    replaced,
-)
+from kubectl_podwhy.workloads import build_views, owner_groups, owner_state, replaced
 
-
-@dataclass(frozen=True)
-class Report:
-    """Everything one run found: pods, the workloads above them, pods grouped by owner."""
-
-    pods: tuple[PodReport, ...]
-    workloads: tuple[WorkloadReport, ...] = ()
-    #: namespace-wide runs: pods grouped by their controller ownerReference
-    owners: tuple[OwnerView, ...] = ()
-    #: the reference time ages and deadlines were judged against, and where it came from
-    as_of: datetime | None = None
-    as_of_basis: ReferenceBasis = "clock"
-    #: what the exit code is about: the named pods and workloads, else everything
-    targets: tuple[str, ...] = ()
-    #: several captures read together, each judged at its own time: the earliest of them
-    #: (as_of is the latest)
-    as_of_earliest: datetime | None = None
-    #: keys of failed pods their controller has replaced (workloads.replaced)
-    replaced: frozenset[str] = frozenset()
-
-
-# --- pods -------------------------------------------------------------------------------------
 
 def run_chain(pod: PodSnapshot, now: datetime) -> list[Finding]:
     unreadable = STATUS_CHECK(pod, now)

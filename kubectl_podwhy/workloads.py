@@ -7,255 +7,38 @@ DaemonSet, ReplicaSet and Job own their pods directly), never by name or labels 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
-from kubectl_podwhy.report import STATES, Finding, PodReport, State
-from kubectl_podwhy.snapshot import (
+from kubectl_podwhy.kinds import WORKLOAD_KINDS
+from kubectl_podwhy.rawjson import (
     JSON,
-    Condition,
-    Event,
+    as_dict,
+    as_int,
+    as_str,
+    controller_ref,
+    controller_uid,
+    meta_str,
+)
+from kubectl_podwhy.report import (
+    STATES,
+    OwnerView,
+    PodReport,
+    State,
+    WorkloadView,
+    group_reports,
+)
+from kubectl_podwhy.snapshot import (
+    STAND_IN,
     Gathered,
-    NodeInfo,
-    _conditions,
-    _d,
-    _i,
-    _l,
+    Workload,
     _node_info,
-    _s,
-    event_damage,
+    build_workload,
     index_events,
     normalize_event,
-    workload_wrong_types,
 )
-from kubectl_podwhy.targets import WORKLOAD_KINDS
-from kubectl_podwhy.timeutil import parse_time
-
-
-@dataclass(frozen=True)
-class Workload:
-    kind: str
-    namespace: str
-    name: str
-    uid: str
-    created: datetime | None
-    owner_uid: str  # the controller owner's uid ("" if none)
-    conditions: Mapping[str, Condition]
-    events: tuple[Event, ...]
-    desired: int | None
-    ready: int
-    available: int
-    updated: int
-    current: int  # pods that exist per status (RS replicas, Job active, DS current)
-    revision: str  # ReplicaSets: deployment.kubernetes.io/revision
-    suspended: bool
-    generation: int  # metadata.generation (0 when absent)
-    #: known only from its events (FailedCreate): the object itself is not in the input
-    stand_in: bool
-    spec: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
-    status: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
-    #: fields (of the object or its events) read as absent for their wrong JSON type: a
-    #: damaged object podwhy cannot vouch for
-    damaged: tuple[str, ...] = ()
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}/{self.namespace}/{self.name}"
-
-    @property
-    def ref(self) -> str:
-        return f"{self.kind.lower()}/{self.name}"
-
-    @property
-    def object_key(self) -> str:
-        """As snapshot.object_key names the raw object."""
-        return self.uid or f"{self.kind}/{self.namespace}/{self.name}"
-
-    def condition(self, type_: str) -> Condition | None:
-        return self.conditions.get(type_)
-
-
-def template_labels(obj: Mapping[str, Any]) -> dict[str, str]:
-    """The labels a workload gives its pods (spec.template, or a CronJob's jobTemplate)."""
-    spec = _d(obj.get("spec"))
-    if _s(obj.get("kind")) == "CronJob":
-        spec = _d(_d(spec.get("jobTemplate")).get("spec"))
-    labels = _d(_d(_d(spec.get("template")).get("metadata")).get("labels"))
-    return {str(k): _s(v) for k, v in labels.items()}
-
-
-def keep_selected(g: Gathered, match: Callable[[Mapping[str, str]], bool]) -> None:
-    """-l without a target selects pods; workloads count when the pods they make would
-    match (a ReplicaSet that cannot create any pod is still about those pods), and only
-    their events and the pods' stay."""
-    g.workloads = [w for w in g.workloads if match(template_labels(w))]
-    kept = {_s(_d(w.get("metadata")).get("uid")) for w in g.workloads}
-    kept_names = {(_s(w.get("kind")), _s(_d(w.get("metadata")).get("name")))
-                  for w in g.workloads}
-
-    def wanted(e: JSON) -> bool:
-        obj = _d(e.get("involvedObject") or e.get("regarding"))
-        kind = _s(obj.get("kind"))
-        return kind in ("Pod", "") or _s(obj.get("uid")) in kept or \
-            (kind, _s(obj.get("name"))) in kept_names
-    g.events = [e for e in g.events if wanted(e)]
-
-
-def controller_uid(obj: Mapping[str, Any]) -> str:
-    for o in _l(_d(obj.get("metadata")).get("ownerReferences")):
-        if isinstance(o, dict) and o.get("controller"):
-            return _s(o.get("uid"))
-    return ""
-
-
-def controller_ref(obj: Mapping[str, Any]) -> tuple[str, str] | None:
-    for o in _l(_d(obj.get("metadata")).get("ownerReferences")):
-        if isinstance(o, dict) and o.get("controller"):
-            return _s(o.get("kind")), _s(o.get("name"))
-    return None
-
-
-def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
-    meta, spec, status = _d(raw.get("metadata")), _d(raw.get("spec")), _d(raw.get("status"))
-    kind = _s(raw.get("kind"))
-    desired: int | None = None
-    ready = available = updated = current = 0
-    if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
-        desired = _i(spec.get("replicas"), 1) if "replicas" in spec else 1
-        ready = _i(status.get("readyReplicas"))
-        available = _i(status.get("availableReplicas"))
-        updated = _i(status.get("updatedReplicas"))
-        current = _i(status.get("replicas"))
-    elif kind == "DaemonSet":
-        desired = _i(status.get("desiredNumberScheduled"))
-        ready = _i(status.get("numberReady"))
-        available = _i(status.get("numberAvailable"))
-        updated = _i(status.get("updatedNumberScheduled"))
-        current = _i(status.get("currentNumberScheduled"))
-    elif kind == "Job":
-        desired = _i(spec.get("completions"), 1) if "completions" in spec else None
-        ready = _i(status.get("ready"))
-        current = _i(status.get("active"))
-        available = _i(status.get("succeeded"))
-    elif kind == "CronJob":
-        current = len(_l(status.get("active")))
-    uid = _s(meta.get("uid"))
-    own = events.get(uid, []) if uid else []
-    damaged = tuple(workload_wrong_types(raw) + event_damage(own))
-    stand_in = _d(meta.get("annotations")).get(STAND_IN) == "true"
-    if stand_in:
-        desired = None
-    return Workload(
-        kind=kind, namespace=_s(meta.get("namespace")) or "default", name=_s(meta.get("name")),
-        uid=uid, created=parse_time(meta.get("creationTimestamp")),
-        owner_uid=controller_uid(raw), conditions=_conditions(status.get("conditions")),
-        events=tuple(sorted(own,
-                            key=lambda e: e.last_seen.timestamp() if e.last_seen else 0.0)),
-        desired=desired, ready=ready, available=available, updated=updated, current=current,
-        revision=_s(_d(meta.get("annotations")).get("deployment.kubernetes.io/revision")),
-        suspended=spec.get("suspend") is True, generation=_i(meta.get("generation")),
-        stand_in=stand_in, spec=spec, status=status, damaged=damaged)
-
 
 # --- grouping ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PodGroup:
-    """Pods that share a state and verdict (rule, reason, container); verdict None =
-    healthy."""
-
-    verdict: Finding | None
-    reports: tuple[PodReport, ...]
-
-    @property
-    def count(self) -> int:
-        return len(self.reports)
-
-    @property
-    def state(self) -> State:
-        return self.reports[0].state if self.reports else "healthy"
-
-
-def group_key(r: PodReport) -> tuple[int, str, str, str]:
-    v = r.verdict
-    rank = STATES.index(r.state)
-    if v is None:
-        return (rank, "", "", "")
-    return (rank, v.rule, v.reason, v.container or "")
-
-
-def group_reports(reports: Sequence[PodReport]) -> tuple[PodGroup, ...]:
-    """Group by state and verdict: failing first, then progressing (largest groups first),
-    healthy pods last."""
-    groups: dict[tuple[int, str, str, str], list[PodReport]] = {}
-    for r in reports:
-        groups.setdefault(group_key(r), []).append(r)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0]))
-    return tuple(PodGroup(rs[0].verdict, tuple(rs)) for _, rs in ordered)
-
-
-@dataclass(frozen=True)
-class OwnerView:
-    """The pods of one direct owner (a ReplicaSet of a Deployment, a Job of a CronJob)."""
-
-    kind: str
-    namespace: str
-    name: str
-    note: str  # "revision 2, new", "Job, failed"; "" when only the ownerReference is known
-    workload: Workload | None
-    groups: tuple[PodGroup, ...]
-
-    @property
-    def pod_count(self) -> int:
-        return sum(g.count for g in self.groups)
-
-
-@dataclass(frozen=True)
-class WorkloadView:
-    """What workload rules look at: the workload, its children and its pods' reports."""
-
-    workload: Workload
-    children: tuple[Workload, ...]
-    #: the newest child: a Deployment's current ReplicaSet, a CronJob's latest Job
-    newest: Workload | None
-    owners: tuple[OwnerView, ...]
-    reports: tuple[PodReport, ...]
-    nodes: Mapping[str, NodeInfo]
-
-    @property
-    def groups(self) -> tuple[PodGroup, ...]:
-        return group_reports(self.reports)
-
-    @property
-    def current_reports(self) -> tuple[PodReport, ...]:
-        """The pods the workload stands on now: of its current revision (a Deployment's
-        newest ReplicaSet, a CronJob's newest Job; all pods of the others), and active.
-        Controllers ignore pods that ended or are being deleted (controller_utils
-        FilterActivePods): an evicted pod its ReplicaSet replaced, a Job's failed attempt, a
-        pod on its way out, are history for the workload."""
-        if self.workload.kind == "Deployment":
-            pods = pods_of(self, self.newest) if self.newest is not None else []
-        elif self.workload.kind == "CronJob":
-            # its newest Job, and every Job it still counts as active (concurrencyPolicy
-            # Allow runs several at once)
-            active = {_s(_d(ref).get("uid")) for ref in _l(self.workload.status.get("active"))}
-            pods = [r for j in self.children if j is self.newest or j.uid in active
-                    for r in pods_of(self, j)]
-        else:
-            pods = list(self.reports)
-        return tuple(r for r in pods if not r.pod.terminal and r.pod.deletion_timestamp is None)
-
-    @property
-    def current_groups(self) -> tuple[PodGroup, ...]:
-        return group_reports(self.current_reports)
-
-
-def pods_of(view: WorkloadView, w: Workload) -> list[PodReport]:
-    """The view's pods whose controller is ``w``."""
-    return [r for r in view.reports if controller_uid(r.pod.raw) == w.uid]
-
 
 def _newest(root: Workload, children: Sequence[Workload]) -> Workload | None:
     """A Deployment's current ReplicaSet is the one whose deployment.kubernetes.io/revision
@@ -268,25 +51,13 @@ def _newest(root: Workload, children: Sequence[Workload]) -> Workload | None:
     if root.kind == "Deployment" and root.revision:
         return next((c for c in children if c.kind == "ReplicaSet"
                      and c.revision == root.revision), None)
-    return max(children, key=lambda c: (_i(c.revision),
+    return max(children, key=lambda c: (as_int(c.revision),
                                         c.created.timestamp() if c.created else 0.0))
 
 
 def _is_true(w: Workload, type_: str) -> bool:
     c = w.condition(type_)
     return c is not None and c.status == "True"
-
-
-@dataclass(frozen=True)
-class WorkloadReport:
-    view: WorkloadView
-    state: State
-    verdict: Finding | None
-    findings: tuple[Finding, ...]
-
-    @property
-    def healthy(self) -> bool:
-        return self.state == "healthy"
 
 
 def _owner_note(w: Workload, newest: Workload | None) -> str:
@@ -301,7 +72,6 @@ def _owner_note(w: Workload, newest: Workload | None) -> str:
 
 
 #: the annotation marking a workload podwhy knows only from its FailedCreate events
-STAND_IN = "kubectl-podwhy/stand-in"
 #: a FailedCreate stands for a workload missing from the input only if this recent: the
 #: controllers retry a failed create with a back-off capped at 1000 s (workqueue's default
 #: rate limiter), so a failure still happening was recorded at most that long ago
@@ -312,19 +82,19 @@ def stand_ins(g: Gathered, now: datetime) -> list[JSON]:
     """Workloads a namespace run cannot see but whose controller is failing to create pods
     (recent FailedCreate events): they have no pods to show, so only their events tell.
     Never for workloads a live lookup found deleted (their events are history)."""
-    have = {(_s(w.get("kind")), _s(_d(w.get("metadata")).get("namespace")) or "default",
-             _s(_d(w.get("metadata")).get("name"))) for w in g.workloads}
+    have = {(as_str(w.get("kind")), meta_str(w, "namespace") or "default", meta_str(w))
+            for w in g.workloads}
     out: dict[tuple[str, str, str], JSON] = {}
     for raw in g.events:
         obj, e = normalize_event(raw)
-        kind, ns = _s(obj.get("kind")), _s(obj.get("namespace")) or "default"
-        key = (kind, ns, _s(obj.get("name")))
+        kind, ns = as_str(obj.get("kind")), as_str(obj.get("namespace")) or "default"
+        key = (kind, ns, as_str(obj.get("name")))
         if (e.reason != "FailedCreate" or kind not in WORKLOAD_KINDS or key in have
                 or key in g.missing_workloads or key in out or e.last_seen is None
                 or (now - e.last_seen).total_seconds() > STAND_IN_RECENT_SECONDS):
             continue
-        out[key] = {"apiVersion": _s(obj.get("apiVersion")), "kind": kind,
-                    "metadata": {"name": key[2], "namespace": ns, "uid": _s(obj.get("uid")),
+        out[key] = {"apiVersion": as_str(obj.get("apiVersion")), "kind": kind,
+                    "metadata": {"name": key[2], "namespace": ns, "uid": as_str(obj.get("uid")),
                                  "annotations": {STAND_IN: "true"}}}
     return list(out.values())
 
@@ -354,7 +124,7 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
     views = []
     for root in sorted(roots, key=lambda w: (w.namespace, w.kind, w.name)):
         children = tuple(sorted(children_of.get(root.uid, []),
-                                key=lambda w: (-_i(w.revision), w.name)))
+                                key=lambda w: (-as_int(w.revision), w.name)))
         newest = _newest(root, children)
         owners: list[OwnerView] = []
         all_reports: list[PodReport] = []
@@ -395,8 +165,8 @@ def _family(r: PodReport) -> str:
         return uid
     kind, name = ctl
     if kind == "ReplicaSet":
-        labels = _d(_d(r.pod.raw.get("metadata")).get("labels"))
-        h = _s(labels.get("pod-template-hash"))
+        labels = as_dict(as_dict(r.pod.raw.get("metadata")).get("labels"))
+        h = as_str(labels.get("pod-template-hash"))
         if h and name.endswith(f"-{h}"):
             return f"Deployment/{r.pod.namespace}/{name[:-len(h) - 1]}"
     if kind == "Job":
@@ -462,7 +232,7 @@ def workload_sort_key(state: State, unavailable: int, key: str) -> tuple[int, in
 def rollout_status(w: Workload) -> tuple[bool, str]:
     """(complete, what it waits for), after kubectl's rollout status viewers
     (staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go)."""
-    observed = _i(w.status.get("observedGeneration"))
+    observed = as_int(w.status.get("observedGeneration"))
     if w.generation and observed < w.generation and w.kind != "Job":
         return False, (f"waiting for the {w.kind} controller to observe generation "
                        f"{w.generation} (observed {observed})")
@@ -481,20 +251,20 @@ def rollout_status(w: Workload) -> tuple[bool, str]:
     if w.kind == "StatefulSet":
         if w.ready < desired:
             return False, f"{w.ready} of {desired} pods are ready"
-        strategy = _d(w.spec.get("updateStrategy"))
-        partition = _i(_d(strategy.get("rollingUpdate")).get("partition"))
-        if _s(strategy.get("type")) in ("", "RollingUpdate"):
+        strategy = as_dict(w.spec.get("updateStrategy"))
+        partition = as_int(as_dict(strategy.get("rollingUpdate")).get("partition"))
+        if as_str(strategy.get("type")) in ("", "RollingUpdate"):
             if partition and w.updated < desired - partition:
                 return False, (f"{w.updated} of {desired - partition} partitioned pods "
                                "have been updated")
-            update, current = (_s(w.status.get("updateRevision")),
-                               _s(w.status.get("currentRevision")))
+            update, current = (as_str(w.status.get("updateRevision")),
+                               as_str(w.status.get("currentRevision")))
             if not partition and update and update != current:
                 return False, (f"{w.updated} of {desired} pods have been updated to revision "
                                f"{update}")
         return True, "rolling update complete"
     if w.kind == "DaemonSet":
-        on_delete = _s(_d(w.spec.get("updateStrategy")).get("type")) == "OnDelete"
+        on_delete = as_str(as_dict(w.spec.get("updateStrategy")).get("type")) == "OnDelete"
         if w.updated < desired and not on_delete:  # OnDelete: updated only when deleted by hand
             return False, f"{w.updated} of {desired} updated pods have been scheduled"
         if w.available < desired:
@@ -513,8 +283,8 @@ def rollout_status(w: Workload) -> tuple[bool, str]:
         if w.suspended:
             return False, "suspended"
         want = f" of {w.desired}" if w.desired is not None else ""
-        failed = _i(w.status.get("failed"))
-        tries = (f", {failed} failed (backoffLimit {_i(w.spec.get('backoffLimit'), 6)})"
+        failed = as_int(w.status.get("failed"))
+        tries = (f", {failed} failed (backoffLimit {as_int(w.spec.get('backoffLimit'), 6)})"
                  if failed else "")
         return False, f"running: {w.current} active, {w.available}{want} completed{tries}"
     return True, ""

@@ -9,13 +9,12 @@ from typing import Any
 
 import yaml
 
-from kubectl_podwhy.report import Finding, PodReport
+from kubectl_podwhy.report import Finding, PodReport, Report, WorkloadReport
 from kubectl_podwhy.snapshot import build_snapshots, reference_time
 from kubectl_podwhy.sources import files
 from kubectl_podwhy.targets import parse_targets
 from kubectl_podwhy.timeutil import parse_time
-from kubectl_podwhy.verdict import Report, assemble, diagnose_all
-from kubectl_podwhy.workloads import WorkloadReport
+from kubectl_podwhy.verdict import assemble, diagnose_all
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -53,12 +52,11 @@ def diagnose_files(paths: list[Path], now: datetime) -> dict[str, PodReport]:
 
 def run_fixture(fx: Fixture) -> Report:
     """What `kubectl podwhy -f FILE [targets]` computes for a fixture."""
-    g = files.load([str(fx.path)])
     targets = parse_targets(list(fx.expectation.get("targets") or []))
-    keys = files.select_input(g, targets, fx.expectation.get("namespace"), None)
+    g = files.FileSource([str(fx.path)]).gather(fx.expectation.get("namespace"), targets)
     now, basis = (fx.now, "flag") if fx.now else reference_time(g)
     assert now is not None, f"{fx.path.name}: no 'now' and no timestamp in the input"
-    return assemble(g, keys, now, basis=basis)
+    return assemble(g, g.workload_targets, now, basis=basis, pod_targets=g.pod_targets)
 
 
 def _assert_verdict(got: Finding | None, want: dict[str, Any] | None, keys: tuple[str, ...],

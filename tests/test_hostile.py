@@ -289,13 +289,45 @@ def test_a_reader_that_stops_early_keeps_the_verdicts_exit_code(args: tuple[str,
         assert (proc.wait(timeout=20), err) == (code, "")
 
 
+def test_ctrl_c_while_the_command_is_imported_is_one_line_and_exit_130() -> None:
+    # the import takes a few hundred ms: Ctrl-C there, simulated by an import hook
+    code = ("import sys\n"
+            "class Interrupt:\n"
+            "    def find_spec(self, name, path, target=None):\n"
+            "        if name == 'kubectl_podwhy.render':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, Interrupt())\n"
+            "from kubectl_podwhy.__main__ import main\n"
+            "main()\n")
+    proc = subprocess.run([sys.executable, "-c", code, "-f", "x.yaml"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60, check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "error: interrupted\n")
+
+
+def _wait_until_reading_stdin(pid: int) -> None:
+    """Until the process blocks reading its stdin pipe (Linux: /proc/PID/wchan), at most 60 s;
+    elsewhere, 1.5 s. A fixed sleep raced with start-up on a loaded machine."""
+    wchan = Path(f"/proc/{pid}/wchan")
+    if not wchan.exists():
+        time.sleep(1.5)
+        return
+    end = time.monotonic() + 60
+    while time.monotonic() < end and "pipe" not in wchan.read_text():
+        time.sleep(0.05)
+
+
 def test_ctrl_c_is_one_line_and_exit_130() -> None:
     env = {**os.environ, "KUBECONFIG": "/dev/null"}
-    with subprocess.Popen([sys.executable, "-m", "kubectl_podwhy", "-f", "-"],
+    # a test run started in the background of a shell ignores SIGINT, and so would the
+    # child (Python then installs no handler): the child gets the default back
+    default_sigint = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                      "os.execv(sys.executable, [sys.executable, '-m', 'kubectl_podwhy', "
+                      "'-f', '-'])")
+    with subprocess.Popen([sys.executable, "-c", default_sigint],
                           stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                           cwd=ROOT) as proc:
         assert proc.stderr is not None
-        time.sleep(1.5)  # reading stdin, which never ends
+        _wait_until_reading_stdin(proc.pid)
         proc.send_signal(2)
         assert proc.wait(timeout=20) == 130
         # click ends the terminal's line after ^C first

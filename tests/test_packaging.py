@@ -35,7 +35,7 @@ def test_console_script_is_kubectl_podwhy_so_kubectl_finds_the_plugin() -> None:
     cfg = configparser.ConfigParser()
     cfg.read(ROOT / "setup.cfg")
     scripts = cfg["options.entry_points"]["console_scripts"].strip()
-    assert scripts == "kubectl-podwhy = kubectl_podwhy.cli:main"
+    assert scripts == "kubectl-podwhy = kubectl_podwhy.__main__:main"
     deps = cfg["options"]["install_requires"]
     for dep in ("kubernetes", "click", "tabulate", "PyYAML"):
         assert dep in deps

@@ -6,9 +6,8 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from kubectl_podwhy.render import render_json, render_table
-from kubectl_podwhy.report import Evidence, Finding, PodReport, State
+from kubectl_podwhy.report import Evidence, Finding, PodReport, Report, State
 from kubectl_podwhy.snapshot import Gathered, PodSnapshot, build_snapshots
-from kubectl_podwhy.verdict import Report
 from tests import podfactory as pf
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
@@ -112,7 +111,7 @@ def test_a_stuck_wait_is_labelled_stuck_with_its_passed_deadline() -> None:
 
 
 def test_the_table_counts_owners_known_from_pods_as_workloads_like_json_does() -> None:
-    from kubectl_podwhy.workloads import OwnerView, PodGroup
+    from kubectl_podwhy.report import OwnerView, PodGroup
 
     crash = report("job-1-abcde", "u1", "failing", error_finding(), "Error")
     ok = report("web-1-fghij", "u2", "healthy", None)
@@ -131,7 +130,8 @@ def test_the_table_counts_owners_known_from_pods_as_workloads_like_json_does() -
 def test_a_workload_block_puts_the_current_fault_first_and_marks_history_as_a_warning() -> None:
     from dataclasses import replace
 
-    from kubectl_podwhy.workloads import Workload, WorkloadReport, WorkloadView
+    from kubectl_podwhy.report import WorkloadReport, WorkloadView
+    from kubectl_podwhy.snapshot import Workload
 
     wl = Workload(kind="ReplicaSet", namespace="shop", name="web-1", uid="rs1", created=None,
                   owner_uid="", conditions={}, events=(), desired=2, ready=0, available=0,

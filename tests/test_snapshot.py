@@ -7,14 +7,19 @@ from typing import Any
 
 import pytest
 
+from kubectl_podwhy.errors import PodwhyError
 from kubectl_podwhy.snapshot import (
     Gathered,
     build_snapshots,
     effective_requests,
+    reference,
     reference_time,
+    trim_event,
+    trim_pod,
     unreadable_status,
 )
 from kubectl_podwhy.sources import files
+from kubectl_podwhy.verdict import assemble
 from tests import podfactory as pf
 
 
@@ -146,3 +151,64 @@ def test_timestamps_out_of_range_or_malformed_are_absent_not_errors(text: str) -
     from kubectl_podwhy.timeutil import parse_time
 
     assert parse_time(text) is None
+
+
+ROOT = Path(__file__).parent.parent
+INPUTS = sorted(p for d in ("tests/fixtures", "tests/cases", "tests/hostile", "examples")
+                for p in (ROOT / d).rglob("*") if p.suffix in (".json", ".yaml", ".yml")
+                and not p.name.endswith(".expect.json"))
+
+
+def _verdicts(g: Gathered, now: datetime, basis: Any) -> list[Any]:
+    result = assemble(g, None, now, basis=basis)
+    return ([(r.pod.key, r.status, r.state, r.verdict, r.findings, r.pod.notes)
+             for r in result.pods]
+            + [(w.view.workload.key, w.state, w.verdict, w.findings) for w in result.workloads])
+
+
+def test_trimmed_pods_and_events_give_the_verdicts_whole_ones_give() -> None:
+    # The cluster source's lean LISTs keep only the fields the snapshot's schema lists
+    # (trim_pod, trim_event); a rule reading a field left out of it would judge live runs
+    # differently from saved objects. Every bundled input is judged both ways.
+    compared = 0
+    differ = []
+    for path in INPUTS:
+        try:
+            whole = files.load([str(path)])
+        except PodwhyError:
+            continue  # unusable input (tests/hostile): no verdict to compare
+        trimmed = files.load([str(path)])
+        trimmed.pods = [trim_pod(p) for p in trimmed.pods]
+        trimmed.events = [trim_event(e) for e in trimmed.events]
+        now, basis, _ = reference(whole, None, datetime(2026, 11, 21, tzinfo=timezone.utc))
+        if _verdicts(trimmed, now, basis) != _verdicts(whole, now, basis):
+            differ.append(path.relative_to(ROOT))
+        compared += 1
+    assert not differ, f"trimming changes the verdicts of {differ}"
+    assert compared > 250, compared
+
+
+def test_trimming_keeps_what_is_read_and_drops_the_rest() -> None:
+    pod = pf.pod()
+    pod["metadata"]["annotations"] = {"kubernetes.io/config.mirror": "x", "big": "y" * 1000}
+    pod["metadata"]["managedFields"] = [{"manager": "kubectl"}]
+    pod["spec"]["containers"][0]["env"] = [{"name": "A", "value": "1"}]
+    pod["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "d"},
+                               "csi": {"driver": "x"}}]
+    lean = trim_pod(pod)
+    assert lean["metadata"]["annotations"] == {"kubernetes.io/config.mirror": "x"}
+    assert "managedFields" not in lean["metadata"]
+    assert "env" not in lean["spec"]["containers"][0]
+    assert lean["spec"]["containers"][0]["name"] == pod["spec"]["containers"][0]["name"]
+    assert lean["spec"]["volumes"] == [{"name": "data",
+                                        "persistentVolumeClaim": {"claimName": "d"}}]
+    assert lean["status"] == pod["status"]
+
+
+def test_trimming_keeps_a_value_of_the_wrong_type_so_it_is_still_named() -> None:
+    pod = pf.pod()
+    pod["spec"]["containers"] = "not a list"
+    pod["metadata"]["annotations"] = ["a"]
+    lean = trim_pod(pod)
+    assert lean["spec"]["containers"] == "not a list"
+    assert lean["metadata"]["annotations"] == ["a"]

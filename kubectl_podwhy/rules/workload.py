@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from kubectl_podwhy.report import Evidence, Finding
+from kubectl_podwhy.rawjson import as_int
+from kubectl_podwhy.report import Evidence, Finding, PodGroup, WorkloadView, pods_of
 from kubectl_podwhy.rules.base import (
     K8S,
     Rule,
@@ -18,9 +19,9 @@ from kubectl_podwhy.rules.base import (
     kubectl,
     recent,
 )
-from kubectl_podwhy.snapshot import _i
+from kubectl_podwhy.snapshot import Workload
 from kubectl_podwhy.timeutil import format_time, parse_time
-from kubectl_podwhy.workloads import PodGroup, Workload, WorkloadView, pods_of, rollout_status
+from kubectl_podwhy.workloads import rollout_status
 
 WorkloadCheck = Callable[[WorkloadView, datetime], list[Finding]]
 
@@ -540,7 +541,7 @@ def check_rollout_progress(v: WorkloadView, now: datetime) -> list[Finding]:
     parts = [message] if not complete else []
     if starting:
         parts.append(f"new pods: {group_text(starting[0], len(v.current_reports))}")
-    limit = _i(w.spec.get("progressDeadlineSeconds"), 600) if w.kind == "Deployment" else None
+    limit = as_int(w.spec.get("progressDeadlineSeconds"), 600) if w.kind == "Deployment" else None
     evidence = _cond_ev(w, "Progressing") + [field(
         f"{w.ref}.status", f"replicas={w.current} updated={w.updated} ready={w.ready} "
         f"available={w.available} desired={w.desired}")]
@@ -573,7 +574,7 @@ def check_job_running(v: WorkloadView, now: datetime) -> list[Finding]:
     complete, message = rollout_status(job)
     if complete:
         return []
-    limit = _i(job.spec.get("activeDeadlineSeconds"))
+    limit = as_int(job.spec.get("activeDeadlineSeconds"))
     started = parse_time(job.status.get("startTime")) or job.created
     return [finding(JOB_RUNNING, "JobRunning", f"{who}{message}", severity="waiting",
                     wait=Wait(started, float(limit)) if limit else None,

@@ -27,9 +27,11 @@ from kubernetes.config import kube_config
 from kubernetes.config.config_exception import ConfigException
 
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
-from kubectl_podwhy.snapshot import Gathered, _d, pod_claims
-from kubectl_podwhy.targets import Target
-from kubectl_podwhy.workloads import controller_uid as workloads_controller_uid
+from kubectl_podwhy.kinds import KINDS, POD, WORKLOAD_KINDS
+from kubectl_podwhy.rawjson import as_dict, controller_uid, meta_str, owned
+from kubectl_podwhy.selector import parse_selector
+from kubectl_podwhy.snapshot import Gathered, keep_selected, pod_claims, trim_event, trim_pod
+from kubectl_podwhy.targets import Target, check_namespace
 
 JSON = dict[str, Any]
 #: namespace runs GET at most this many workloads named by FailedCreate events
@@ -42,13 +44,6 @@ MAX_PAGES = 1000  # 2,000,000 objects of a kind: beyond any real cluster
 #: Normal lifecycle events that no rule reads; namespace-wide runs leave them on the server
 #: (they are most of a busy cluster's events). A --dump still records them.
 UNREAD_EVENT_REASONS = ("Scheduled", "Pulling", "Pulled", "Created", "Started")
-#: the owner kind between a workload and its pods
-CHILD_KIND = {"Deployment": "ReplicaSet", "CronJob": "Job"}
-RESOURCE = {"Deployment": "deployments", "StatefulSet": "statefulsets",
-            "DaemonSet": "daemonsets", "ReplicaSet": "replicasets", "Job": "jobs",
-            "CronJob": "cronjobs"}
-API_VERSION = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
-               "ReplicaSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 
 
 def _is_status(exc: ApiException) -> bool:
@@ -111,7 +106,7 @@ class ClusterSource:
             else current
         self.context = str(active.get("name")) if isinstance(active, dict) else (context or "")
         ctx = active.get("context") if isinstance(active, dict) else None
-        self.default_namespace = str(_d(ctx).get("namespace") or "default")
+        self.default_namespace = str(as_dict(ctx).get("namespace") or "default")
         cfg.retries = False  # fail fast: one attempt, bounded by --request-timeout
         self.server = str(cfg.host)
         self._api = ApiClient(cfg)
@@ -243,7 +238,7 @@ class ClusterSource:
                                    f"is {self.server} a Kubernetes API server?")
             page_items = [_slim(i) for i in raw_items if isinstance(i, dict)]
             if scope is not None:
-                other = next((ns for ns in (_d(i.get("metadata")).get("namespace")
+                other = next((ns for ns in (as_dict(i.get("metadata")).get("namespace")
                                             for i in page_items)
                               if isinstance(ns, str) and ns != scope), None)
                 if other is not None:
@@ -268,8 +263,29 @@ class ClusterSource:
 
     # --- what the rules need ------------------------------------------------------------------
 
-    def gather(self, namespace: str, targets: Sequence[Target] = (),
+    def gather(self, namespace: str | None, targets: Sequence[Target] = (),
                all_namespaces: bool = False, selector: str | None = None) -> Gathered:
+        """:meth:`kubectl_podwhy.sources.Source.gather` on the cluster. ``namespace`` None:
+        the kubeconfig context's (UsageError if it cannot name one). Without targets,
+        workloads stay when the pods they make would match ``selector``. Raises
+        NotFoundError when nothing matches ``selector``; an empty namespace is no error
+        (``Gathered.nothing_found`` says it, as kubectl does)."""
+        ns = namespace if namespace is not None else check_namespace(
+            self.default_namespace, "the kubeconfig context's namespace")
+        g = self._gather(ns, targets, all_namespaces, selector)
+        if selector and not targets:
+            keep_selected(g, parse_selector(selector))
+        g.workload_targets = [(t.kind, ns, t.name) for t in targets if not t.is_pod] or None
+        g.pod_targets = [(ns, t.name) for t in targets if t.is_pod]
+        if not g.pods and not g.workloads:
+            where = "any namespace" if all_namespaces else f"namespace {ns}"
+            if selector:
+                raise NotFoundError(f"no pods match {selector!r} in {where}")
+            g.nothing_found = f"No pods found in {where}."
+        return g
+
+    def _gather(self, namespace: str, targets: Sequence[Target], all_namespaces: bool,
+                selector: str | None) -> Gathered:
         """Collect what the rules need, with one (paginated) LIST per kind per scope.
 
         Named pods alone: GET each and LIST its events by UID. Workload targets, a selector
@@ -287,31 +303,26 @@ class ClusterSource:
             self._nodes(g)
             self._pvcs(g)
             return g
-        owner_uids: set[str] = set()
-        for t in workloads:
-            obj = self._get_workload(namespace, t)
-            g.workloads.append(obj)
-            owner_uids.add(str(_d(obj.get("metadata")).get("uid") or ""))
-        child_kinds = {CHILD_KIND[t.kind] for t in workloads if t.kind in CHILD_KIND}
-        for kind in sorted(child_kinds):
-            for child in self._list_kind(kind, namespace):
-                if workloads_controller_uid(child) in owner_uids:
-                    g.workloads.append(child)
-                    owner_uids.add(str(_d(child.get("metadata")).get("uid") or ""))
+        g.workloads = [self._get_workload(namespace, t) for t in workloads]
+        child_kinds = {c for t in workloads if (c := KINDS[t.kind].child) is not None}
+        g.workloads += owned({meta_str(w, "uid") for w in g.workloads},
+                             [c for kind in sorted(child_kinds)
+                              for c in self._list_kind(kind, namespace)])
+        owner_uids = {meta_str(w, "uid") for w in g.workloads} - {""}
         label_selector = selector or (self._selector_of(g.workloads[0])
                                       if len(workloads) == 1 and not pod_names else None)
         scope = "all namespaces" if all_namespaces else f"namespace {namespace}"
         with self._errors(f"list pods in {scope}"):
             kw = {"labelSelector": label_selector} if label_selector else {}
             if all_namespaces:
-                pods, _ = self._list("/api/v1/pods", _lean_pod, **kw)
+                pods, _ = self._list("/api/v1/pods", trim_pod, **kw)
             else:
-                pods, _ = self._list(f"/api/v1/namespaces/{namespace}/pods", _lean_pod, **kw)
+                pods, _ = self._list(POD.path(namespace), trim_pod, **kw)
         if targets:
             wanted = set(pod_names)
-            kept = [p for p in pods if workloads_controller_uid(p) in owner_uids
-                    or _d(p.get("metadata")).get("name") in wanted]
-            found = {_d(p.get("metadata")).get("name") for p in kept}
+            kept = [p for p in pods if controller_uid(p) in owner_uids
+                    or as_dict(p.get("metadata")).get("name") in wanted]
+            found = {as_dict(p.get("metadata")).get("name") for p in kept}
             for name in pod_names:
                 if name not in found:
                     raise NotFoundError(self._missing_pod_message(namespace, name))
@@ -335,7 +346,7 @@ class ClusterSource:
     def _selector_of(self, workload: JSON) -> str | None:
         """A workload's matchLabels as a label selector: narrows the pod LIST on big
         namespaces (ownership is still checked by UID, so a superset is harmless)."""
-        sel = _d(_d(workload.get("spec")).get("selector"))
+        sel = as_dict(as_dict(workload.get("spec")).get("selector"))
         labels = sel.get("matchLabels") if isinstance(sel, dict) else None
         if not isinstance(labels, dict) or not labels or sel.get("matchExpressions"):
             return None
@@ -344,23 +355,21 @@ class ClusterSource:
     def _get_workload(self, namespace: str, t: Target) -> JSON:
         try:
             with self._errors(f"get {t.kind.lower()} {t.name} in namespace {namespace}"):
-                obj = self._get(f"/apis/{API_VERSION[t.kind]}/namespaces/{namespace}/"
-                                f"{RESOURCE[t.kind]}/{t.name}")
+                obj = self._get(KINDS[t.kind].path(namespace, t.name))
         except NotFoundError:
             raise NotFoundError(self._missing_message(namespace, t.kind.lower(), t.name)
                                 ) from None
-        return self._check(obj, t.kind, API_VERSION[t.kind], namespace, t.name)
+        return self._check(obj, t.kind, KINDS[t.kind].api_version, namespace, t.name)
 
     def _list_kind(self, kind: str, namespace: str) -> list[JSON]:
         with self._errors(f"list {kind.lower()}s in namespace {namespace}"):
-            items, _ = self._list(f"/apis/{API_VERSION[kind]}/namespaces/{namespace}/"
-                                  f"{RESOURCE[kind]}")
-        return [dict(i, kind=kind, apiVersion=API_VERSION[kind]) for i in items]
+            items, _ = self._list(KINDS[kind].path(namespace))
+        return [dict(i, kind=kind, apiVersion=KINDS[kind].api_version) for i in items]
 
     def _get_pod(self, namespace: str, name: str) -> JSON:
         try:
             with self._errors(f"get pod {name} in namespace {namespace}"):
-                pod = self._get(f"/api/v1/namespaces/{namespace}/pods/{name}")
+                pod = self._get(POD.path(namespace, name))
         except NotFoundError:
             raise NotFoundError(self._missing_pod_message(namespace, name)) from None
         return self._check(pod, "Pod", "v1", namespace, name)
@@ -394,7 +403,7 @@ class ClusterSource:
         g.notes.setdefault(key, []).append(text)
 
     def _pod_events(self, g: Gathered, pod: JSON) -> None:
-        meta = _d(pod.get("metadata"))
+        meta = as_dict(pod.get("metadata"))
         uid, ns = str(meta.get("uid") or ""), str(meta.get("namespace") or "default")
         # One LIST by the pod's UID: events of a previous pod with the same name, or of a
         # ReplicaSet named like the pod, never match. events.k8s.io/v1 events are the same
@@ -416,11 +425,11 @@ class ClusterSource:
         try:
             with self._errors(f"list events in namespace {namespace}"):
                 if all_namespaces:
-                    events, _ = self._list("/api/v1/events", _lean_event,
+                    events, _ = self._list("/api/v1/events", trim_event,
                                            fieldSelector=field_selector)
                 else:
                     events, _ = self._list(f"/api/v1/namespaces/{namespace}/events",
-                                           _lean_event,
+                                           trim_event,
                                            fieldSelector=field_selector)
         except UnusableAnswer:
             raise
@@ -452,17 +461,17 @@ class ClusterSource:
                                "involvedObject.kind!=Pod,reason=FailedCreate")
         seen: set[tuple[str, str, str]] = set()
         for e in g.events[before:]:
-            obj = _d(e.get("involvedObject"))
+            obj = as_dict(e.get("involvedObject"))
             key = (str(obj.get("kind") or ""), str(obj.get("namespace") or namespace),
                    str(obj.get("name") or ""))
-            if key[0] in RESOURCE and key not in seen:
+            if key[0] in WORKLOAD_KINDS and key not in seen:
                 seen.add(key)
         for kind, ns, name in sorted(seen)[:MAX_WORKLOAD_GETS]:
-            path = f"/apis/{API_VERSION[kind]}/namespaces/{ns}/{RESOURCE[kind]}/{name}"
+            path = KINDS[kind].path(ns, name)
             try:
                 with self._errors(f"get {kind.lower()} {name} in namespace {ns}"):
                     g.workloads.append(self._check(self._get(path), kind,
-                                                   API_VERSION[kind], ns, name))
+                                                   KINDS[kind].api_version, ns, name))
             except NotFoundError:
                 g.missing_workloads.add((kind, ns, name))  # deleted: its events are history
             except UnusableAnswer:
@@ -472,7 +481,7 @@ class ClusterSource:
                                   "their FailedCreate events are shown as they are")
 
     def _needs_node(self, pod: JSON) -> str | None:
-        spec, status = _d(pod.get("spec")), _d(pod.get("status"))
+        spec, status = as_dict(pod.get("spec")), as_dict(pod.get("status"))
         node = spec.get("nodeName")
         if node and status.get("phase") not in ("Succeeded", "Failed"):
             return str(node)
@@ -484,9 +493,9 @@ class ClusterSource:
         DaemonSet is targeted."""
         wanted = sorted({n for n in (self._needs_node(p) for p in g.pods) if n})
         every_node = every_node or any(
-            not _d(p.get("spec")).get("nodeName")
-            and _d(p.get("status")).get("phase") not in ("Succeeded", "Failed")
-            and not _d(p.get("metadata")).get("deletionTimestamp") for p in g.pods)
+            not as_dict(p.get("spec")).get("nodeName")
+            and as_dict(p.get("status")).get("phase") not in ("Succeeded", "Failed")
+            and not as_dict(p.get("metadata")).get("deletionTimestamp") for p in g.pods)
         if not wanted and not every_node:
             return
         try:
@@ -502,7 +511,7 @@ class ClusterSource:
                 with self._errors("list nodes"):
                     nodes, _ = self._list("/api/v1/nodes")
                 for n in nodes:
-                    g.nodes[str(_d(n.get("metadata")).get("name"))] = dict(
+                    g.nodes[str(as_dict(n.get("metadata")).get("name"))] = dict(
                         n, kind="Node", apiVersion="v1")
                 g.missing_nodes.update(w for w in wanted if w not in g.nodes)
                 g.nodes_complete = True
@@ -515,8 +524,8 @@ class ClusterSource:
     def _pvcs(self, g: Gathered) -> None:
         """Claims of unscheduled pods (only scheduling rules read them): a GET for a few, one
         LIST per scope for more."""
-        wanted = {(str(_d(p.get("metadata")).get("namespace") or "default"), c)
-                  for p in g.pods if not _d(p.get("spec")).get("nodeName")
+        wanted = {(str(as_dict(p.get("metadata")).get("namespace") or "default"), c)
+                  for p in g.pods if not as_dict(p.get("spec")).get("nodeName")
                   for c in pod_claims(p)}
         if not wanted:
             return
@@ -539,7 +548,7 @@ class ClusterSource:
                 else:
                     items, _ = self._list("/api/v1/persistentvolumeclaims")
             for pvc in items:
-                meta = _d(pvc.get("metadata"))
+                meta = as_dict(pvc.get("metadata"))
                 key = (str(meta.get("namespace") or "default"), str(meta.get("name")))
                 if key in wanted:
                     g.pvcs[key] = dict(pvc, kind="PersistentVolumeClaim", apiVersion="v1")
@@ -566,46 +575,6 @@ def _slim(obj: JSON) -> JSON:
         if isinstance(ann, dict):
             ann.pop("kubectl.kubernetes.io/last-applied-configuration", None)
     return obj
-
-
-_CONTAINER_KEYS = frozenset({"name", "image", "restartPolicy", "livenessProbe", "readinessProbe",
-                             "startupProbe", "lifecycle", "resources", "ports",
-                             "targetContainerName"})
-_EVENT_KEYS = frozenset({"apiVersion", "kind", "metadata", "involvedObject", "regarding",
-                         "reason", "message", "note", "type", "count", "series",
-                         "firstTimestamp", "lastTimestamp", "eventTime", "source",
-                         "reportingComponent", "reportingController",
-                         "deprecatedCount", "deprecatedFirstTimestamp",
-                         "deprecatedLastTimestamp", "deprecatedSource"})
-
-
-def _lean_pod(pod: JSON) -> JSON:
-    """Only what the snapshot reads: on big clusters env, mounts, args and annotations are
-    most of a pod's size. (A --dump keeps objects whole.)"""
-    spec = pod.get("spec")
-    if isinstance(spec, dict):
-        for key in ("containers", "initContainers", "ephemeralContainers"):
-            if isinstance(spec.get(key), list):
-                spec[key] = [{k: v for k, v in c.items() if k in _CONTAINER_KEYS}
-                             for c in spec[key] if isinstance(c, dict)]
-        if isinstance(spec.get("volumes"), list):
-            spec["volumes"] = [{k: v for k, v in vol.items()
-                                if k in ("name", "persistentVolumeClaim", "ephemeral")}
-                               for vol in spec["volumes"] if isinstance(vol, dict)]
-    meta = pod.get("metadata")
-    if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
-        meta["annotations"] = {k: v for k, v in meta["annotations"].items()
-                               if k == "kubernetes.io/config.mirror"}
-    return pod
-
-
-def _lean_event(ev: JSON) -> JSON:
-    lean = {k: v for k, v in ev.items() if k in _EVENT_KEYS}
-    meta = ev.get("metadata")
-    if isinstance(meta, dict):
-        lean["metadata"] = {k: meta[k] for k in ("name", "namespace", "uid",
-                                                 "creationTimestamp") if k in meta}
-    return lean
 
 
 def _first_current_context(paths: str) -> str | None:

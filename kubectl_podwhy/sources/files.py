@@ -13,24 +13,24 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
 
-from kubectl_podwhy.errors import InputError, NotFoundError
+from kubectl_podwhy.errors import InputError, NotFoundError, UsageError
+from kubectl_podwhy.kinds import WORKLOAD_KINDS
+from kubectl_podwhy.rawjson import controller_uid, meta, meta_str, owned
 from kubectl_podwhy.selector import parse_selector
-from kubectl_podwhy.snapshot import Gathered, object_key
+from kubectl_podwhy.snapshot import Gathered, keep_selected, object_key
 from kubectl_podwhy.sources import yamlread
 from kubectl_podwhy.targets import Target
-from kubectl_podwhy.timeutil import parse_time
-from kubectl_podwhy.workloads import controller_uid, keep_selected
+from kubectl_podwhy.timeutil import format_time, parse_time
+from kubectl_podwhy.yamlout import dump_yaml
 
 SUFFIXES = (".json", ".yaml", ".yml")
-WORKLOAD_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job",
-                            "CronJob"})
 _LIST_ITEM_KIND = {"PodList": "Pod", "EventList": "Event", "NodeList": "Node",
                    "PersistentVolumeClaimList": "PersistentVolumeClaim",
                    **{f"{k}List": k for k in WORKLOAD_KINDS}}
@@ -194,7 +194,7 @@ _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _rank(obj: dict[str, Any], captured: datetime | None) -> _Rank:
-    rv = _meta(obj).get("resourceVersion")
+    rv = meta(obj).get("resourceVersion")
     return (captured or _NEVER, int(rv) if isinstance(rv, str) and rv.isdigit()
             and len(rv) < 20 else -1)
 
@@ -205,11 +205,6 @@ def _keep(store: dict[str, dict[str, Any]], ranks: dict[str, _Rank], key: str,
     wins, by capture time, then resourceVersion; on a tie, the one read last."""
     if key not in store or rank >= ranks[key]:
         store[key], ranks[key] = obj, rank
-
-
-def _meta(obj: dict[str, Any]) -> dict[str, Any]:
-    m = obj.get("metadata")
-    return m if isinstance(m, dict) else {}
 
 
 def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
@@ -264,18 +259,12 @@ def load(paths: Iterable[str]) -> Gathered:
 def _event_namespace(event: dict[str, Any]) -> str:
     obj = event.get("involvedObject") or event.get("regarding")
     ns = obj.get("namespace") if isinstance(obj, dict) else None
-    return str(ns or _meta(event).get("namespace") or "")
+    return str(ns or meta(event).get("namespace") or "")
 
 
 def _labels(obj: dict[str, Any]) -> dict[str, str]:
-    labels = _meta(obj).get("labels")
+    labels = meta(obj).get("labels")
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
-
-
-def meta_str(obj: dict[str, Any], key: str = "name") -> str:
-    """metadata.NAME when it is a string, else "" (the snapshot names the wrong type)."""
-    v = _meta(obj).get(key)
-    return v if isinstance(v, str) else ""
 
 
 def select_input(g: Gathered, targets: list[Target], namespace: str | None,
@@ -289,9 +278,9 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
         raise InputError("no pods in the input (expected Pod objects, e.g. from "
                          "kubectl get pod,events -o yaml)")
     if namespace:
-        g.pods = [p for p in g.pods if _meta(p).get("namespace", "default") == namespace]
+        g.pods = [p for p in g.pods if meta(p).get("namespace", "default") == namespace]
         g.workloads = [w for w in g.workloads
-                       if _meta(w).get("namespace", "default") == namespace]
+                       if meta(w).get("namespace", "default") == namespace]
         g.events = [e for e in g.events if _event_namespace(e) in (namespace, "")]
     if selector:
         match = parse_selector(selector)
@@ -320,12 +309,9 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
             owners.add(meta_str(w, "uid"))
             kept_workloads.append(w)
     kept = {id(w) for w in kept_workloads}
-    for _ in range(2):  # Deployment -> ReplicaSet -> Pod, CronJob -> Job -> Pod
-        for w in g.workloads:
-            if controller_uid(w) in owners and id(w) not in kept:
-                kept_workloads.append(w)
-                kept.add(id(w))
-                owners.add(meta_str(w, "uid"))
+    children = owned(owners, (w for w in g.workloads if id(w) not in kept))
+    kept_workloads += children
+    owners = {u for w in kept_workloads if (u := meta_str(w, "uid"))}
     names = {t.name for t in targets if t.is_pod}
     present = {meta_str(p) for p in g.pods}
     for name in sorted(names - present):
@@ -333,3 +319,44 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
     g.pods = [p for p in g.pods if meta_str(p) in names or controller_uid(p) in owners]
     g.workloads = kept_workloads
     return keys
+
+
+class FileSource:
+    """Saved objects (``-f``): files, directories, ``-`` for stdin. Never contacts a
+    cluster."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.paths = paths
+
+    def gather(self, namespace: str | None, targets: Sequence[Target] = (),
+               all_namespaces: bool = False, selector: str | None = None) -> Gathered:
+        """:meth:`kubectl_podwhy.sources.Source.gather` over the files: load every path,
+        then narrow the bundle as a live run would (:func:`select_input`). ``namespace``
+        None: every namespace in the input."""
+        g = load(self.paths)
+        g.workload_targets = select_input(g, list(targets),
+                                          None if all_namespaces else namespace, selector)
+        names = {t.name for t in targets if t.is_pod}
+        g.pod_targets = [(meta_str(p, "namespace") or "default", meta_str(p))
+                         for p in g.pods if meta_str(p) in names]
+        return g
+
+
+def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
+    """Write what a live run gathered, as kubectl prints it (the cluster source already
+    dropped managedFields), with when it was read in the List's metadata so that ``-f``
+    judges ages against it (kubectl reads the file as any List). YAML for a path ending in
+    .yaml/.yml, else JSON. Raises UsageError when the file cannot be written."""
+    items = [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]
+    doc = {"apiVersion": "v1", "kind": "List",
+           "metadata": {"annotations": {CAPTURED_AT: format_time(captured_at)}},
+           "items": items}
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            if path.endswith((".yaml", ".yml")):
+                dump_yaml(doc, fh)
+            else:
+                json.dump(doc, fh, indent=2)
+                fh.write("\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write --dump {path}: {exc.strerror or exc}") from None
