@@ -1,7 +1,6 @@
 """``kubectl podwhy``: parse flags like kubectl, call the pieces, print, exit. Nothing else."""
 from __future__ import annotations
 
-import difflib
 import gc
 import json
 import logging
@@ -10,14 +9,14 @@ import re
 import sys
 import warnings
 from datetime import datetime, timezone
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
 from kubectl_podwhy import __version__
 from kubectl_podwhy.errors import ExitCode, PodwhyError, UsageError
 from kubectl_podwhy.render import API_VERSION, RENDERERS, RenderOptions, sanitize
-from kubectl_podwhy.rules.catalog import RULES, RULES_BY_ID, Rule
+from kubectl_podwhy.rules.docs import rule_docs, rules_document, rules_listing
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import reference
 from kubectl_podwhy.sources import Source
@@ -93,50 +92,12 @@ def parse_timeout(text: str) -> float | None:
     return seconds or None
 
 
-def rules_listing() -> str:
-    return "".join(f"{r.id}  {r.level:<9}  {r.severity:<7}  {r.name:<26}  {r.title}\n"
-                   for r in RULES)
-
-
-def find_rule(key: str) -> Rule:
-    """A rule by its ID (PW221, any case) or its name (crash-loop); UsageError naming the
-    closest IDs and names otherwise."""
-    r = RULES_BY_ID.get(key.strip().upper()) or next(
-        (x for x in RULES if x.name == key.strip().lower()), None)
-    if r is None:
-        close = difflib.get_close_matches(key.strip().lower(),
-                                          [x.name for x in RULES], n=3, cutoff=0.6)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise UsageError(f"unknown rule {key!r}{hint}; see --list-rules")
-    return r
-
-
-def rule_dict(r: Rule) -> dict[str, str]:
-    """A rule's documentation as -o json/yaml print it: id, name, level, severity, title,
-    deadline ("" when it has no waiting phase), why, fix, docs."""
-    return {"id": r.id, "name": r.name, "level": r.level, "severity": r.severity,
-            "title": r.title, "deadline": r.deadline, "why": r.why, "fix": r.fix,
-            "docs": r.docs}
-
-
-def rule_docs(key: str) -> str:
-    r = find_rule(key)
-    deadline = f"Deadline: {r.deadline}\n" if r.deadline else ""
-    severity = (f"waiting until its deadline, then {r.severity}" if r.deadline
-                else r.severity)
-    return (f"{r.id} {r.name}: {r.title}\n\nLevel:    {r.level}\nSeverity: {severity}\n"
-            f"{deadline}\nWhy it happens:\n  {r.why}\n\nHow to fix it:\n  {r.fix}\n\n"
-            f"Reference:\n  {r.docs}\n")
-
-
 def rules_text(output: str, explain: str | None) -> str:
     """--list-rules and --explain in the -o format: text for table/wide; for json and yaml
-    one rule_dict, or a kubectl-style List of them."""
+    one rule's document, or a kubectl-style List of them."""
     if output not in ("json", "yaml"):
         return rule_docs(explain) if explain is not None else rules_listing()
-    doc: Any = (rule_dict(find_rule(explain)) if explain is not None else
-                {"apiVersion": API_VERSION, "kind": "RuleList",
-                 "items": [rule_dict(r) for r in RULES]})
+    doc = rules_document(explain, API_VERSION)
     if output == "json":
         return json.dumps(doc, indent=2) + "\n"
     text: str = dump_yaml(doc, allow_unicode=True, width=120)

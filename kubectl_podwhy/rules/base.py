@@ -1,4 +1,5 @@
-"""Helpers shared by the rules: building findings, evidence and waiting states consistently."""
+"""What the rule families share: the Rule row, and helpers that build findings, evidence and
+waiting states consistently."""
 from __future__ import annotations
 
 import shlex
@@ -8,9 +9,31 @@ from datetime import datetime
 from typing import Literal
 
 from kubectl_podwhy.report import Evidence, Finding, Level, Severity, Symptom
-from kubectl_podwhy.rules.catalog import rule
-from kubectl_podwhy.snapshot import Container, Event, PodSnapshot
+from kubectl_podwhy.rules import messages as m
+from kubectl_podwhy.snapshot import Container, Event, PodSnapshot, Terminated
 from kubectl_podwhy.timeutil import format_time, human_duration, shift
+
+K8S = "https://kubernetes.io/docs"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """One rule's words: its stable ID (never reused; PW1xx pod, PW2xx container, PW3xx
+    workload), name, level, severity and user-facing docs. Each family module defines its
+    rows beside the checks that report them."""
+
+    id: str
+    name: str
+    level: Level
+    title: str
+    why: str
+    fix: str
+    docs: str
+    severity: Severity = "error"
+    #: for rules about a waiting state: how long it may wait (severity "waiting") before it
+    #: counts as stuck (the rule's severity); "" for rules without a waiting phase
+    deadline: str = ""
+
 
 #: a check inspects one pod at ``now`` and returns findings (usually zero or one)
 Check = Callable[[PodSnapshot, datetime], list[Finding]]
@@ -61,14 +84,14 @@ class Wait:
         return stuck if self.stuck(now) else waiting
 
 
-def finding(rule_id: str, reason: str, summary: str, *, detail: str = "",
+def finding(rule: Rule, reason: str, summary: str, *, detail: str = "",
             evidence: Iterable[Evidence] = (), container: Container | None = None,
             hint: str | None = None, next_command: str | None = None,
             explains_containers: bool = False, wait: Wait | None = None,
             now: datetime | None = None, severity: Severity | None = None,
             holds_while: Symptom | Literal["auto"] | None = "auto", docs: str | None = None,
             subject: str | None = None) -> Finding:
-    """Build a finding for ``rule_id`` with the catalog's level, severity, fix and docs.
+    """Build a finding for ``rule`` with its level, severity, fix and docs.
 
     ``wait`` (with ``now``): a waiting state; the finding's severity is "waiting" until the
     wait reaches its limit, the rule's severity after. ``holds_while``: "auto" (default) lets
@@ -77,9 +100,8 @@ def finding(rule_id: str, reason: str, summary: str, *, detail: str = "",
     Symptom names another; None: the finding comes from the object's status and is current
     by construction.
     """
-    r = rule(rule_id)
     ev_tuple = tuple(evidence)
-    sev: Severity = severity or r.severity
+    sev: Severity = severity or rule.severity
     since = deadline = None
     if wait is not None:
         since, deadline = wait.since, wait.deadline
@@ -87,10 +109,10 @@ def finding(rule_id: str, reason: str, summary: str, *, detail: str = "",
             sev = "waiting"
     symptom: Symptom | None = holds_while if holds_while != "auto" else None
     if holds_while == "auto" and ev_tuple and all(e.from_event for e in ev_tuple):
-        symptom = _SYMPTOM_OF_LEVEL[r.level]
+        symptom = _SYMPTOM_OF_LEVEL[rule.level]
     return Finding(
-        rule=r.id, level=r.level, severity=sev, reason=reason, summary=summary,
-        detail=detail, hint=hint or r.fix, docs=docs or r.docs,
+        rule=rule.id, level=rule.level, severity=sev, reason=reason, summary=summary,
+        detail=detail, hint=hint or rule.fix, docs=docs or rule.docs,
         container=container.name if container else None,
         container_type=container.type if container else None,
         evidence=ev_tuple, next_command=next_command,
@@ -142,12 +164,12 @@ def kubectl(*args: str) -> str:
     return " ".join(["kubectl", *(shlex.quote(a) for a in parts)])
 
 
-def damaged_finding(rule_id: str, what: str, damaged: list[str] | tuple[str, ...],
+def damaged_finding(rule: Rule, what: str, damaged: list[str] | tuple[str, ...],
                     next_command: str) -> Finding:
     """The finding for an object with fields read as absent for their wrong type (PW190 for
     a pod, PW315 for a workload): the first three named, each as evidence."""
     more = f" (and {len(damaged) - 3} more)" if len(damaged) > 3 else ""
-    return finding(rule_id, "WrongFieldTypes",
+    return finding(rule, "WrongFieldTypes",
                    f"{what} is damaged, so podwhy cannot call it healthy: "
                    f"{'; '.join(damaged[:3])}{more} (read as absent)",
                    evidence=[field(d.split(" is ", 1)[0], d.split(" is ", 1)[-1])
@@ -161,3 +183,67 @@ def describe_cmd(pod: PodSnapshot) -> str:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+# --- containers -------------------------------------------------------------------------------
+
+def where(c: Container) -> str:
+    """"init container x" / "sidecar x" / "container x" / "debug container x"."""
+    return {"init": "init container", "sidecar": "sidecar", "app": "container",
+            "ephemeral": "debug container"}[c.type] + f" {c.name}"
+
+
+def logs_cmd(pod: PodSnapshot, c: Container, previous: bool = True) -> str:
+    return kubectl("logs", pod.name, "-n", pod.namespace, "-c", c.name,
+                   *(["--previous"] if previous else []))
+
+
+def restarts(c: Container) -> str:
+    return f"restarted {c.restart_count} time{'s' if c.restart_count != 1 else ''}"
+
+
+def container_events(pod: PodSnapshot, c: Container, *reasons: str) -> list[Event]:
+    return pod.events_with(*reasons, container=c.name)
+
+
+def waiting_evidence(c: Container) -> Evidence:
+    return field(f"{c.status_path}.state.waiting",
+                 f"{c.state.reason}: {c.state.message}".strip(": "))
+
+
+def term_evidence(c: Container, t: Terminated, last: bool) -> Evidence:
+    path = f"{c.status_path}.{'lastState' if last else 'state'}.terminated"
+    text = f"reason={t.reason or '-'} exitCode={t.exit_code}"
+    if t.signal:
+        text += f" signal={t.signal}"
+    if t.finished_at:
+        text += f" finishedAt={format_time(t.finished_at)}"
+    if t.message:
+        text += f" message={t.message.strip()[:300]}"
+    return field(path, text)
+
+
+def exit_text(t: Terminated) -> str:
+    if t.reason == "ContainerStatusUnknown":
+        return (f"status unknown (exit code {t.exit_code} was set by the kubelet: the container "
+                "could not be located; not an OOM or a kill)")
+    if t.signal:
+        return f"signal {t.signal} ({m.exit_meaning(0, t.signal)})"
+    return f"exit code {t.exit_code} ({m.exit_meaning(t.exit_code)})"
+
+
+def memory_limit(pod: PodSnapshot, c: Container) -> str:
+    """"; memory limit 512Mi", the pod-level limit when the container has none (KEP-2837
+    pod-level resources), or ""."""
+    if c.memory_limit:
+        return f"; memory limit {c.memory_limit}"
+    if pod.memory_limit:
+        return f"; no container memory limit, the pod-level limit is {pod.memory_limit}"
+    return ""
+
+
+def completed(c: Container) -> bool:
+    """Terminated with exit code 0 and no signal: a regular init container that is done."""
+    t = c.state.terminated
+    return c.state.kind == "terminated" and t is not None and t.exit_code == 0 \
+        and not t.signal

@@ -8,13 +8,172 @@ from datetime import datetime
 
 from kubectl_podwhy.rawjson import as_int
 from kubectl_podwhy.report import Evidence, Finding, PodGroup, WorkloadView, pods_of
-from kubectl_podwhy.rules.base import Wait, damaged_finding, ev, field, finding, kubectl, recent
-from kubectl_podwhy.rules.catalog import K8S
+from kubectl_podwhy.rules.base import (
+    K8S,
+    Rule,
+    Wait,
+    damaged_finding,
+    ev,
+    field,
+    finding,
+    kubectl,
+    recent,
+)
 from kubectl_podwhy.snapshot import Workload
 from kubectl_podwhy.timeutil import format_time, parse_time
 from kubectl_podwhy.workloads import rollout_status
 
 WorkloadCheck = Callable[[WorkloadView, datetime], list[Finding]]
+
+FAILED_CREATE = Rule(
+    id="PW301", name="failed-create", level="workload",
+    title="The controller cannot create pods",
+    why="The ReplicaSet, Job, StatefulSet or DaemonSet controller's pod creations are rejected by "
+        "the API server: a ResourceQuota is exhausted, PodSecurity admission or a webhook denies "
+        "the pod, its ServiceAccount does not exist, or a LimitRange forbids its resources.",
+    fix="Read the FailedCreate message: raise or free the quota, make the pod spec meet the "
+        "namespace's Pod Security level, create the ServiceAccount, or fix the webhook.",
+    docs=f"{K8S}/concepts/policy/resource-quotas/")
+
+PROGRESS_DEADLINE = Rule(
+    id="PW302", name="progress-deadline", level="workload",
+    title="Rollout stuck: progress deadline exceeded",
+    why="The Deployment's new ReplicaSet did not become available within "
+        "progressDeadlineSeconds; the controller gave up reporting progress (it keeps trying).",
+    fix="Fix what the new pods fail on (see their verdict), then roll out again, or roll back "
+        "with kubectl rollout undo.",
+    docs=f"{K8S}/concepts/workloads/controllers/deployment/#failed-deployment")
+
+ROLLOUT_STALLED = Rule(
+    id="PW303", name="rollout-stalled", level="workload",
+    title="Rollout stalled: the new pods fail",
+    why="The new ReplicaSet's pods are failing while the old ReplicaSet still serves traffic; "
+        "the rollout cannot finish.",
+    fix="Fix what the new pods fail on (see their verdict), or roll back with "
+        "kubectl rollout undo.",
+    docs=f"{K8S}/concepts/workloads/controllers/deployment/#rolling-back-a-deployment")
+
+JOB_BACKOFF_LIMIT = Rule(
+    id="PW304", name="job-backoff-limit", level="workload",
+    title="Job failed: backoff limit reached",
+    why="The Job's pods failed more times than spec.backoffLimit allows; the Job is Failed and "
+        "creates no more pods.",
+    fix="Fix what its pods fail on (see their verdict or kubectl logs job/NAME), then re-run it.",
+    docs=f"{K8S}/concepts/workloads/controllers/job/#pod-backoff-failure-policy")
+
+JOB_DEADLINE = Rule(
+    id="PW305", name="job-deadline", level="workload",
+    title="Job failed: active deadline exceeded",
+    why="The Job ran longer than spec.activeDeadlineSeconds; its running pods were terminated.",
+    fix="Raise activeDeadlineSeconds, or find out why the work is slower than expected.",
+    docs=f"{K8S}/concepts/workloads/controllers/job/#job-termination-and-cleanup")
+
+CRONJOB_SUSPENDED = Rule(
+    id="PW306", name="cronjob-suspended", level="workload",
+    title="CronJob is suspended",
+    why="spec.suspend is true, so no Jobs are created for its schedule.",
+    fix="kubectl patch cronjob NAME -p '{\"spec\":{\"suspend\":false}}' when it should run.",
+    docs=f"{K8S}/concepts/workloads/controllers/cron-jobs/#schedule-suspension",
+    severity="warning")
+
+DAEMONSET_NO_NODES = Rule(
+    id="PW307", name="daemonset-no-nodes", level="workload",
+    title="DaemonSet fits no node",
+    why="The DaemonSet wants to run on no node at all: its nodeSelector or node affinity matches "
+        "no node, or every node carries a NoSchedule/NoExecute taint it does not tolerate. "
+        "Nothing is down (kubectl rollout status reports it rolled out), so it is a warning.",
+    fix="Fix the nodeSelector/affinity, label the nodes, or add tolerations. If it is meant "
+        "for a node pool that is empty now (a GPU pool scaled to zero), nothing is wrong.",
+    docs=f"{K8S}/concepts/workloads/controllers/daemonset/#running-pods-on-select-nodes",
+    severity="warning")
+
+SCALED_TO_ZERO = Rule(
+    id="PW308", name="scaled-to-zero", level="workload",
+    title="Scaled to zero",
+    why="spec.replicas is 0: no pods are wanted (an autoscaler, a person, or a GitOps tool set "
+        "it).",
+    fix="kubectl scale --replicas=N when it should run.",
+    docs=f"{K8S}/concepts/workloads/controllers/deployment/#scaling-a-deployment",
+    severity="warning")
+
+MISSING_PODS = Rule(
+    id="PW309", name="missing-pods", level="workload",
+    title="Fewer pods than desired",
+    why="The workload has fewer pods than it wants and no controller error is on record: a "
+        "StatefulSet waits for an earlier ordinal to become Ready, or pods are being replaced.",
+    fix="Look at the first pod that is not Ready; for StatefulSets, ordinal N waits for N-1.",
+    docs=f"{K8S}/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees",
+    deadline="waiting while the pod it waits for is progressing, failing when that pod "
+             "fails; with no pod under way, 5 minutes after the last pod was created")
+
+ROLLOUT_IN_PROGRESS = Rule(
+    id="PW310", name="rollout-in-progress", level="workload",
+    title="Rollout in progress",
+    why="The workload is rolling out, judged as kubectl rollout status does (observedGeneration, "
+        "updated, ready and available replicas), or pods of its current revision are still "
+        "starting, and none of them is failing.",
+    fix="Nothing yet; kubectl podwhy shows what the new pods wait for. A paused Deployment "
+        "(a warning) waits for kubectl rollout resume.",
+    docs=f"{K8S}/concepts/workloads/controllers/deployment/#deployment-status",
+    deadline="a Deployment's progressDeadlineSeconds (600 s by default) after its last "
+             "progress (the controller then reports PW302); StatefulSets, DaemonSets and "
+             "ReplicaSets have none of their own: their pods' deadlines apply")
+
+JOB_RUNNING = Rule(
+    id="PW311", name="job-running", level="workload",
+    title="Job running",
+    why="The Job (or the CronJob's newest Job) has not completed yet and none of its pods is "
+        "failing.",
+    fix="Nothing yet; kubectl podwhy job/NAME shows its pods.",
+    docs=f"{K8S}/concepts/workloads/controllers/job/",
+    severity="waiting",
+    deadline="the Job's activeDeadlineSeconds when set (then PW305); none otherwise")
+
+JOB_FAILED = Rule(
+    id="PW312", name="job-failed", level="workload",
+    title="Job failed",
+    why="The Job failed for a reason other than its backoff limit or deadline: its "
+        "podFailurePolicy matched a failed pod (PodFailurePolicy), indexes failed "
+        "(FailedIndexes, MaxFailedIndexesExceeded), or another reason the Job controller set.",
+    fix="Read the Job's Failed condition and its failed pods; fix the cause and rerun the Job.",
+    docs=f"{K8S}/concepts/workloads/controllers/job/#pod-failure-policy")
+
+JOB_SUSPENDED = Rule(
+    id="PW313", name="job-suspended", level="workload",
+    title="Job suspended",
+    why="spec.suspend is true: the Job controller runs no pod until it is resumed, or until a "
+        "queue controller such as Kueue admits it (it suspends queued Jobs).",
+    fix="Resume it (kubectl patch job NAME -p '{\"spec\":{\"suspend\":false}}') or look at "
+        "its queue (Kueue: kubectl get workloads).",
+    docs=f"{K8S}/concepts/workloads/controllers/job/#suspending-a-job",
+    severity="waiting",
+    deadline="none: it waits until resumed or admitted")
+
+CRONJOB_NOT_SCHEDULING = Rule(
+    id="PW314", name="cronjob-not-scheduling", level="workload",
+    title="CronJob does not start Jobs on schedule",
+    why="The CronJob controller missed its scheduled times (MissSchedule, TooManyMissedTimes: "
+        "the controller was down, startingDeadlineSeconds is too short, clock skew) or cannot "
+        "read its schedule or time zone, and no Job was scheduled since.",
+    fix="Read the event; fix the schedule or timeZone, set or raise startingDeadlineSeconds, "
+        "check the kube-controller-manager.",
+    docs=f"{K8S}/concepts/workloads/controllers/cron-jobs/#cron-job-limitations")
+
+WORKLOAD_DAMAGED = Rule(
+    id="PW315", name="workload-damaged", level="workload",
+    title="The workload object is damaged",
+    why="Fields podwhy reads hold another JSON type than the API gives them (a count that is a "
+        "string, a null entry in a list, a time that is not RFC 3339), in the object or in "
+        "its events: a hand-edited or broken export. They are read as absent, and podwhy will "
+        "not call such a workload healthy (reported when no other error names a cause).",
+    fix="Read the object as the API server has it (kubectl get KIND/NAME -o yaml); re-export "
+        "it.",
+    docs=f"{K8S}/reference/using-api/api-concepts/")
+
+RULES: tuple[Rule, ...] = (
+    FAILED_CREATE, PROGRESS_DEADLINE, ROLLOUT_STALLED, JOB_BACKOFF_LIMIT, JOB_DEADLINE,
+    CRONJOB_SUSPENDED, DAEMONSET_NO_NODES, SCALED_TO_ZERO, MISSING_PODS, ROLLOUT_IN_PROGRESS,
+    JOB_RUNNING, JOB_FAILED, JOB_SUSPENDED, CRONJOB_NOT_SCHEDULING, WORKLOAD_DAMAGED)
 
 
 def group_text(g: PodGroup, total: int) -> str:
@@ -36,7 +195,7 @@ def _cond_ev(w: Workload, type_: str) -> list[Evidence]:
                   f"{c.status} {c.reason}: {c.message}".strip())]
 
 
-# --- PW301 FailedCreate -----------------------------------------------------------------------
+# --- FailedCreate -----------------------------------------------------------------------------
 
 def _classify_failed_create(msg: str) -> tuple[str, str | None, str | None]:
     """(what denies the pod, how to fix it, where it is documented) for a FailedCreate."""
@@ -88,7 +247,7 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
         # The Deployment controller cannot even create the new ReplicaSet (a webhook, a
         # quota on replicasets): its Progressing condition says so, and it is current.
         why, hint, docs = _classify_failed_create(cond.message)
-        return [finding("PW301", "ReplicaSetCreateError",
+        return [finding(FAILED_CREATE, "ReplicaSetCreateError",
                         f"cannot create its new ReplicaSet: {why}", detail=cond.message,
                         evidence=_cond_ev(w, "Progressing"), hint=hint, docs=docs,
                         next_command=kubectl("describe", "deployment", w.name, "-n", w.namespace))]
@@ -111,7 +270,7 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
         evidence = [ev(e) for e in events[-1:]] + _cond_ev(w, "ReplicaFailure")
         # FailedCreate holds only while the controller lacks pods: an old event outlives
         # the cause (say, the ServiceAccount created a second later).
-        return [finding("PW301", "FailedCreate", summary, detail=msg, evidence=evidence,
+        return [finding(FAILED_CREATE, "FailedCreate", summary, detail=msg, evidence=evidence,
                         holds_while="workload-short", subject=w.key, hint=hint, docs=docs,
                         next_command=kubectl("describe", w.kind.lower(), w.name, "-n",
                                              w.namespace))]
@@ -144,7 +303,7 @@ def check_progress_deadline(v: WorkloadView, now: datetime) -> list[Finding]:
         summary += f"; new pods: {new_text}"
     if old_ready:
         summary += f"; the old ReplicaSet still serves {old_ready} ready pod(s)"
-    return [finding("PW302", "ProgressDeadlineExceeded", summary, detail=cond.message,
+    return [finding(PROGRESS_DEADLINE, "ProgressDeadlineExceeded", summary, detail=cond.message,
                     evidence=_cond_ev(w, "Progressing") + _cond_ev(w, "Available"),
                     next_command=kubectl("rollout", "history", f"deployment/{w.name}",
                                          "-n", w.namespace))]
@@ -162,7 +321,7 @@ def check_rollout_stalled(v: WorkloadView, now: datetime) -> list[Finding]:
                f"stalled: {new_text}")
     if old_ready:
         summary += f"; the old ReplicaSet still serves {old_ready} ready pod(s)"
-    return [finding("PW303", "RolloutStalled", summary,
+    return [finding(ROLLOUT_STALLED, "RolloutStalled", summary,
                     evidence=_cond_ev(w, "Progressing"),
                     next_command=kubectl("rollout", "undo", f"deployment/{w.name}",
                                          "-n", w.namespace))]
@@ -188,18 +347,18 @@ def _job_failure(job: Workload, v: WorkloadView) -> list[Finding]:
                                                            "DeadlineExceeded")][-1:]
     if cond.reason == "BackoffLimitExceeded":
         limit = job.spec.get("backoffLimit", 6)
-        return [finding("PW304", "BackoffLimitExceeded",
+        return [finding(JOB_BACKOFF_LIMIT, "BackoffLimitExceeded",
                         f"{who}failed after reaching its backoff limit ({limit}){extra}",
                         detail=cond.message, evidence=evidence,
                         next_command=kubectl("logs", f"job/{job.name}", "-n", job.namespace))]
     if cond.reason == "DeadlineExceeded":
         limit = job.spec.get("activeDeadlineSeconds")
-        return [finding("PW305", "DeadlineExceeded",
+        return [finding(JOB_DEADLINE, "DeadlineExceeded",
                         f"{who}ran longer than its activeDeadlineSeconds ({limit}s){extra}",
                         detail=cond.message, evidence=evidence)]
     # PodFailurePolicy, FailedIndexes, MaxFailedIndexesExceeded, and reasons yet to come
     why = cond.reason or "Failed"
-    return [finding("PW312", why,
+    return [finding(JOB_FAILED, why,
                     f"{who}failed ({why}" + (f": {cond.message}" if cond.message else "")
                     + f"){extra}", detail=cond.message, evidence=evidence,
                     next_command=kubectl("describe", "job", job.name, "-n", job.namespace))]
@@ -235,8 +394,8 @@ def check_cronjob_schedule(v: WorkloadView, now: datetime) -> list[Finding]:
     e = events[-1]
     ran = f"; its last Job was scheduled {format_time(last_run)}" if last_run else \
         "; no Job was ever scheduled"
-    return [finding("PW314", e.reason, f"does not start Jobs on schedule: {e.message}{ran}",
-                    detail=e.message,
+    return [finding(CRONJOB_NOT_SCHEDULING, e.reason,
+                    f"does not start Jobs on schedule: {e.message}{ran}", detail=e.message,
                     evidence=[ev(e), field(f"{w.ref}.status.lastScheduleTime",
                                            format_time(last_run) or "none")],
                     next_command=kubectl("describe", "cronjob", w.name, "-n", w.namespace))]
@@ -248,7 +407,7 @@ def check_cronjob_suspended(v: WorkloadView, now: datetime) -> list[Finding]:
         return []
     resume = kubectl("patch", "cronjob", w.name, "-n", w.namespace, "-p",
                      '{"spec":{"suspend":false}}')
-    return [finding("PW306", "Suspended",
+    return [finding(CRONJOB_SUSPENDED, "Suspended",
                     f"suspended: no Jobs are created for its schedule "
                     f"{w.spec.get('schedule', '?')!r}",
                     evidence=[field(f"{w.ref}.spec.suspend", "true")],
@@ -295,7 +454,7 @@ def check_daemonset_no_nodes(v: WorkloadView, now: datetime) -> list[Finding]:
                 keys = sorted({t.key for n in tainted for t in n.taints})
                 why = (f"all {len(match)} matching nodes carry taints it does not tolerate "
                        f"({', '.join(keys)})")
-    return [finding("PW307", "NoNodes", f"wants to run on 0 nodes: {why}",
+    return [finding(DAEMONSET_NO_NODES, "NoNodes", f"wants to run on 0 nodes: {why}",
                     evidence=[field(f"{w.ref}.status.desiredNumberScheduled", "0")])]
 
 
@@ -306,7 +465,7 @@ def check_scaled_to_zero(v: WorkloadView, now: datetime) -> list[Finding]:
     if w.kind in ("Deployment", "StatefulSet", "ReplicaSet") and w.desired == 0 and \
             not (w.kind == "ReplicaSet" and w.owner_uid):
         scale = kubectl("scale", w.ref, "-n", w.namespace, "--replicas=N")
-        return [finding("PW308", "ScaledToZero", "spec.replicas is 0: no pods are wanted",
+        return [finding(SCALED_TO_ZERO, "ScaledToZero", "spec.replicas is 0: no pods are wanted",
                         evidence=[field(f"{w.ref}.spec.replicas", "0")],
                         hint=f"{scale} when it should run.")]
     return []
@@ -332,14 +491,15 @@ def check_missing_pods(v: WorkloadView, now: datetime) -> list[Finding]:
     # pod within seconds: stuck after MISSING_POD_SECONDS from the last pod it created.
     evidence = [field(f"{w.ref}.status.replicas", str(w.current))]
     if any(r.state == "failing" for r in not_ready):
-        return [finding("PW309", "MissingPods", summary, evidence=evidence)]
+        return [finding(MISSING_PODS, "MissingPods", summary, evidence=evidence)]
     if not_ready:
-        return [finding("PW309", "MissingPods", summary, evidence=evidence, severity="waiting")]
+        return [finding(MISSING_PODS, "MissingPods", summary, evidence=evidence,
+                        severity="waiting")]
     created = [r.pod.created for r in active if r.pod.created is not None]
     wait = Wait(max(created) if created else w.created, MISSING_POD_SECONDS)
     summary += wait.says(now, stuck=f"; no new pod for {wait.how_long(now)}",
                          waiting=f"; the last pod was created {wait.how_long(now)} ago")
-    return [finding("PW309", "MissingPods", summary, evidence=evidence, wait=wait, now=now)]
+    return [finding(MISSING_PODS, "MissingPods", summary, evidence=evidence, wait=wait, now=now)]
 
 
 #: a controller creates a missing pod within seconds once the ones before it are ready
@@ -371,7 +531,7 @@ def check_rollout_progress(v: WorkloadView, now: datetime) -> list[Finding]:
         return []  # the controller gave up: PW302 says it
     if w.kind == "Deployment" and w.spec.get("paused") is True:
         # Paused on purpose: no progress is expected, and none is due (no deadline applies)
-        return [finding("PW310", "DeploymentPaused",
+        return [finding(ROLLOUT_IN_PROGRESS, "DeploymentPaused",
                         f"rollout paused (spec.paused): {message}; its current pods decide "
                         "its state", severity="warning",
                         evidence=[field(f"{w.ref}.spec.paused", "true")],
@@ -388,7 +548,7 @@ def check_rollout_progress(v: WorkloadView, now: datetime) -> list[Finding]:
     wait = Wait(_progress_since(v), float(limit)) if limit else None
     head = "rollout in progress" if wait is None or not wait.stuck(now) else \
         f"rollout has made no progress for {wait.how_long(now)} (progressDeadlineSeconds {limit})"
-    return [finding("PW310", "RolloutInProgress", f"{head}: " + "; ".join(parts),
+    return [finding(ROLLOUT_IN_PROGRESS, "RolloutInProgress", f"{head}: " + "; ".join(parts),
                     evidence=evidence, severity=None if wait else "waiting", wait=wait, now=now,
                     next_command=kubectl("rollout", "status", w.ref, "-n", w.namespace))]
 
@@ -403,7 +563,7 @@ def check_job_running(v: WorkloadView, now: datetime) -> list[Finding]:
     who = "" if job is w else f"Job {job.name}: "
     if job.suspended:
         cond = job.condition("Suspended")
-        return [finding("PW313", "Suspended",
+        return [finding(JOB_SUSPENDED, "Suspended",
                         f"{who}suspended (spec.suspend): no pod runs until it is resumed or "
                         "admitted by its queue (Kueue)"
                         + (f", since {format_time(cond.last_transition)}"
@@ -416,7 +576,7 @@ def check_job_running(v: WorkloadView, now: datetime) -> list[Finding]:
         return []
     limit = as_int(job.spec.get("activeDeadlineSeconds"))
     started = parse_time(job.status.get("startTime")) or job.created
-    return [finding("PW311", "JobRunning", f"{who}{message}", severity="waiting",
+    return [finding(JOB_RUNNING, "JobRunning", f"{who}{message}", severity="waiting",
                     wait=Wait(started, float(limit)) if limit else None,
                     evidence=[field(f"{job.ref}.status", message)],
                     next_command=kubectl("get", "pods", "-n", job.namespace, "-l",
@@ -431,6 +591,6 @@ def check_damaged(v: WorkloadView, now: datetime) -> list[Finding]:
                                      for c in v.children for x in c.damaged]
     if not d:
         return []
-    return [damaged_finding("PW315", "the object", d,
+    return [damaged_finding(WORKLOAD_DAMAGED, "the object", d,
                             kubectl("get", v.workload.ref, "-n", v.workload.namespace, "-o",
                                     "yaml"))]
