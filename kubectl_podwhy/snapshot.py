@@ -856,29 +856,52 @@ _WORKLOAD_SCHEMA: dict[str, dict[str, Any]] = {
 }
 
 
+def _trimmer(want: Any) -> Callable[[Any], Any] | None:
+    """A function keeping of a value only what the schema ``want`` lists, in the value's own
+    order; None where the value is kept whole (a leaf, a list of leaves). A value of another
+    type than the schema's is kept as it is, so that wrong_types() still names it. Built once
+    per schema: a lean LIST trims every pod and event of a cluster."""
+    if isinstance(want, dict):
+        keep = frozenset(want)
+        nested = [(k, t) for k, sub in want.items() if (t := _trimmer(sub)) is not None]
+
+        def trim_object(value: Any) -> Any:
+            if value.__class__ is not dict:
+                return value
+            out = {k: v for k, v in value.items() if k in keep}
+            for k, t in nested:
+                if k in out:
+                    out[k] = t(out[k])
+            return out
+        return trim_object
+    if isinstance(want, list):
+        item = _trimmer(want[0])
+        if item is None:
+            return None
+
+        def trim_list(value: Any) -> Any:
+            return [item(v) for v in value] if value.__class__ is list else value
+        return trim_list
+    return None
+
+
+_TRIM_POD = _trimmer(_POD_SCHEMA)
+_TRIM_EVENT = _trimmer(_EVENT_SCHEMA)
+
+
 def trim_pod(pod: JSON) -> JSON:
     """A pod with only the fields the snapshot reads (on big clusters env, mounts, args and
     annotations are most of a pod's size)."""
-    return _trim_dict(pod, _POD_SCHEMA)
+    assert _TRIM_POD is not None
+    out: JSON = _TRIM_POD(pod)
+    return out
 
 
 def trim_event(event: JSON) -> JSON:
     """An event (core/v1 or events.k8s.io/v1) with only the fields the snapshot reads."""
-    return _trim_dict(event, _EVENT_SCHEMA)
-
-
-def _trim_dict(obj: JSON, want: Mapping[str, Any]) -> JSON:
-    return {k: _trim(v, want[k]) for k, v in obj.items() if k in want}
-
-
-def _trim(value: object, want: Any) -> object:
-    """``value`` with only what ``want`` lists, in the value's own order. A value of another
-    type than the schema's is kept as it is, so that wrong_types() still names it."""
-    if isinstance(want, dict) and isinstance(value, dict):
-        return _trim_dict(value, want)
-    if isinstance(want, list) and isinstance(value, list):
-        return [_trim(v, want[0]) for v in value]
-    return value
+    assert _TRIM_EVENT is not None
+    out: JSON = _TRIM_EVENT(event)
+    return out
 
 
 def workload_wrong_types(raw: JSON) -> list[str]:
