@@ -35,7 +35,6 @@ from kubectl_podwhy.snapshot import (
     _node_info,
     build_workload,
     index_events,
-    normalize_event,
 )
 
 # --- grouping ---------------------------------------------------------------------------------
@@ -85,8 +84,7 @@ def stand_ins(g: Gathered, now: datetime) -> list[JSON]:
     have = {(as_str(w.get("kind")), meta_str(w, "namespace") or "default", meta_str(w))
             for w in g.workloads}
     out: dict[tuple[str, str, str], JSON] = {}
-    for raw in g.events:
-        obj, e = normalize_event(raw)
+    for _, obj, e in g.events_normalized():
         kind, ns = as_str(obj.get("kind")), as_str(obj.get("namespace")) or "default"
         key = (kind, ns, as_str(obj.get("name")))
         if (e.reason != "FailedCreate" or kind not in WORKLOAD_KINDS or key in have
@@ -105,7 +103,7 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
     """One view per workload in the bundle that is not itself owned by another workload in it
     (or per target (kind, namespace, name) when given). Without targets (a namespace run,
     given ``now``), workloads known only from recent FailedCreate events stand in too."""
-    by_uid_events, _ = index_events(g.events, kinds=None)
+    by_uid_events, _ = index_events(g, kinds=None)
     raws = g.workloads + (stand_ins(g, now) if targets is None and now is not None else [])
     workloads = [build_workload(w, by_uid_events) for w in raws]
     by_uid = {w.uid: w for w in workloads}
