@@ -100,7 +100,7 @@ def rules_text(output: str, explain: str | None) -> str:
     doc = rules_document(explain, API_VERSION)
     if output == "json":
         return json.dumps(doc, indent=2) + "\n"
-    text: str = dump_yaml(doc, allow_unicode=True, width=120)
+    text: str = dump_yaml(doc, width=120)
     return text
 
 
@@ -151,7 +151,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     nothing, 70 podwhy itself failed (a bug; --debug shows it), 130 interrupted.
     """
     if list_rules or explain is not None:
-        click.echo(rules_text(output, explain), nl=False)
+        write(rules_text(output, explain), color=False)
         return
     wanted = parse_targets(targets)
     if namespace is not None:
@@ -189,17 +189,32 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     if g.nothing_found:
         click.echo(g.nothing_found, err=True)
     result = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets)
-    use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
+    use_color = color == "always" or (color == "auto" and sys.stdout is not None
+                                      and sys.stdout.isatty()
                                       and not os.environ.get("NO_COLOR"))
     notes = sorted({n for r in result.pods for n in r.pod.notes} | set(g.notes.get("", [])))
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
     text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy))
-    # click strips ANSI codes when stdout is not a terminal unless told otherwise
     code = int(exit_code(result))
     _VERDICT_CODE[0] = code  # the exit code still holds if the reader stops early (| head)
-    click.echo(text, nl=False, color=use_color)
+    write(text, color=use_color)
     sys.exit(code)
+
+
+def write(text: str, color: bool) -> None:
+    """Print to stdout; UsageError (exit 2) when it cannot be written (closed, a full disk),
+    never an internal error. A reader that went away (| head) is BrokenPipeError, for main."""
+    if sys.stdout is None:
+        raise UsageError("cannot write the output: standard output is closed")
+    try:
+        # click strips ANSI codes when stdout is not a terminal unless told otherwise
+        click.echo(text, nl=False, color=color)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write the output: {exc.strerror or exc}") from None
 
 
 _VERDICT_CODE = [0]  # --list-rules, --explain: no verdict, success

@@ -75,6 +75,27 @@ def controller_ref(obj: Mapping[str, Any]) -> tuple[str, str] | None:
     return (as_str(o.get("kind")), as_str(o.get("name"))) if o is not None else None
 
 
+def controller_unreadable(obj: Mapping[str, Any]) -> bool:
+    """Whether ``metadata.ownerReferences`` is there but cannot be read: metadata or it not
+    of its type, an entry not an object, a ``controller`` that is not a boolean, or the
+    controller's uid not a non-empty string. Such an object may belong to any owner."""
+    m = obj.get("metadata")
+    if m is not None and not isinstance(m, dict):
+        return True
+    refs = meta(obj).get("ownerReferences")
+    if refs is None:
+        return False
+    if not isinstance(refs, list):
+        return True
+    for o in refs:
+        if not isinstance(o, dict):
+            return True
+        c = o.get("controller")
+        if (c is not None and not isinstance(c, bool)) or (c is True and not as_str(o.get("uid"))):
+            return True
+    return False
+
+
 def owned(owner_uids: Collection[str], objects: Iterable[JSON]) -> list[JSON]:
     """The objects a chain of controller ownerReferences ties to ``owner_uids``, in input
     order: owned directly, or through an owned object (Deployment -> ReplicaSet -> Pod,

@@ -194,7 +194,9 @@ def render_json(result: Report, options: RenderOptions) -> str:
 
 
 def render_yaml(result: Report, options: RenderOptions) -> str:
-    text: str = dump_yaml(report_dict(result), allow_unicode=True, width=120)
+    # non-ASCII text is escaped ("\u202E"), as -o json does: a bidi control or an invisible
+    # character from the input must not reach the terminal raw
+    text: str = dump_yaml(report_dict(result), width=120)
     return text
 
 

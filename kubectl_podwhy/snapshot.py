@@ -53,6 +53,10 @@ class Gathered:
     workload_targets: list[tuple[str, str, str]] | None = None
     #: a live namespace run that found nothing: kubectl's "No resources found" line, else ""
     nothing_found: str = ""
+    #: objects a workload target's owner-chain walk could not place, their ownerReferences
+    #: being unreadable (rawjson.controller_unreadable): (namespace, "pod web-1"); such a
+    #: workload is never called healthy
+    unattributed: list[tuple[str, str]] = field(default_factory=list)
     #: normalize_event() of each event, made once per run (events_normalized); the list it
     #: was made for, so that a new ``events`` list is normalised anew
     _normalized: tuple[list[JSON], list[tuple[JSON, JSON, Event]]] | None = field(
@@ -832,35 +836,35 @@ _EVENT_SCHEMA: dict[str, Any] = {
 _CONDITIONS = [{"type": str, "status": str, "reason": str, "message": str,
                 "lastTransitionTime": _Time}]
 _WORKLOAD_COMMON: dict[str, Any] = {
-    "metadata": {"name": str, "namespace": str, "uid": str, "generation": int,
+    "metadata": {"name": str, "namespace": str, "uid": str, "generation": _Int64,
                  "creationTimestamp": _Time, "labels": dict, "annotations": dict,
                  "ownerReferences": [{"kind": str, "name": str, "uid": str,
                                       "controller": bool}]},
 }
-_REPLICAS = {"replicas": int, "readyReplicas": int, "availableReplicas": int,
-             "updatedReplicas": int, "currentReplicas": int, "observedGeneration": int,
+_REPLICAS = {"replicas": _Int32, "readyReplicas": _Int32, "availableReplicas": _Int32,
+             "updatedReplicas": _Int32, "currentReplicas": _Int32, "observedGeneration": _Int64,
              "conditions": _CONDITIONS}
 _TEMPLATE = {"metadata": dict, "spec": {"nodeSelector": dict, "tolerations": [dict],
                                         "containers": [dict], "initContainers": [dict]}}
 #: per kind (apps/v1, batch/v1): the fields workloads.py and the workload rules read
 _WORKLOAD_SCHEMA: dict[str, dict[str, Any]] = {
     kind: {**_WORKLOAD_COMMON, "spec": spec, "status": status} for kind, spec, status in (
-        ("Deployment", {"replicas": int, "paused": bool, "progressDeadlineSeconds": int,
+        ("Deployment", {"replicas": _Int32, "paused": bool, "progressDeadlineSeconds": _Int32,
                         "selector": dict, "template": _TEMPLATE}, _REPLICAS),
-        ("ReplicaSet", {"replicas": int, "selector": dict, "template": _TEMPLATE},
+        ("ReplicaSet", {"replicas": _Int32, "selector": dict, "template": _TEMPLATE},
          _REPLICAS),
-        ("StatefulSet", {"replicas": int, "selector": dict, "template": _TEMPLATE},
+        ("StatefulSet", {"replicas": _Int32, "selector": dict, "template": _TEMPLATE},
          _REPLICAS),
         ("DaemonSet", {"selector": dict, "template": _TEMPLATE, "updateStrategy": dict},
-         {"desiredNumberScheduled": int, "numberReady": int, "numberAvailable": int,
-          "updatedNumberScheduled": int, "currentNumberScheduled": int,
-          "numberMisscheduled": int, "observedGeneration": int, "conditions": _CONDITIONS}),
-        ("Job", {"completions": int, "parallelism": int, "backoffLimit": int,
-                 "activeDeadlineSeconds": int, "suspend": bool, "selector": dict,
+         {"desiredNumberScheduled": _Int32, "numberReady": _Int32, "numberAvailable": _Int32,
+          "updatedNumberScheduled": _Int32, "currentNumberScheduled": _Int32,
+          "numberMisscheduled": _Int32, "observedGeneration": _Int64, "conditions": _CONDITIONS}),
+        ("Job", {"completions": _Int32, "parallelism": _Int32, "backoffLimit": _Int32,
+                 "activeDeadlineSeconds": _Int64, "suspend": bool, "selector": dict,
                  "template": _TEMPLATE},
-         {"active": int, "ready": int, "succeeded": int, "failed": int,
+         {"active": _Int32, "ready": _Int32, "succeeded": _Int32, "failed": _Int32,
           "startTime": _Time, "completionTime": _Time, "conditions": _CONDITIONS}),
-        ("CronJob", {"schedule": str, "suspend": bool, "startingDeadlineSeconds": int,
+        ("CronJob", {"schedule": str, "suspend": bool, "startingDeadlineSeconds": _Int64,
                      "jobTemplate": dict},
          {"active": [{"kind": str, "name": str, "namespace": str, "uid": str}],
           "lastScheduleTime": _Time, "lastSuccessfulTime": _Time}),
@@ -1033,6 +1037,8 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
     grace = meta.get("deletionGracePeriodSeconds")
     notes = tuple(dict.fromkeys(g.notes.get("", []) + g.notes.get(uid, [])))  # each once
     wrong = wrong_types(pod) + event_damage(events)
+    if not name:  # the API server names every pod: this one was made up or cut
+        wrong.insert(0, "metadata.name is missing")
     if wrong:
         more = f" (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
         notes += (f"pod {ns}/{name}: read as absent, of the wrong type: "
@@ -1138,6 +1144,12 @@ class Workload:
         return self.conditions.get(type_)
 
 
+def _count(value: object, default: int = 0) -> int:
+    """A replica count as the workload schema reads it: a non-negative int32, else absent
+    (``default``); workload_wrong_types() names the wrong one."""
+    return value if _leaf_ok(value, _Int32) and isinstance(value, int) else default
+
+
 def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
     meta, spec = as_dict(raw.get("metadata")), as_dict(raw.get("spec"))
     status = as_dict(raw.get("status"))
@@ -1145,28 +1157,32 @@ def build_workload(raw: JSON, events: Mapping[str, list[Event]]) -> Workload:
     desired: int | None = None
     ready = available = updated = current = 0
     if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
-        desired = as_int(spec.get("replicas"), 1) if "replicas" in spec else 1
-        ready = as_int(status.get("readyReplicas"))
-        available = as_int(status.get("availableReplicas"))
-        updated = as_int(status.get("updatedReplicas"))
-        current = as_int(status.get("replicas"))
+        desired = _count(spec.get("replicas"), 1) if "replicas" in spec else 1
+        ready = _count(status.get("readyReplicas"))
+        available = _count(status.get("availableReplicas"))
+        updated = _count(status.get("updatedReplicas"))
+        current = _count(status.get("replicas"))
     elif kind == "DaemonSet":
-        desired = as_int(status.get("desiredNumberScheduled"))
-        ready = as_int(status.get("numberReady"))
-        available = as_int(status.get("numberAvailable"))
-        updated = as_int(status.get("updatedNumberScheduled"))
-        current = as_int(status.get("currentNumberScheduled"))
+        desired = _count(status.get("desiredNumberScheduled"))
+        ready = _count(status.get("numberReady"))
+        available = _count(status.get("numberAvailable"))
+        updated = _count(status.get("updatedNumberScheduled"))
+        current = _count(status.get("currentNumberScheduled"))
     elif kind == "Job":
-        desired = as_int(spec.get("completions"), 1) if "completions" in spec else None
-        ready = as_int(status.get("ready"))
-        current = as_int(status.get("active"))
-        available = as_int(status.get("succeeded"))
+        desired = _count(spec.get("completions"), 1) if "completions" in spec else None
+        ready = _count(status.get("ready"))
+        current = _count(status.get("active"))
+        available = _count(status.get("succeeded"))
     elif kind == "CronJob":
         current = len(as_list(status.get("active")))
     uid = as_str(meta.get("uid"))
     own = events.get(uid, []) if uid else []
-    damaged = tuple(workload_wrong_types(raw) + event_damage(own))
     stand_in = as_dict(meta.get("annotations")).get(STAND_IN) == "true"
+    # without its uid no ownerReference leads to it: its ReplicaSets, Jobs and pods are not
+    # found, and "no pods" would read as all is well
+    missing = [] if uid or stand_in else [
+        "metadata.uid is missing: what it owns cannot be found by ownerReference"]
+    damaged = tuple(missing + workload_wrong_types(raw) + event_damage(own))
     if stand_in:
         desired = None
     return Workload(

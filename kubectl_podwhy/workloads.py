@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from kubectl_podwhy.kinds import WORKLOAD_KINDS
@@ -106,13 +107,16 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
     by_uid_events, _ = index_events(g, kinds=None)
     raws = g.workloads + (stand_ins(g, now) if targets is None and now is not None else [])
     workloads = [build_workload(w, by_uid_events) for w in raws]
-    by_uid = {w.uid: w for w in workloads}
+    # "" is no uid: an object without one owns nothing, and is owned by nothing
+    by_uid = {w.uid: w for w in workloads if w.uid}
     pods_of: dict[str, list[PodReport]] = {}
     for r in reports:
-        pods_of.setdefault(controller_uid(r.pod.raw), []).append(r)
+        if uid := controller_uid(r.pod.raw):
+            pods_of.setdefault(uid, []).append(r)
     children_of: dict[str, list[Workload]] = {}
     for w in workloads:
-        children_of.setdefault(w.owner_uid, []).append(w)
+        if w.owner_uid:
+            children_of.setdefault(w.owner_uid, []).append(w)
     nodes = {name: _node_info(raw) for name, raw in g.nodes.items()}
     if targets is not None:
         wanted = {(k, ns, n) for k, ns, n in targets}
@@ -121,6 +125,10 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
         roots = [w for w in workloads if w.owner_uid not in by_uid]
     views = []
     for root in sorted(roots, key=lambda w: (w.namespace, w.kind, w.name)):
+        lost = [f"{x}: its ownerReferences cannot be read, so podwhy cannot tell whether it "
+                "belongs to this workload" for ns, x in g.unattributed if ns == root.namespace]
+        if targets is not None and lost:
+            root = replace(root, damaged=root.damaged + tuple(lost))
         children = tuple(sorted(children_of.get(root.uid, []),
                                 key=lambda w: (-as_int(w.revision), w.name)))
         newest = _newest(root, children)

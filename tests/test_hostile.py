@@ -70,9 +70,39 @@ def test_hostile_file_gets_a_documented_answer_and_valid_json(path: Path) -> Non
         assert code != 0  # a status that cannot be read is never healthy
 
 
+@pytest.mark.parametrize(("redirect", "why"), [
+    (">&-", "standard output is closed"),
+    (">/dev/full", "No space left on device"),
+])
+@pytest.mark.parametrize("args", [["-f", "examples/"], ["--list-rules"]])
+def test_output_that_cannot_be_written_is_one_line_and_exit_2(redirect: str, why: str,
+                                                              args: list[str]) -> None:
+    if redirect == ">/dev/full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    cmd = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "kubectl_podwhy", *args])
+    proc = subprocess.run(["sh", "-c", f"{cmd} {redirect}"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60, check=False,
+                          env={**os.environ, "KUBECONFIG": "/dev/null"})
+    assert (proc.returncode, proc.stderr) == (2, f"error: cannot write the output: {why}\n")
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("deployment-without-uid-never-healthy.json", ["deploy/web"]),
+    ("job-without-uid-never-healthy.json", ["cronjob/nightly"]),
+    ("owner-uid-not-a-string-never-healthy.json", ["deploy/web"]),
+    ("owner-references-an-object-never-healthy.json", ["deploy/web"]),
+    ("namespace-empty-never-healthy.json", ["-n", "default"]),
+])
+def test_a_target_over_damaged_input_is_never_healthy(name: str, args: list[str]) -> None:
+    # the owner-chain walk (or -n) must not lose the object that is not working
+    code, out, err, _ = run("-f", str(VARIANTS / name), *args)
+    assert code == 1, (out, err)
+
+
+@pytest.mark.parametrize("output", ["table", "yaml"])
 @pytest.mark.parametrize("path", INPUTS, ids=lambda p: p.name)
-def test_hostile_file_puts_nothing_raw_on_a_terminal(path: Path) -> None:
-    _, out, err, _ = run("-f", str(path), tty=True)
+def test_hostile_file_puts_nothing_raw_on_a_terminal(path: Path, output: str) -> None:
+    _, out, err, _ = run("-f", str(path), "-o", output, tty=True)
     shown = _COLOUR.sub("", out + err).replace("\r\n", "\n")
     raw = [c for c in shown if (ord(c) < 0x20 and c not in "\n") or 0x7f <= ord(c) <= 0x9f
            or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069]

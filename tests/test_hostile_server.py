@@ -83,15 +83,44 @@ class Hostile(BaseHTTPRequestHandler):
                 else:
                     doc = {"kind": "List", "metadata": {}, "items": []}
                 self._send(200, json.dumps(doc).encode())
-            elif mode in ("other-namespace", "bad-continue"):
+            elif mode in ("other-namespace", "bad-continue", "items-not-objects"):
                 path = self.path.split("?")[0]
                 if path.endswith("/namespaces/default"):
                     doc = {"kind": "Namespace", "metadata": {"name": "default"}}
                 elif mode == "other-namespace":
                     doc = {"kind": "PodList", "metadata": {}, "items": [
                         {"metadata": {"name": "p", "namespace": "kube-system"}}]}
+                elif mode == "items-not-objects":  # dropped, they read as "No pods found"
+                    doc = {"kind": "PodList", "metadata": {}, "items": [None, 5, "web"]}
                 else:
                     doc = {"kind": "PodList", "metadata": {"continue": 5}, "items": []}
+                self._send(200, json.dumps(doc).encode())
+            elif mode == "owner-unreadable":
+                # deploy/web, ready; its ReplicaSet; a failing pod whose controller reference
+                # has a uid that is not a string: it cannot be placed under web, nor left out
+                path = self.path.split("?")[0]
+                meta = {"name": "web", "namespace": "default", "uid": "d1", "generation": 1}
+                status = {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1,
+                          "updatedReplicas": 1, "observedGeneration": 1}
+                if path.endswith("/deployments/web"):
+                    doc = {"kind": "Deployment", "apiVersion": "apps/v1", "metadata": meta,
+                           "spec": {"replicas": 1}, "status": status}
+                elif path.endswith("/replicasets"):
+                    doc = {"kind": "ReplicaSetList", "metadata": {}, "items": [{"metadata": {
+                        "name": "web-1", "namespace": "default", "uid": "r1", "ownerReferences": [
+                            {"kind": "Deployment", "name": "web", "uid": "d1",
+                             "controller": True}]}, "spec": {"replicas": 1}, "status": status}]}
+                elif path.endswith("/pods"):
+                    doc = {"kind": "PodList", "metadata": {}, "items": [{"metadata": {
+                        "name": "web-1-a", "namespace": "default", "uid": "p1",
+                        "ownerReferences": [{"kind": "ReplicaSet", "name": "web-1", "uid": 5,
+                                             "controller": True}]},
+                        "spec": {"containers": [{"name": "app", "image": "x"}]},
+                        "status": {"phase": "Pending"}}]}
+                elif path.endswith("/namespaces/default"):
+                    doc = {"kind": "Namespace", "metadata": {"name": "default"}}
+                else:
+                    doc = {"kind": "List", "metadata": {}, "items": []}
                 self._send(200, json.dumps(doc).encode())
             elif mode == "empty-object":
                 self._send(200, b"{}")
@@ -320,6 +349,14 @@ def test_answers_of_the_wrong_shape_inside_are_read_as_absent_not_a_crash(
     assert "Traceback" not in err
 
 
+def test_a_pod_whose_owner_reference_cannot_be_read_keeps_its_workload_from_healthy(
+        server: HostileServer, tmp_path: Path) -> None:
+    server.mode = "owner-unreadable"
+    code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port), "deploy/web")
+    assert code == 1, (out, err)
+    assert "pod web-1-a: its ownerReferences cannot be read" in out
+
+
 def test_an_answer_past_512_mib_is_cut_off_before_it_fills_the_memory(
         server: HostileServer, tmp_path: Path) -> None:
     server.mode = "endless-body"
@@ -339,8 +376,9 @@ def test_a_node_answer_that_is_not_that_node_is_exit_3_not_a_verdict(
 @pytest.mark.parametrize(("mode", "needle"), [
     ("other-namespace", "holds objects of namespace 'kube-system'"),
     ("bad-continue", "has a malformed metadata.continue"),
+    ("items-not-objects", "holds an item that is not an object (NoneType)"),
 ])
-def test_a_list_with_foreign_objects_or_a_broken_continue_is_exit_3(
+def test_a_list_with_foreign_objects_items_not_objects_or_a_broken_continue_is_exit_3(
         server: HostileServer, tmp_path: Path, mode: str, needle: str) -> None:
     server.mode = mode
     code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port))

@@ -28,7 +28,14 @@ from kubernetes.config.config_exception import ConfigException
 
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
 from kubectl_podwhy.kinds import KINDS, POD, WORKLOAD_KINDS
-from kubectl_podwhy.rawjson import as_dict, controller_uid, meta_str, owned
+from kubectl_podwhy.rawjson import (
+    as_dict,
+    as_str,
+    controller_uid,
+    controller_unreadable,
+    meta_str,
+    owned,
+)
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, keep_selected, pod_claims, trim_event, trim_pod
 from kubectl_podwhy.targets import Target, check_namespace
@@ -236,7 +243,13 @@ class ClusterSource:
                 # an API server always writes "items" (empty: []); "{}" is not a LIST's answer
                 raise UnusableAnswer(f"the server's answer to LIST {path} has no list of items: "
                                    f"is {self.server} a Kubernetes API server?")
-            page_items = [_slim(i) for i in raw_items if isinstance(i, dict)]
+            bad = next((i for i in raw_items if not isinstance(i, dict)), _NONE)
+            if bad is not _NONE:
+                # dropping it would hide an object: an unreadable pod is never "no pods"
+                raise UnusableAnswer(f"the server's answer to LIST {path} holds an item that is "
+                                     f"not an object ({type(bad).__name__}): is {self.server} "
+                                     "a Kubernetes API server?")
+            page_items = [_slim(i) for i in raw_items]
             if scope is not None:
                 other = next((ns for ns in (as_dict(i.get("metadata")).get("namespace")
                                             for i in page_items)
@@ -305,9 +318,9 @@ class ClusterSource:
             return g
         g.workloads = [self._get_workload(namespace, t) for t in workloads]
         child_kinds = {c for t in workloads if (c := KINDS[t.kind].child) is not None}
-        g.workloads += owned({meta_str(w, "uid") for w in g.workloads},
-                             [c for kind in sorted(child_kinds)
-                              for c in self._list_kind(kind, namespace)])
+        listed = [c for kind in sorted(child_kinds) for c in self._list_kind(kind, namespace)]
+        children = owned({meta_str(w, "uid") for w in g.workloads}, listed)
+        g.workloads += children
         owner_uids = {meta_str(w, "uid") for w in g.workloads} - {""}
         label_selector = selector or (self._selector_of(g.workloads[0])
                                       if len(workloads) == 1 and not pod_names else None)
@@ -322,6 +335,12 @@ class ClusterSource:
             wanted = set(pod_names)
             kept = [p for p in pods if controller_uid(p) in owner_uids
                     or as_dict(p.get("metadata")).get("name") in wanted]
+            if workloads:  # what the owner-chain walk could not place
+                placed = {id(o) for o in (*children, *kept)}
+                g.unattributed = [(namespace, f"{as_str(o.get('kind')).lower() or 'pod'} "
+                                               f"{meta_str(o)}")
+                                  for o in (*listed, *pods) if id(o) not in placed
+                                  and controller_unreadable(o)]
             found = {as_dict(p.get("metadata")).get("name") for p in kept}
             for name in pod_names:
                 if name not in found:
@@ -563,6 +582,9 @@ class UnusableAnswer(ClusterError):
     """The server answered, but not with what a Kubernetes API server sends for that
     request: never a verdict, always exit 3 (unlike a read that is forbidden, which the
     optional reads note and go on without)."""
+
+
+_NONE = object()
 
 
 def _slim(obj: JSON) -> JSON:

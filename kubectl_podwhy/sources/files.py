@@ -22,7 +22,14 @@ import yaml
 
 from kubectl_podwhy.errors import InputError, NotFoundError, UsageError
 from kubectl_podwhy.kinds import WORKLOAD_KINDS
-from kubectl_podwhy.rawjson import controller_uid, meta, meta_str, owned
+from kubectl_podwhy.rawjson import (
+    as_str,
+    controller_uid,
+    controller_unreadable,
+    meta,
+    meta_str,
+    owned,
+)
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, keep_selected, object_key
 from kubectl_podwhy.sources import yamlread
@@ -202,9 +209,20 @@ def _rank(obj: dict[str, Any], captured: datetime | None) -> _Rank:
 def _keep(store: dict[str, dict[str, Any]], ranks: dict[str, _Rank], key: str,
           obj: dict[str, Any], rank: _Rank) -> None:
     """The same object read twice (two captures, or one file given twice): the newer copy
-    wins, by capture time, then resourceVersion; on a tie, the one read last."""
-    if key not in store or rank >= ranks[key]:
+    wins, by capture time, then resourceVersion; on a tie, the one read last. Two objects
+    of one uid but another kind, namespace or name cannot both be real (the API server gives
+    every object its own uid): InputError, rather than one of them silently dropped."""
+    old = store.get(key)
+    if old is not None and _identity(old) != _identity(obj):
+        a, b = sorted("/".join(_identity(o)) for o in (old, obj))
+        raise InputError(f"{a} and {b} have the same metadata.uid {meta_str(obj, 'uid')!r}: "
+                         "a uid names one object (was the input edited?)")
+    if old is None or rank >= ranks[key]:
         store[key], ranks[key] = obj, rank
+
+
+def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
+    return (as_str(obj.get("kind")), meta_str(obj, "namespace") or "default", meta_str(obj))
 
 
 def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
@@ -217,7 +235,10 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     api = str(obj.get("apiVersion") or "")
     if kind == "Pod":
-        key = str(meta.get("uid") or f"{meta.get('namespace', 'default')}/{meta.get('name')}")
+        # a pod with neither uid nor name is no object the API server wrote: kept, each
+        # on its own (the snapshot names it damaged), never one in place of another
+        key = meta_str(obj, "uid") or (f"{meta_str(obj, 'namespace') or 'default'}/"
+                                       f"{meta_str(obj)}" if meta_str(obj) else f"#{len(pods)}")
         _keep(pods, ranks, key, obj, _rank(obj, captured))
     elif kind == "Event" and (api in ("v1", "") or api.startswith("events.k8s.io/")):
         g.events.append(obj)
@@ -226,7 +247,7 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
     elif kind == "PersistentVolumeClaim" and meta.get("name"):
         g.pvcs[(str(meta.get("namespace") or "default"), str(meta["name"]))] = obj
     elif kind in WORKLOAD_KINDS and meta.get("name"):
-        key = str(meta.get("uid") or f"{kind}/{meta.get('namespace', 'default')}/{meta['name']}")
+        key = meta_str(obj, "uid") or "/".join(_identity(obj))
         _keep(workloads, ranks, key, obj, _rank(obj, captured))
 
 
@@ -278,9 +299,10 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
         raise InputError("no pods in the input (expected Pod objects, e.g. from "
                          "kubectl get pod,events -o yaml)")
     if namespace:
-        g.pods = [p for p in g.pods if meta(p).get("namespace", "default") == namespace]
+        # as the snapshot reads it: an empty or null namespace is "default"
+        g.pods = [p for p in g.pods if (meta_str(p, "namespace") or "default") == namespace]
         g.workloads = [w for w in g.workloads
-                       if meta(w).get("namespace", "default") == namespace]
+                       if (meta_str(w, "namespace") or "default") == namespace]
         g.events = [e for e in g.events if _event_namespace(e) in (namespace, "")]
     if selector:
         match = parse_selector(selector)
@@ -316,9 +338,21 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
     present = {meta_str(p) for p in g.pods}
     for name in sorted(names - present):
         raise NotFoundError(f'pod "{name}" not found{where} in the input')
-    g.pods = [p for p in g.pods if meta_str(p) in names or controller_uid(p) in owners]
+    kept_pods = [p for p in g.pods if meta_str(p) in names or controller_uid(p) in owners]
+    if keys:
+        placed = {id(o) for o in (*kept_workloads, *kept_pods)}
+        g.unattributed = _unattributed(o for o in (*g.workloads, *g.pods)
+                                       if id(o) not in placed)
+    g.pods = kept_pods
     g.workloads = kept_workloads
     return keys
+
+
+def _unattributed(objs: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(namespace, "pod web-1") of the objects whose ownerReferences cannot be read: the
+    owner-chain walk could not place them (Gathered.unattributed)."""
+    return [(meta_str(o, "namespace") or "default", f"{as_str(o.get('kind')).lower()} "
+             f"{meta_str(o)}") for o in objs if controller_unreadable(o)]
 
 
 class FileSource:
