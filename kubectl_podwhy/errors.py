@@ -10,7 +10,7 @@ import enum
 class ExitCode(enum.IntEnum):
     HEALTHY = 0      # every target (or every pod and workload in scope) is healthy
     PROBLEM = 1      # at least one is failing: a fault the current state corroborates
-    USAGE = 2        # bad flags or unusable input (malformed file, no pods in it); unwritable output
+    USAGE = 2        # bad flags, unusable input (a malformed file), output that cannot be written
     CLUSTER = 3      # cannot reach or authenticate to the cluster
     NOT_FOUND = 4    # a named pod or workload (or its namespace) does not exist
     PROGRESSING = 5  # none failing, at least one progressing: not ready yet, no fault found

@@ -8,7 +8,7 @@ sidecar, app and ephemeral containers are told apart) so that rules never walk r
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -674,7 +674,10 @@ def index_events(g: Gathered, kinds: frozenset[str] | None = frozenset({"Pod"})
             if ev_uid in seen:
                 continue
             seen.add(ev_uid)
-        if kinds is not None and as_str(obj.get("kind")) not in kinds and obj.get("kind"):
+        kind = obj.get("kind")
+        # a kind of the wrong type is unknown, not another kind: the event stays with the
+        # pod its uid names, which then shows it damaged
+        if kinds is not None and isinstance(kind, str) and kind and kind not in kinds:
             continue
         uid = as_str(obj.get("uid"))
         if uid:
@@ -905,6 +908,12 @@ _TRIM_POD = _trimmer(_POD_SCHEMA)
 _TRIM_EVENT = _trimmer(_EVENT_SCHEMA)
 
 
+#: Pod event reasons no rule reads: namespace-wide runs leave them on the server (a --dump
+#: still records them). Pulling, Pulled, Created and Started are read (an image pull in
+#: progress, PW214); tests/test_snapshot.py judges every bundled input with and without them.
+UNREAD_EVENT_REASONS = ("Scheduled",)
+
+
 def trim_pod(pod: JSON) -> JSON:
     """A pod with only the fields the snapshot reads (on big clusters env, mounts, args and
     annotations are most of a pod's size)."""
@@ -1004,14 +1013,37 @@ def build_snapshots(g: Gathered, *, lower_bounds: bool = False) -> list[PodSnaps
     nodes = {name: _node_info(raw) for name, raw in g.nodes.items()
              if isinstance(raw, dict)}
     pvcs = {key: _pvc_info(raw) for key, raw in g.pvcs.items()}
-    return [build_snapshot(p, by_uid, by_name, nodes, pvcs, g, lower_bounds=lower_bounds)
+    stray = _stray_damage(g, {as_str(as_dict(p.get("metadata")).get("uid")) for p in g.pods})
+    return [build_snapshot(p, by_uid, by_name, nodes, pvcs, g, lower_bounds=lower_bounds,
+                           stray=stray.get(as_str(as_dict(p.get("metadata")).get("namespace"))
+                                           or "default", ()))
             for p in g.pods]
+
+
+def _stray_damage(g: Gathered, pod_uids: set[str]) -> dict[str, list[str]]:
+    """By namespace: damaged events that cannot be told to be about any pod (the object
+    they regard is unreadable, or of a kind that is not a name) and name none by its uid.
+    Every pod of their namespace is then damaged: such an event may be the only sign of its
+    trouble."""
+    out: dict[str, list[str]] = {}
+    for raw, obj, e in g.events_normalized():
+        regarded = raw.get("involvedObject") or raw.get("regarding")
+        kind = obj.get("kind")
+        if not e.damaged or as_str(obj.get("uid")) in pod_uids or (
+                isinstance(regarded, dict) and (kind is None or isinstance(kind, str))):
+            continue
+        ns = (as_str(obj.get("namespace")) or as_str(as_dict(raw.get("metadata"))
+                                                     .get("namespace")) or "default")
+        out.setdefault(ns, []).append(f"an event about an object podwhy cannot identify: "
+                                      f"{e.damaged}")
+    return out
 
 
 def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
                    by_name: Mapping[tuple[str, str], list[Event]],
                    nodes: Mapping[str, NodeInfo], pvcs: Mapping[tuple[str, str], PVCInfo],
-                   g: Gathered, *, lower_bounds: bool = False) -> PodSnapshot:
+                   g: Gathered, *, lower_bounds: bool = False,
+                   stray: Sequence[str] = ()) -> PodSnapshot:
     meta = as_dict(pod.get("metadata"))
     spec = as_dict(pod.get("spec"))
     status = as_dict(pod.get("status"))
@@ -1036,7 +1068,7 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
                    for o in as_list(meta.get("ownerReferences")) if isinstance(o, dict))
     grace = meta.get("deletionGracePeriodSeconds")
     notes = tuple(dict.fromkeys(g.notes.get("", []) + g.notes.get(uid, [])))  # each once
-    wrong = wrong_types(pod) + event_damage(events)
+    wrong = wrong_types(pod) + event_damage(events) + list(stray)
     if not name:  # the API server names every pod: this one was made up or cut
         wrong.insert(0, "metadata.name is missing")
     if wrong:

@@ -88,7 +88,9 @@ def stand_ins(g: Gathered, now: datetime) -> list[JSON]:
     for _, obj, e in g.events_normalized():
         kind, ns = as_str(obj.get("kind")), as_str(obj.get("namespace")) or "default"
         key = (kind, ns, as_str(obj.get("name")))
-        if (e.reason != "FailedCreate" or kind not in WORKLOAD_KINDS or key in have
+        # a damaged event about a workload stands in too: it may be the only sign of trouble
+        if ((e.reason != "FailedCreate" and not e.damaged) or kind not in WORKLOAD_KINDS
+                or key in have
                 or key in g.missing_workloads or key in out or e.last_seen is None
                 or (now - e.last_seen).total_seconds() > STAND_IN_RECENT_SECONDS):
             continue
