@@ -595,7 +595,8 @@ def raw_fetch(runner: Runner, kubectl: str, podwhy: list[str]) -> JSON:
     """The physical limit: the LISTs of ``podwhy -A``, same pages, fetched and dropped
     (benchmarks/rawfetch.py), by ``kubectl get --raw`` per page and over one keep-alive
     HTTPS connection, against ``podwhy -A -o json`` in the same rounds."""
-    from kubectl_podwhy.sources.cluster import PAGE_SIZE, UNREAD_EVENT_REASONS
+    from kubectl_podwhy.snapshot import UNREAD_EVENT_REASONS
+    from kubectl_podwhy.sources.cluster import PAGE_SIZE
 
     base = [sys.executable, str(BENCH_DIR / "rawfetch.py"), "--page-size", str(PAGE_SIZE),
             "--unread-reasons", ",".join(sorted(UNREAD_EVENT_REASONS))]
