@@ -1069,7 +1069,7 @@ def build_snapshot(pod: JSON, by_uid: Mapping[str, list[Event]],
     grace = meta.get("deletionGracePeriodSeconds")
     notes = tuple(dict.fromkeys(g.notes.get("", []) + g.notes.get(uid, [])))  # each once
     wrong = wrong_types(pod) + event_damage(events) + list(stray)
-    if not name:  # the API server names every pod: this one was made up or cut
+    if meta.get("name") is None:  # the API server names every pod: made up, or cut
         wrong.insert(0, "metadata.name is missing")
     if wrong:
         more = f" (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
