@@ -143,6 +143,23 @@ def test_yaml_and_json_that_kubectl_would_not_write_are_refused(tmp_path: Path, 
     assert needle in err
 
 
+@pytest.mark.parametrize("where", ["file", "stdin"])
+def test_binary_input_past_the_first_slice_is_refused_at_its_first_byte(tmp_path: Path,
+                                                                         where: str) -> None:
+    # 20 MiB of binary: refused on its first 16 MiB, not read to the 1 GiB cap first
+    f = tmp_path / "blob.bin"
+    f.write_bytes(b"\xff" + bytes(range(256)) * (20 * 4096))
+    if where == "file":
+        code, _, err, _ = run("-f", str(f))
+    else:
+        with f.open("rb") as fh:
+            r = subprocess.run([sys.executable, "-m", "kubectl_podwhy", "-f", "-"], stdin=fh,
+                               capture_output=True, text=True, cwd=ROOT, timeout=60,
+                               check=False, env={**os.environ, "KUBECONFIG": "/dev/null"})
+        code, err = r.returncode, r.stderr
+    assert (code, "not UTF-8 text (byte 0, line 1)" in err) == (2, True), err
+
+
 def test_non_utf8_and_closed_stdin_are_input_errors(tmp_path: Path) -> None:
     f = tmp_path / "latin1.yaml"
     f.write_bytes(b"kind: Pod\nmetadata: {name: caf\xe9}\n")

@@ -108,28 +108,50 @@ def _walk_error(exc: OSError) -> None:
 
 def _read(name: str, src: IO[bytes] | Path) -> bytes:
     """The input's bytes: at most MAX_INPUT_BYTES, checked to be UTF-8 (kubectl writes
-    nothing else)."""
+    nothing else). The first 16 MiB are checked before the rest is read: a binary file
+    is refused at once, not after a gigabyte."""
+    step = 1 << 24
     try:
         if isinstance(src, Path):
             with src.open("rb") as fh:
-                data = fh.read(MAX_INPUT_BYTES + 1)
+                data = _read_checked(name, fh, step)
         else:
-            data = src.read(MAX_INPUT_BYTES + 1)
+            data = _read_checked(name, src, step)
     except (OSError, ValueError) as exc:  # ValueError: a closed stream
         raise InputError(f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}"
                          ) from None
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"{name}: larger than {MAX_INPUT_BYTES >> 20} MiB")
+    _utf8(name, data, step)
+    return data
+
+
+def _read_checked(name: str, fh: IO[bytes], step: int) -> bytes:
+    """Up to MAX_INPUT_BYTES + 1 bytes of ``fh``, its first ``step`` checked as UTF-8 first.
+    A regular file is read again from the start (no copy of a large file in memory)."""
+    head = fh.read(step)
+    _utf8(name, head, 0, final=False)
+    if len(head) < step:
+        return head
+    if fh.seekable():
+        fh.seek(0)
+        return fh.read(MAX_INPUT_BYTES + 1)
+    return head + fh.read(MAX_INPUT_BYTES + 1 - len(head))
+
+
+def _utf8(name: str, data: bytes, step: int, *, final: bool = True) -> None:
+    """InputError unless ``data`` is UTF-8 (with ``final`` False, a character cut at the end
+    is allowed). Checked in slices of ``step`` bytes (0: at once): the text itself is never
+    held whole."""
     check = codecs.getincrementaldecoder("utf-8")()
-    step = 1 << 24  # checked in slices: the text itself is never held whole
+    step = step or max(len(data), 1)
     for at in range(0, len(data), step):
         try:
-            check.decode(data[at:at + step], final=at + step >= len(data))
+            check.decode(data[at:at + step], final=final and at + step >= len(data))
         except UnicodeDecodeError as exc:
             bad = at + exc.start
             line = data[:bad].count(b"\n") + 1
             raise InputError(f"{name}: not UTF-8 text (byte {bad}, line {line})") from None
-    return data
 
 
 _BLANK = re.compile(rb"[ \t\r\n]*")
