@@ -662,18 +662,21 @@ def index_events(g: Gathered, kinds: frozenset[str] | None = frozenset({"Pod"})
 
     Only events about Pods count: a ReplicaSet may share the pod's name (k8sgpt#1789), and a
     previous pod with the same name has another UID. Duplicates (the same event read through
-    both event APIs) are dropped by metadata.uid.
+    both event APIs) are dropped by metadata.uid, reason and the uid of what they regard.
     """
     by_uid: dict[str, list[Event]] = {}
     by_name: dict[tuple[str, str], list[Event]] = {}
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str]] = set()
     for raw, obj, ev in g.events_normalized():
         meta = as_dict(raw.get("metadata"))
         ev_uid = as_str(meta.get("uid"))
         if ev_uid:
-            if ev_uid in seen:
+            # the same event through both APIs; two events that share a uid but not what
+            # they say are damaged input, and both are kept
+            key = (ev_uid, ev.reason, as_str(obj.get("uid")))
+            if key in seen:
                 continue
-            seen.add(ev_uid)
+            seen.add(key)
         kind = obj.get("kind")
         # a kind of the wrong type is unknown, not another kind: the event stays with the
         # pod its uid names, which then shows it damaged
