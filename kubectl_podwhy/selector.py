@@ -31,29 +31,48 @@ def _split(selector: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
+def _check(text: str, key: str, values: list[str]) -> None:
+    """As apimachinery's labels.NewRequirement: a key's name part and every value at most 63
+    characters (validation.IsQualifiedName, IsValidLabelValue)."""
+    name = key.rsplit("/", 1)[-1]
+    if len(name) > 63 or len(key) - len(name) > 254 or any(len(v) > 63 for v in values):
+        raise UsageError(f"invalid label selector requirement {text!r}: a key's name and a "
+                         "value are at most 63 characters")
+
+
 def _requirement(text: str) -> Requirement:
     m = re.fullmatch(rf"({_KEY})\s+(in|notin)\s+\(([^)]*)\)", text)
     if m:
         key, op = m.group(1), m.group(3)
-        values = {v.strip() for v in m.group(4).split(",") if v.strip()}
+        listed = [v.strip() for v in m.group(4).split(",")]
+        if not any(listed) or not all(re.fullmatch(_VALUE, v) for v in listed):
+            raise UsageError(f"invalid label selector requirement {text!r}: 'in' and 'notin' "
+                             "take a non-empty list of values")
+        _check(text, key, listed)
+        values = set(listed)
         if op == "in":
             return lambda labels: labels.get(key) in values
         return lambda labels: labels.get(key) not in values
     m = re.fullmatch(rf"({_KEY})\s*(==|=|!=)\s*({_VALUE})", text)
     if m:
         key, op, value = m.group(1), m.group(3), m.group(4)
+        _check(text, key, [value])
         if op == "!=":
             return lambda labels: labels.get(key) != value
         return lambda labels: labels.get(key) == value
     m = re.fullmatch(rf"(!?)\s*({_KEY})", text)
     if m:
         neg, key = m.group(1) == "!", m.group(2)
+        _check(text, key, [])
         return lambda labels: (key in labels) != neg
     raise UsageError(f"invalid label selector requirement {text!r}")
 
 
 def parse_selector(selector: str) -> Callable[[Mapping[str, str]], bool]:
-    reqs = [_requirement(p) for p in _split(selector) if p]
-    if not reqs:
-        raise UsageError(f"invalid label selector {selector!r}")
+    """A matcher for ``selector``; UsageError, as kubectl refuses it, for an empty
+    requirement (``a=b,,c=d``), an empty set (``env in ()``), or a key or value too long."""
+    parts = _split(selector)
+    if not all(parts):
+        raise UsageError(f"invalid label selector {selector!r}: an empty requirement")
+    reqs = [_requirement(p) for p in parts]
     return lambda labels: all(r(labels) for r in reqs)

@@ -53,7 +53,9 @@ def test_label_selectors(selector: str, labels: dict[str, str], match: bool) -> 
     assert parse_selector(selector)(labels) is match
 
 
-@pytest.mark.parametrize("selector", ["", "a=b=c", "in (x)", "a in x"])
+@pytest.mark.parametrize("selector", ["", "a=b=c", "in (x)", "a in x", "app in ()",
+                                      "a=b,,c=d", "a=b,", "a=" + "x" * 64, "x" * 64,
+                                      "env in (ok, " + "y" * 64 + ")"])
 def test_bad_selectors_are_usage_errors(selector: str) -> None:
     with pytest.raises(UsageError):
         parse_selector(selector)
