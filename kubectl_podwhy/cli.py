@@ -164,7 +164,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     if now:
         flag_now = parse_time(now) if re.match(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d", now) else None
         if flag_now is None:
-            raise UsageError(f"invalid --now {now!r}: use RFC 3339, e.g. 2026-11-21T10:00:00Z")
+            raise UsageError(f"invalid --now {now!r}: use RFC 3339 in the years 2 to 8999, "
+                             "e.g. 2026-11-21T10:00:00Z")
     timeout = parse_timeout(request_timeout)  # a bad value is an error with -f too
     if filename and dump:
         raise UsageError("--dump records a live run; it cannot be combined with -f")

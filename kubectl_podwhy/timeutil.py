@@ -18,7 +18,7 @@ def parse_time(value: object) -> datetime | None:
 @lru_cache(maxsize=1 << 16)  # a cluster's timestamps repeat (one-second resolution)
 def _parse_text(value: str) -> datetime | None:
     text = value.strip()
-    if text.endswith("Z"):
+    if text.endswith(("Z", "z")):  # RFC 3339 allows both cases
         text = text[:-1] + "+00:00"
     # MicroTime has up to 6 fractional digits; some producers write 9 (nanoseconds).
     if "." in text:

@@ -436,6 +436,9 @@ def test_capture_time_of_a_dump_is_the_reference_for_f(tmp_path: Path) -> None:
 def test_now_must_be_a_time_and_a_now_before_the_input_is_warned(tmp_path: Path) -> None:
     f = write(tmp_path, pf.pod())
     assert_one_line_error(run("-f", f, "--now", "2026-11-21"), 2, "invalid --now")
+    assert_one_line_error(run("-f", f, "--now", "0001-01-01T00:00:00Z"), 2,
+                          "in the years 2 to 8999")
+    assert run("-f", f, "--now", "2026-11-21t10:00:00z").returncode in (0, 1, 5)
     r = run("-f", f, "--now", "2026-11-21T08:00:00Z")
     assert "warning: --now 2026-11-21T08:00:00Z is before the input's newest timestamp" \
         in r.stderr
