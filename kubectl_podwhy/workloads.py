@@ -131,7 +131,8 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
                 "belongs to this workload" for ns, x in g.unattributed if ns == root.namespace]
         if targets is not None and lost:
             root = replace(root, damaged=root.damaged + tuple(lost))
-        children = tuple(sorted(children_of.get(root.uid, []),
+        # (a workload that names itself its owner is no child of its own)
+        children = tuple(sorted((c for c in children_of.get(root.uid, []) if c is not root),
                                 key=lambda w: (-as_int(w.revision), w.name)))
         newest = _newest(root, children)
         owners: list[OwnerView] = []

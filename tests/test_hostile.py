@@ -92,11 +92,14 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_2(redirect: str, why
     ("owner-uid-not-a-string-never-healthy.json", ["deploy/web"]),
     ("owner-references-an-object-never-healthy.json", ["deploy/web"]),
     ("namespace-empty-never-healthy.json", ["-n", "default"]),
+    ("replicaset-owning-itself-never-healthy.json", ["rs/web-1"]),
 ])
 def test_a_target_over_damaged_input_is_never_healthy(name: str, args: list[str]) -> None:
-    # the owner-chain walk (or -n) must not lose the object that is not working
+    # the owner-chain walk (or -n) must not lose the object that is not working, nor list it
+    # twice
     code, out, err, _ = run("-f", str(VARIANTS / name), *args)
     assert code == 1, (out, err)
+    assert out.count("1 of 1 pod:") <= 1, out
 
 
 @pytest.mark.parametrize("output", ["table", "yaml"])
