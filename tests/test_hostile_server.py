@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -144,9 +145,9 @@ class Hostile(BaseHTTPRequestHandler):
                 self._send(200, json.dumps(body).encode())
             elif mode == "html-404":
                 self._send(404, b"<html>404 Not Found (nginx)</html>", "text/html")
-            elif mode == "endless-continue":
-                page = {"kind": "PodList", "metadata": {"continue": "same-token"},
-                        "items": []}
+            elif mode in ("endless-continue", "endless-new-tokens"):
+                token = "same-token" if mode == "endless-continue" else secrets.token_hex(8)
+                page = {"kind": "PodList", "metadata": {"continue": token}, "items": []}
                 self._send(200, json.dumps(page).encode())
             elif mode == "trickle-headers":
                 self.wfile.write(b"HTTP/1.1 200 OK\r\n")
@@ -241,6 +242,15 @@ def test_a_pagination_that_never_ends_is_an_error(server: HostileServer,
     assert code == 3, err
     assert "repeats the same continue token" in err
     assert took < 10
+
+
+def test_a_pagination_of_ever_new_empty_pages_is_an_error(server: HostileServer,
+                                                          tmp_path: Path) -> None:
+    # each page a new continue token and no items: 1,000 of them, each within the timeout
+    server.mode = "endless-new-tokens"
+    code, _, err, _ = podwhy(kubeconfig(tmp_path, server.server_port), "-n", "default")
+    assert code == 3, err
+    assert "goes on with empty pages (11 in a row)" in err
 
 
 def test_a_hanging_exec_credential_plugin_is_cut_off(server: HostileServer,
