@@ -9,11 +9,13 @@ import pytest
 
 from kubectl_podwhy.errors import PodwhyError
 from kubectl_podwhy.snapshot import (
+    PULL_EVENT_REASONS,
     UNREAD_EVENT_REASONS,
     Gathered,
     build_snapshots,
     effective_requests,
     normalize_event,
+    pull_event_pods,
     reference,
     reference_time,
     trim_event,
@@ -182,8 +184,11 @@ def test_trimmed_pods_and_events_give_the_verdicts_whole_ones_give() -> None:
             continue  # unusable input (tests/hostile): no verdict to compare
         trimmed = files.load([str(path)])
         trimmed.pods = [trim_pod(p) for p in trimmed.pods]
+        left = (*UNREAD_EVENT_REASONS, *PULL_EVENT_REASONS)
         trimmed.events = [trim_event(e) for e in trimmed.events
-                          if normalize_event(e)[1].reason not in UNREAD_EVENT_REASONS]
+                          if normalize_event(e)[1].reason not in left]
+        need = pull_event_pods(trimmed)  # then fetched by uid, whole, as the source does
+        trimmed.events += [e for e in whole.events if normalize_event(e)[0].get("uid") in need]
         now, basis, _ = reference(whole, None, datetime(2026, 11, 21, tzinfo=timezone.utc))
         if _verdicts(trimmed, now, basis) != _verdicts(whole, now, basis):
             differ.append(path.relative_to(ROOT))

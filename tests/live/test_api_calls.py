@@ -111,8 +111,9 @@ def test_event_and_pod_lists_are_filtered_by_the_server(live_cluster: LiveCluste
     assert len(events) == 2
     pods_events = next(u for u in events if "involvedObject.kind%3DPod%2C" in u)
     assert "fieldSelector=involvedObject.kind%3DPod%2Creason%21%3DScheduled" in pods_events
-    # Pulling, Pulled, Created and Started are read (an image pull in progress, PW214)
-    assert "Started" not in pods_events
+    # Pulled, Created and Started stay on the server (fetched by uid for the pods whose
+    # image pull they end); Pulling is read
+    assert "reason%21%3DStarted" in pods_events
     assert "Pulling" not in pods_events
     assert any("fieldSelector=involvedObject.kind%21%3DPod%2Creason%3DFailedCreate" in u
                for u in events)

@@ -493,3 +493,49 @@ def test_pod_progressing_then_healthy(live_cluster: LiveCluster, local_control_p
             "restartCount": 0, "started": True, "state": {"running": {"startedAt": now}}}]})
     healthy = expect_verdict(live_cluster, namespace, "slow", None)
     assert healthy["findings"] == []
+
+
+def test_a_finished_image_pull_reads_the_same_in_a_namespace_run(
+        live_cluster: LiveCluster, local_control_plane: Any, namespace: str) -> None:
+    """Namespace runs leave Pulled, Created and Started on the server and fetch them for the
+    pods still being created after a Pulling event (snapshot.pull_event_pods): a pull that
+    ended 8 minutes ago reads as ended, as it does for the pod alone, not as still running."""
+    node = next(n["metadata"]["name"] for n in live_cluster.get_json("nodes")["items"]
+                if not n["spec"].get("unschedulable") and not n["spec"].get("taints"))
+    pod = live_cluster.scenario_pod("pulled")
+    pod["metadata"]["labels"]["podwhy.test/kwok"] = "disregard"
+    pod["spec"]["nodeName"] = node
+    live_cluster.apply(pod, namespace)
+    uid = live_cluster.pod(namespace, "pulled")["metadata"]["uid"]
+
+    def ago(minutes: int) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - minutes * 60))
+
+    _write_status(live_cluster, namespace, "pulled", {
+        "phase": "Pending", "startTime": ago(12), "conditions": [
+            {"type": t, "status": s, "lastTransitionTime": ago(12)} for t, s in (
+                ("PodReadyToStartContainers", "True"), ("Initialized", "True"),
+                ("ContainersReady", "False"), ("Ready", "False"), ("PodScheduled", "True"))],
+        "containerStatuses": [{"name": "app", "image": "registry.example/app:1", "imageID": "",
+                               "ready": False, "restartCount": 0, "started": False,
+                               "state": {"waiting": {"reason": "ContainerCreating"}}}]})
+    live_cluster.apply([{
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": f"pulled.{reason.lower()}", "namespace": namespace},
+        "involvedObject": {"kind": "Pod", "name": "pulled", "namespace": namespace,
+                           "uid": uid, "fieldPath": "spec.containers{app}"},
+        "reason": reason, "message": message, "type": "Normal", "count": 1,
+        "firstTimestamp": ago(minutes), "lastTimestamp": ago(minutes),
+        "source": {"component": "kubelet", "host": node}}
+        for reason, minutes, message in (
+            ("Pulling", 12, 'Pulling image "registry.example/app:1"'),
+            ("Pulled", 8, 'Successfully pulled image "registry.example/app:1" in 4m'))],
+        namespace)
+    _, alone, _ = podwhy(live_cluster, "pulled", "-n", namespace)
+    code, every, err = podwhy(live_cluster, "-n", namespace)
+    item = next(i for i in every["items"] if i["pod"]["name"] == "pulled")
+    assert item["verdict"]["rule"] == "PW214", (item, err)
+    assert item["verdict"]["severity"] == "error"
+    assert "has not started for 12m" in item["verdict"]["summary"]
+    assert verdict_of(item) == verdict_of(alone["items"][0])
+    assert code == 1
