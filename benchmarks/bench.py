@@ -595,11 +595,11 @@ def raw_fetch(runner: Runner, kubectl: str, podwhy: list[str]) -> JSON:
     """The physical limit: the LISTs of ``podwhy -A``, same pages, fetched and dropped
     (benchmarks/rawfetch.py), by ``kubectl get --raw`` per page and over one keep-alive
     HTTPS connection, against ``podwhy -A -o json`` in the same rounds."""
-    from kubectl_podwhy.snapshot import UNREAD_EVENT_REASONS
+    from kubectl_podwhy.snapshot import PULL_EVENT_REASONS, UNREAD_EVENT_REASONS
     from kubectl_podwhy.sources.cluster import PAGE_SIZE
 
     base = [sys.executable, str(BENCH_DIR / "rawfetch.py"), "--page-size", str(PAGE_SIZE),
-            "--unread-reasons", ",".join(sorted(UNREAD_EVENT_REASONS))]
+            "--unread-reasons", ",".join(sorted((*UNREAD_EVENT_REASONS, *PULL_EVENT_REASONS)))]
     pw = Series("podwhy-A-json-vs-raw", [*podwhy, "-A", "-o", "json"], (0, 1, 5))
     rk = Series("raw-kubectl-get-raw", [*base, "--via", "kubectl", "--kubectl", kubectl], (0,))
     rh = Series("raw-one-connection", [*base, "--via", "http"], (0,))
