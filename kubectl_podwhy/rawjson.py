@@ -96,6 +96,16 @@ def controller_unreadable(obj: Mapping[str, Any]) -> bool:
     return False
 
 
+def unplaced(objs: Iterable[JSON], namespace: str = "") -> list[tuple[str, str]]:
+    """(namespace, "pod web-1") of the objects whose ownerReferences cannot be read: an
+    owner-chain walk cannot place them (``Gathered.unattributed``). ``namespace``: the one
+    they were listed in (else their own: unreadable metadata has none). An object without a
+    kind (a pod of a LIST) is a pod."""
+    return [(namespace or meta_str(o, "namespace") or "default",
+             f"{as_str(o.get('kind')).lower() or 'pod'} {meta_str(o)}")
+            for o in objs if controller_unreadable(o)]
+
+
 def owned(owner_uids: Collection[str], objects: Iterable[JSON]) -> list[JSON]:
     """The objects a chain of controller ownerReferences ties to ``owner_uids``, in input
     order: owned directly, or through an owned object (Deployment -> ReplicaSet -> Pod,

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from kubectl_podwhy.rawjson import JSON, as_dict, as_int, as_list, as_str, controller_uid
+from kubectl_podwhy.rawjson import (
+    JSON,
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+    controller_uid,
+    meta_str,
+)
 from kubectl_podwhy.timeutil import format_time, parse_time
 
 ContainerType = Literal["init", "sidecar", "app", "ephemeral"]
@@ -934,7 +942,7 @@ def pull_event_pods(g: Gathered) -> set[str]:
                if e.reason == "Pulling"} - {""}
     out = set()
     for pod in g.pods:
-        uid = as_str(as_dict(pod.get("metadata")).get("uid"))
+        uid = meta_str(pod, "uid")
         if uid not in pulling:
             continue
         status = as_dict(pod.get("status"))
@@ -1046,10 +1054,9 @@ def build_snapshots(g: Gathered, *, lower_bounds: bool = False) -> list[PodSnaps
     nodes = {name: _node_info(raw) for name, raw in g.nodes.items()
              if isinstance(raw, dict)}
     pvcs = {key: _pvc_info(raw) for key, raw in g.pvcs.items()}
-    stray = _stray_damage(g, {as_str(as_dict(p.get("metadata")).get("uid")) for p in g.pods})
+    stray = _stray_damage(g, {meta_str(p, "uid") for p in g.pods})
     return [build_snapshot(p, by_uid, by_name, nodes, pvcs, g, lower_bounds=lower_bounds,
-                           stray=stray.get(as_str(as_dict(p.get("metadata")).get("namespace"))
-                                           or "default", ()))
+                           stray=stray.get(meta_str(p, "namespace") or "default", ()))
             for p in g.pods]
 
 
@@ -1065,8 +1072,7 @@ def _stray_damage(g: Gathered, pod_uids: set[str]) -> dict[str, list[str]]:
         if not e.damaged or as_str(obj.get("uid")) in pod_uids or (
                 isinstance(regarded, dict) and (kind is None or isinstance(kind, str))):
             continue
-        ns = (as_str(obj.get("namespace")) or as_str(as_dict(raw.get("metadata"))
-                                                     .get("namespace")) or "default")
+        ns = as_str(obj.get("namespace")) or meta_str(raw, "namespace") or "default"
         out.setdefault(ns, []).append(f"an event about an object podwhy cannot identify: "
                                       f"{e.damaged}")
     return out
@@ -1277,9 +1283,8 @@ def keep_selected(g: Gathered, match: Callable[[Mapping[str, str]], bool]) -> No
     match (a ReplicaSet that cannot create any pod is still about those pods), and only
     their events and the pods' stay."""
     g.workloads = [w for w in g.workloads if match(template_labels(w))]
-    kept = {as_str(as_dict(w.get("metadata")).get("uid")) for w in g.workloads}
-    kept_names = {(as_str(w.get("kind")), as_str(as_dict(w.get("metadata")).get("name")))
-                  for w in g.workloads}
+    kept = {meta_str(w, "uid") for w in g.workloads}
+    kept_names = {(as_str(w.get("kind")), meta_str(w)) for w in g.workloads}
 
     def wanted(e: JSON) -> bool:
         obj = as_dict(e.get("involvedObject") or e.get("regarding"))

@@ -127,9 +127,10 @@ def build_views(g: Gathered, reports: Sequence[PodReport],
         roots = [w for w in workloads if w.owner_uid not in by_uid]
     views = []
     for root in sorted(roots, key=lambda w: (w.namespace, w.kind, w.name)):
-        lost = [f"{x}: its ownerReferences cannot be read, so podwhy cannot tell whether it "
-                "belongs to this workload" for ns, x in g.unattributed if ns == root.namespace]
-        if targets is not None and lost:
+        lost = [] if targets is None else [
+            f"{x}: its ownerReferences cannot be read, so podwhy cannot tell whether it "
+            "belongs to this workload" for ns, x in g.unattributed if ns == root.namespace]
+        if lost:
             root = replace(root, damaged=root.damaged + tuple(lost))
         # (a workload that names itself its owner is no child of its own)
         children = tuple(sorted((c for c in children_of.get(root.uid, []) if c is not root),

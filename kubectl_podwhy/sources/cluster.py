@@ -29,12 +29,12 @@ from kubernetes.config.config_exception import ConfigException
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
 from kubectl_podwhy.kinds import KINDS, POD, WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import (
+    JSON,
     as_dict,
-    as_str,
     controller_uid,
-    controller_unreadable,
     meta_str,
     owned,
+    unplaced,
 )
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import (
@@ -49,7 +49,6 @@ from kubectl_podwhy.snapshot import (
 )
 from kubectl_podwhy.targets import Target, check_namespace
 
-JSON = dict[str, Any]
 #: namespace runs GET at most this many workloads named by FailedCreate events
 MAX_WORKLOAD_GETS = 50
 #: the largest answer read (one GET, one page of a LIST)
@@ -253,12 +252,12 @@ class ClusterSource:
                 # an API server always writes "items" (empty: []); "{}" is not a LIST's answer
                 raise UnusableAnswer(f"the server's answer to LIST {path} has no list of items: "
                                    f"is {self.server} a Kubernetes API server?")
-            bad = next((i for i in raw_items if not isinstance(i, dict)), _NONE)
-            if bad is not _NONE:
+            bad = [i for i in raw_items if not isinstance(i, dict)]
+            if bad:
                 # dropping it would hide an object: an unreadable pod is never "no pods"
                 raise UnusableAnswer(f"the server's answer to LIST {path} holds an item that is "
-                                     f"not an object ({type(bad).__name__}): is {self.server} "
-                                     "a Kubernetes API server?")
+                                     f"not an object ({type(bad[0]).__name__}): is "
+                                     f"{self.server} a Kubernetes API server?")
             page_items = [_slim(i) for i in raw_items]
             if scope is not None:
                 other = next((ns for ns in (as_dict(i.get("metadata")).get("namespace")
@@ -354,10 +353,8 @@ class ClusterSource:
                     or as_dict(p.get("metadata")).get("name") in wanted]
             if workloads:  # what the owner-chain walk could not place
                 placed = {id(o) for o in (*children, *kept)}
-                g.unattributed = [(namespace, f"{as_str(o.get('kind')).lower() or 'pod'} "
-                                               f"{meta_str(o)}")
-                                  for o in (*listed, *pods) if id(o) not in placed
-                                  and controller_unreadable(o)]
+                g.unattributed = unplaced((o for o in (*listed, *pods) if id(o) not in placed),
+                                          namespace)
             found = {as_dict(p.get("metadata")).get("name") for p in kept}
             for name in pod_names:
                 if name not in found:
@@ -616,9 +613,6 @@ class UnusableAnswer(ClusterError):
     """The server answered, but not with what a Kubernetes API server sends for that
     request: never a verdict, always exit 3 (unlike a read that is forbidden, which the
     optional reads note and go on without)."""
-
-
-_NONE = object()
 
 
 def _slim(obj: JSON) -> JSON:

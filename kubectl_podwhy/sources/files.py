@@ -25,10 +25,10 @@ from kubectl_podwhy.kinds import WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import (
     as_str,
     controller_uid,
-    controller_unreadable,
     meta,
     meta_str,
     owned,
+    unplaced,
 )
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import Gathered, keep_selected, object_key
@@ -259,8 +259,7 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
     if kind == "Pod":
         # a pod with neither uid nor name is no object the API server wrote: kept, each
         # on its own (the snapshot names it damaged), never one in place of another
-        key = meta_str(obj, "uid") or (f"{meta_str(obj, 'namespace') or 'default'}/"
-                                       f"{meta_str(obj)}" if meta_str(obj) else f"#{len(pods)}")
+        key = object_key(obj) if meta_str(obj, "uid") or meta_str(obj) else f"#{len(pods)}"
         _keep(pods, ranks, key, obj, _rank(obj, captured))
     elif kind == "Event" and (api in ("v1", "") or api.startswith("events.k8s.io/")):
         g.events.append(obj)
@@ -269,7 +268,7 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
     elif kind == "PersistentVolumeClaim" and meta.get("name"):
         g.pvcs[(str(meta.get("namespace") or "default"), str(meta["name"]))] = obj
     elif kind in WORKLOAD_KINDS and meta.get("name"):
-        key = meta_str(obj, "uid") or "/".join(_identity(obj))
+        key = object_key(obj)
         _keep(workloads, ranks, key, obj, _rank(obj, captured))
 
 
@@ -363,18 +362,11 @@ def select_input(g: Gathered, targets: list[Target], namespace: str | None,
     kept_pods = [p for p in g.pods if meta_str(p) in names or controller_uid(p) in owners]
     if keys:
         placed = {id(o) for o in (*kept_workloads, *kept_pods)}
-        g.unattributed = _unattributed(o for o in (*g.workloads, *g.pods)
+        g.unattributed = unplaced(o for o in (*g.workloads, *g.pods)
                                        if id(o) not in placed)
     g.pods = kept_pods
     g.workloads = kept_workloads
     return keys
-
-
-def _unattributed(objs: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(namespace, "pod web-1") of the objects whose ownerReferences cannot be read: the
-    owner-chain walk could not place them (Gathered.unattributed)."""
-    return [(meta_str(o, "namespace") or "default", f"{as_str(o.get('kind')).lower()} "
-             f"{meta_str(o)}") for o in objs if controller_unreadable(o)]
 
 
 class FileSource:
