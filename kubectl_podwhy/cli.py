@@ -146,9 +146,10 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     verdict says what it waits for, since when, and when it counts as stuck) or failing.
 
     Exit codes: 0 every target healthy, 1 at least one failing, 5 none failing but at least
-    one progressing, 2 usage error, unusable input or output that cannot be written, 3 cannot
-    reach or authenticate to the cluster, 4 a named pod or workload (or its namespace) does not exist, or -l matches
-    nothing, 70 podwhy itself failed (a bug; --debug shows it), 130 interrupted.
+    one progressing, 2 usage error, unusable input or output that cannot be written,
+    3 cannot reach or authenticate to the cluster, 4 a named pod or workload (or its
+    namespace) does not exist, or -l matches nothing, 70 podwhy itself failed (a bug;
+    --debug shows it), 130 interrupted.
     """
     if list_rules or explain is not None:
         write(rules_text(output, explain), color=False)
