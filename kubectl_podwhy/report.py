@@ -73,6 +73,9 @@ class Finding:
     holds_while: Symptom | None = None
     #: workload findings: the key (Kind/namespace/name) of the object the finding is about
     subject: str | None = None
+    #: --wait: True/False when the finding itself knows whether Kubernetes will fix it by
+    #: itself (None: its rule's fail_fast decides; kubectl_podwhy.gate)
+    terminal: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,39 @@ class WorkloadReport:
         return self.state == "healthy"
 
 
+#: how a --wait ended: every target healthy; one failing (at once when terminal, else after
+#: --fail-after); the timeout passed first
+WaitOutcome = Literal["healthy", "failing", "timeout"]
+
+
+@dataclass(frozen=True)
+class WaitSummary:
+    """How a ``--wait`` ended. ``elapsed`` in seconds since ``started``; ``reason`` one line
+    (what failed and why it ended the wait, or what it still waited for); ``waiting_for``:
+    the targets not healthy at the end, one line each (missing ones say so)."""
+
+    outcome: WaitOutcome
+    started: datetime
+    elapsed: float
+    reason: str
+    waiting_for: tuple[str, ...] = ()
+    #: what the last gather could not read (events, nodes): warnings for stderr
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """--watch: an object's state or verdict changed. ``object`` is its key as in
+    Report.targets ("pod/NS/NAME", "Deployment/NS/NAME", or a not-found message); ``old``
+    None when first seen; ``new`` a State, "deleted" or "not found"."""
+
+    at: datetime
+    object: str
+    old: str | None
+    new: str
+    verdict: Finding | None
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything one run found: pods, the workloads above them, pods grouped by owner."""
@@ -217,6 +253,8 @@ class Report:
     as_of_earliest: datetime | None = None
     #: keys of failed pods their controller has replaced (workloads.replaced)
     replaced: frozenset[str] = frozenset()
+    #: --wait: how the wait ended (None for a one-shot run)
+    wait: WaitSummary | None = None
 
 
 # --- pods -------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from kubectl_podwhy.timeutil import format_time, human_duration, shift
 
 K8S = "https://kubernetes.io/docs"
 
+FailFast = Literal["yes", "past-restarts", "no"]
+
 
 @dataclass(frozen=True, kw_only=True)
 class Rule:
@@ -33,6 +35,13 @@ class Rule:
     #: for rules about a waiting state: how long it may wait (severity "waiting") before it
     #: counts as stuck (the rule's severity); "" for rules without a waiting phase
     deadline: str = ""
+    #: what ``--wait`` does when this rule's finding is a failing verdict (kubectl_podwhy.gate):
+    #: "yes": Kubernetes will not fix it by itself, fail at once; "past-restarts": the same
+    #: once the finding's container restarted --max-restarts times (the kubelet restarts a
+    #: crashed container after a back-off of 10 s, doubling to 5 min: kubelet's
+    #: CrashLoopBackOff, pkg/kubelet/kuberuntime/kuberuntime_manager.go); "no": it may clear
+    #: by itself, tolerated up to --fail-after
+    fail_fast: FailFast = "no"
 
 
 #: a check inspects one pod at ``now`` and returns findings (usually zero or one)
@@ -90,9 +99,11 @@ def finding(rule: Rule, reason: str, summary: str, *, detail: str = "",
             explains_containers: bool = False, wait: Wait | None = None,
             now: datetime | None = None, severity: Severity | None = None,
             holds_while: Symptom | Literal["auto"] | None = "auto", docs: str | None = None,
-            subject: str | None = None) -> Finding:
+            subject: str | None = None, terminal: bool | None = None) -> Finding:
     """Build a finding for ``rule`` with its level, severity, fix and docs.
 
+    ``terminal``: whether --wait may fail at once on it, when this finding knows better than
+    its rule's ``fail_fast`` (a FailedCreate by a quota is terminal, one by a timeout not).
     ``wait`` (with ``now``): a waiting state; the finding's severity is "waiting" until the
     wait reaches its limit, the rule's severity after. ``holds_while``: "auto" (default) lets
     a finding whose evidence is all events be corroborated by its level's current state (the
@@ -117,7 +128,7 @@ def finding(rule: Rule, reason: str, summary: str, *, detail: str = "",
         container_type=container.type if container else None,
         evidence=ev_tuple, next_command=next_command,
         explains_containers=explains_containers, since=since, deadline=deadline,
-        holds_while=symptom, subject=subject)
+        holds_while=symptom, subject=subject, terminal=terminal)
 
 
 def ev(e: Event) -> Evidence:

@@ -46,7 +46,44 @@ def render_markdown() -> str:
                   f"{r.severity})", "", f"*Why:* {r.why}", "", f"*Fix:* {r.fix}", ""]
         if r.deadline:
             lines += [f"*Deadline:* {r.deadline}.", ""]
+        lines += [f"*`--wait`:* {wait_text(r)}.", ""]
         lines += [f"*Reference:* <{r.docs}>"]
+    return "\n".join(lines) + "\n"
+
+
+#: what --wait does with a failing verdict of each fail_fast class (kubectl_podwhy.gate)
+WAIT_TEXT = {
+    "yes": "fails at once: Kubernetes will not fix this by itself",
+    "past-restarts": "fails once the container restarted --max-restarts times (default 2); "
+                     "before that, after --fail-after",
+    "no": "may clear by itself: tolerated up to --fail-after (default 2m)",
+}
+
+
+def wait_text(r: Rule) -> str:
+    """One line: what --wait does when this rule's finding is a failing verdict."""
+    text = WAIT_TEXT[r.fail_fast]
+    if r.id == "PW301":
+        text = ("fails at once for a PodSecurity, webhook, ServiceAccount or LimitRange denial "
+                "and an exhausted ResourceQuota (unless pods in scope are being deleted); "
+                "other errors may clear: tolerated up to --fail-after")
+    elif r.id == "PW303":
+        text = "fails at once when what the new pods fail on does; else after --fail-after"
+    elif r.id == "PW126":
+        text = ("fails at once when a PVC does not exist; a claim being provisioned may bind: "
+                "tolerated up to --fail-after")
+    elif r.id in ("PW121", "PW124", "PW125", "PW127", "PW128"):
+        text += " (unless pods in scope are being deleted, which may free room)"
+    if r.severity in ("waiting", "warning"):
+        text = f"never fails a wait ({r.severity})"
+    return text
+
+
+def fail_fast_table() -> str:
+    """The README's table of what --wait fails fast on, in the chain's order."""
+    lines = ["| rule | name | `--wait` |", "|---|---|---|"]
+    lines += [f"| {r.id} | {r.name} | {wait_text(r)} |" for r in RULES
+              if r.severity == "error"]
     return "\n".join(lines) + "\n"
 
 
@@ -71,10 +108,10 @@ def find_rule(key: str) -> Rule:
 
 def rule_dict(r: Rule) -> dict[str, str]:
     """A rule's documentation as -o json/yaml print it: id, name, level, severity, title,
-    deadline ("" when it has no waiting phase), why, fix, docs."""
+    deadline ("" when it has no waiting phase), why, fix, docs, and what --wait does with it."""
     return {"id": r.id, "name": r.name, "level": r.level, "severity": r.severity,
             "title": r.title, "deadline": r.deadline, "why": r.why, "fix": r.fix,
-            "docs": r.docs}
+            "docs": r.docs, "wait": wait_text(r)}
 
 
 def rule_docs(key: str) -> str:
@@ -84,8 +121,8 @@ def rule_docs(key: str) -> str:
     severity = (f"waiting until its deadline, then {r.severity}" if r.deadline
                 else r.severity)
     return (f"{r.id} {r.name}: {r.title}\n\nLevel:    {r.level}\nSeverity: {severity}\n"
-            f"{deadline}\nWhy it happens:\n  {r.why}\n\nHow to fix it:\n  {r.fix}\n\n"
-            f"Reference:\n  {r.docs}\n")
+            f"{deadline}--wait:   {wait_text(r)}\n\nWhy it happens:\n  {r.why}\n\n"
+            f"How to fix it:\n  {r.fix}\n\nReference:\n  {r.docs}\n")
 
 
 def rules_document(explain: str | None, api_version: str) -> dict[str, Any]:
@@ -98,4 +135,7 @@ def rules_document(explain: str | None, api_version: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(render_markdown(), end="")
+    import sys
+
+    print(fail_fast_table() if sys.argv[1:] == ["--fail-fast-table"] else render_markdown(),
+          end="")

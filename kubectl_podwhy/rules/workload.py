@@ -26,7 +26,7 @@ from kubectl_podwhy.workloads import rollout_status
 WorkloadCheck = Callable[[WorkloadView, datetime], list[Finding]]
 
 FAILED_CREATE = Rule(
-    id="PW301", name="failed-create", level="workload",
+    id="PW301", fail_fast="yes", name="failed-create", level="workload",
     title="The controller cannot create pods",
     why="The ReplicaSet, Job, StatefulSet or DaemonSet controller's pod creations are rejected by "
         "the API server: a ResourceQuota is exhausted, PodSecurity admission or a webhook denies "
@@ -36,7 +36,7 @@ FAILED_CREATE = Rule(
     docs=f"{K8S}/concepts/policy/resource-quotas/")
 
 PROGRESS_DEADLINE = Rule(
-    id="PW302", name="progress-deadline", level="workload",
+    id="PW302", fail_fast="yes", name="progress-deadline", level="workload",
     title="Rollout stuck: progress deadline exceeded",
     why="The Deployment's new ReplicaSet did not become available within "
         "progressDeadlineSeconds; the controller gave up reporting progress (it keeps trying).",
@@ -54,7 +54,7 @@ ROLLOUT_STALLED = Rule(
     docs=f"{K8S}/concepts/workloads/controllers/deployment/#rolling-back-a-deployment")
 
 JOB_BACKOFF_LIMIT = Rule(
-    id="PW304", name="job-backoff-limit", level="workload",
+    id="PW304", fail_fast="yes", name="job-backoff-limit", level="workload",
     title="Job failed: backoff limit reached",
     why="The Job's pods failed more times than spec.backoffLimit allows; the Job is Failed and "
         "creates no more pods.",
@@ -62,7 +62,7 @@ JOB_BACKOFF_LIMIT = Rule(
     docs=f"{K8S}/concepts/workloads/controllers/job/#pod-backoff-failure-policy")
 
 JOB_DEADLINE = Rule(
-    id="PW305", name="job-deadline", level="workload",
+    id="PW305", fail_fast="yes", name="job-deadline", level="workload",
     title="Job failed: active deadline exceeded",
     why="The Job ran longer than spec.activeDeadlineSeconds; its running pods were terminated.",
     fix="Raise activeDeadlineSeconds, or find out why the work is slower than expected.",
@@ -130,7 +130,7 @@ JOB_RUNNING = Rule(
     deadline="the Job's activeDeadlineSeconds when set (then PW305); none otherwise")
 
 JOB_FAILED = Rule(
-    id="PW312", name="job-failed", level="workload",
+    id="PW312", fail_fast="yes", name="job-failed", level="workload",
     title="Job failed",
     why="The Job failed for a reason other than its backoff limit or deadline: its "
         "podFailurePolicy matched a failed pod (PodFailurePolicy), indexes failed "
@@ -160,7 +160,7 @@ CRONJOB_NOT_SCHEDULING = Rule(
     docs=f"{K8S}/concepts/workloads/controllers/cron-jobs/#cron-job-limitations")
 
 WORKLOAD_DAMAGED = Rule(
-    id="PW315", name="workload-damaged", level="workload",
+    id="PW315", fail_fast="yes", name="workload-damaged", level="workload",
     title="The workload object is damaged",
     why="Fields podwhy reads hold another JSON type than the API gives them (a count that is a "
         "string, a null entry in a list, a time that is not RFC 3339), in the object or in "
@@ -239,6 +239,15 @@ def _classify_failed_create(msg: str) -> tuple[str, str | None, str | None]:
     return msg.split("forbidden:", 1)[-1].strip()[:240], None, None
 
 
+def _failed_create_terminal(msg: str, hint: str | None) -> bool | None:
+    """--wait: a denial (PodSecurity, a webhook, a missing ServiceAccount, a LimitRange) is
+    terminal; an exhausted quota is the rule's default (terminal, unless pods in scope are
+    leaving and free it: kubectl_podwhy.gate); anything else (an API error) may clear."""
+    if "exceeded quota" in msg:
+        return None
+    return hint is not None
+
+
 def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
     w = v.workload
     cond = w.condition("Progressing")
@@ -250,6 +259,7 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
         return [finding(FAILED_CREATE, "ReplicaSetCreateError",
                         f"cannot create its new ReplicaSet: {why}", detail=cond.message,
                         evidence=_cond_ev(w, "Progressing"), hint=hint, docs=docs,
+                        terminal=_failed_create_terminal(cond.message, hint),
                         next_command=kubectl("describe", "deployment", w.name, "-n", w.namespace))]
     # The child that creates the pods first (a Deployment copies its new ReplicaSet's
     # ReplicaFailure condition): the newest child, then older ones, then the workload itself.
@@ -272,6 +282,7 @@ def check_failed_create(v: WorkloadView, now: datetime) -> list[Finding]:
         # the cause (say, the ServiceAccount created a second later).
         return [finding(FAILED_CREATE, "FailedCreate", summary, detail=msg, evidence=evidence,
                         holds_while="workload-short", subject=w.key, hint=hint, docs=docs,
+                        terminal=_failed_create_terminal(msg, hint),
                         next_command=kubectl("describe", w.kind.lower(), w.name, "-n",
                                              w.namespace))]
     return []

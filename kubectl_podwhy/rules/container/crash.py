@@ -39,7 +39,7 @@ from kubectl_podwhy.snapshot import Container, PodSnapshot, Terminated
 from kubectl_podwhy.timeutil import format_time, human_duration
 
 CRASHLOOP_OOMKILLED = Rule(
-    id="PW220", name="crashloop-oomkilled", level="container",
+    id="PW220", fail_fast="past-restarts", name="crashloop-oomkilled", level="container",
     title="Crash loop: killed for running out of memory",
     why="The container exceeded its memory limit (or the node ran out of memory) and the kernel "
         "killed it; the kubelet keeps restarting it with back-off.",
@@ -47,14 +47,14 @@ CRASHLOOP_OOMKILLED = Rule(
     docs=f"{K8S}/tasks/configure-pod-container/assign-memory-resource/")
 
 CRASHLOOP_EXIT = Rule(
-    id="PW221", name="crashloop-exit", level="container",
+    id="PW221", fail_fast="past-restarts", name="crashloop-exit", level="container",
     title="Crash loop: the process keeps exiting with an error",
     why="The process exits with a non-zero code (or is killed by a signal) soon after it starts.",
     fix="Read the previous run's logs (kubectl logs --previous); the exit code hints at the cause.",
     docs=f"{K8S}/concepts/workloads/pods/pod-lifecycle/#container-restarts")
 
 CRASHLOOP_COMPLETED = Rule(
-    id="PW222", name="crashloop-completed", level="container",
+    id="PW222", fail_fast="past-restarts", name="crashloop-completed", level="container",
     title="Crash loop: the process exits successfully",
     why="The process exits with code 0 but restartPolicy is Always, so the kubelet restarts it: "
         "a one-shot command in a Deployment, or a daemon that forks into the background.",
@@ -62,7 +62,7 @@ CRASHLOOP_COMPLETED = Rule(
     docs=f"{K8S}/concepts/workloads/pods/pod-lifecycle/#restart-policy")
 
 CONTAINER_FAILED = Rule(
-    id="PW224", name="container-failed", level="container",
+    id="PW224", fail_fast="yes", name="container-failed", level="container",
     title="The container failed and will not be restarted",
     why="The container exited non-zero under restartPolicy Never or OnFailure (the pod or Job "
         "attempt failed).",

@@ -24,7 +24,7 @@ from kubectl_podwhy.rules.pod.setup import not_started
 from kubectl_podwhy.snapshot import Container, Event, PodSnapshot
 
 CONFIG_ERROR = Rule(
-    id="PW210", name="config-error", level="container",
+    id="PW210", fail_fast="yes", name="config-error", level="container",
     title="Container configuration error",
     why="The kubelet cannot build the container's configuration: a Secret or ConfigMap referenced "
         "by env/envFrom is missing, a key is missing, or runAsNonRoot cannot be verified.",
@@ -41,7 +41,7 @@ CREATE_ERROR = Rule(
     docs=f"{K8S}/tasks/debug/debug-application/debug-pods/")
 
 START_ERROR = Rule(
-    id="PW212", name="start-error", level="container",
+    id="PW212", fail_fast="yes", name="start-error", level="container",
     title="The container cannot start",
     why="The runtime created the container but could not start its process: the command or "
         "entrypoint is missing, not executable, built for another architecture, or a mount, "

@@ -16,7 +16,7 @@ from kubectl_podwhy.rules.base import (
 from kubectl_podwhy.snapshot import Container, PodSnapshot
 
 IMAGE_NOT_FOUND = Rule(
-    id="PW201", name="image-not-found", level="container",
+    id="PW201", fail_fast="yes", name="image-not-found", level="container",
     title="Image not found",
     why="The registry has no such repository or tag (a typo, a tag never pushed, a wrong "
         "platform).",
@@ -24,7 +24,7 @@ IMAGE_NOT_FOUND = Rule(
     docs=f"{K8S}/concepts/containers/images/")
 
 IMAGE_PULL_UNAUTHORIZED = Rule(
-    id="PW202", name="image-pull-unauthorized", level="container",
+    id="PW202", fail_fast="yes", name="image-pull-unauthorized", level="container",
     title="Image pull not authorized",
     why="The registry refused the pull: credentials are missing or wrong, or the repository is "
         "private (registries also say this for repositories that do not exist).",
@@ -55,7 +55,7 @@ IMAGE_PULL_FAILED = Rule(
     docs=f"{K8S}/concepts/containers/images/")
 
 INVALID_IMAGE_NAME = Rule(
-    id="PW206", name="invalid-image-name", level="container",
+    id="PW206", fail_fast="yes", name="invalid-image-name", level="container",
     title="Invalid image name",
     why="The image reference in the pod spec cannot be parsed (bad characters, upper case, a "
         "stray space or scheme).",
@@ -63,7 +63,7 @@ INVALID_IMAGE_NAME = Rule(
     docs=f"{K8S}/concepts/containers/images/#image-names")
 
 IMAGE_NEVER_PULL = Rule(
-    id="PW207", name="image-never-pull", level="container",
+    id="PW207", fail_fast="yes", name="image-never-pull", level="container",
     title="Image not on the node and pull policy is Never",
     why="imagePullPolicy: Never and the image is not present on the node.",
     fix="Load the image onto the node (kind load, minikube image load) or change the policy.",

@@ -28,7 +28,7 @@ from kubectl_podwhy.snapshot import Container, Event, PodSnapshot, Terminated
 from kubectl_podwhy.timeutil import format_time, human_duration
 
 LIVENESS_PROBE = Rule(
-    id="PW230", name="liveness-probe", level="container",
+    id="PW230", fail_fast="past-restarts", name="liveness-probe", level="container",
     title="Liveness probe failing",
     why="The liveness probe fails, so the kubelet kills and restarts the container.",
     fix="Check that the endpoint answers within timeoutSeconds; give slow starts a startupProbe; "
@@ -36,7 +36,7 @@ LIVENESS_PROBE = Rule(
     docs=f"{K8S}/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/")
 
 STARTUP_PROBE = Rule(
-    id="PW231", name="startup-probe", level="container",
+    id="PW231", fail_fast="past-restarts", name="startup-probe", level="container",
     title="Startup probe failing",
     why="The startup probe has not succeeded; the container is restarted when it runs out of "
         "attempts, and (for a sidecar) the containers after it do not start.",
@@ -64,7 +64,7 @@ NOT_READY = Rule(
     deadline="as PW232 with a readiness probe; without one, 2 minutes after it started")
 
 POSTSTART_HOOK = Rule(
-    id="PW240", name="poststart-hook", level="container",
+    id="PW240", fail_fast="past-restarts", name="poststart-hook", level="container",
     title="postStart hook failing",
     why="The container's postStart hook failed, so the kubelet killed the container. The error is "
         "deliberately kept out of events (it may hold secrets): it is in the kubelet log.",

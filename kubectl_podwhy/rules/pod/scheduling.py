@@ -35,7 +35,7 @@ SCHEDULING_GATED = Rule(
              "(Kueue admitting the workload) normally goes within seconds")
 
 UNSCHEDULABLE_RESOURCES = Rule(
-    id="PW121", name="unschedulable-resources", level="pod",
+    id="PW121", fail_fast="yes", name="unschedulable-resources", level="pod",
     title="Unschedulable: not enough resources",
     why="No node has enough free allocatable cpu, memory, pods or extended resources for the "
         "pod's requests (capacity may exist in total but not on one node).",
@@ -44,7 +44,7 @@ UNSCHEDULABLE_RESOURCES = Rule(
     deadline=SCALE_UP_DEADLINE)
 
 UNSCHEDULABLE_TAINTS = Rule(
-    id="PW122", name="unschedulable-taints", level="pod",
+    id="PW122", fail_fast="yes", name="unschedulable-taints", level="pod",
     title="Unschedulable: untolerated node taints",
     why="The nodes carry taints the pod does not tolerate. If the taint is not-ready, unreachable "
         "or a pressure taint, the nodes are the problem, not the pod.",
@@ -53,7 +53,7 @@ UNSCHEDULABLE_TAINTS = Rule(
     deadline=SCALE_UP_DEADLINE)
 
 UNSCHEDULABLE_AFFINITY = Rule(
-    id="PW123", name="unschedulable-affinity", level="pod",
+    id="PW123", fail_fast="yes", name="unschedulable-affinity", level="pod",
     title="Unschedulable: node selector or affinity",
     why="No node has the labels that the pod's nodeSelector or required node affinity asks for, "
         "or spec.nodeName names a node that does not exist.",
@@ -62,7 +62,7 @@ UNSCHEDULABLE_AFFINITY = Rule(
     deadline=SCALE_UP_DEADLINE)
 
 UNSCHEDULABLE_HOST_PORTS = Rule(
-    id="PW124", name="unschedulable-host-ports", level="pod",
+    id="PW124", fail_fast="yes", name="unschedulable-host-ports", level="pod",
     title="Unschedulable: host port already in use",
     why="The pod asks for a hostPort that every candidate node already gives to another pod.",
     fix="Drop the hostPort (use a Service), or add nodes; one such pod fits per node.",
@@ -70,7 +70,7 @@ UNSCHEDULABLE_HOST_PORTS = Rule(
     deadline=SCALE_UP_DEADLINE)
 
 UNSCHEDULABLE_TOPOLOGY = Rule(
-    id="PW125", name="unschedulable-topology", level="pod",
+    id="PW125", fail_fast="yes", name="unschedulable-topology", level="pod",
     title="Unschedulable: pod affinity, anti-affinity or topology spread",
     why="Inter-pod (anti-)affinity or topologySpreadConstraints leave no eligible node, often "
         "because there are more replicas than distinct topology domains.",
@@ -90,7 +90,7 @@ UNSCHEDULABLE_VOLUMES = Rule(
     deadline=SCALE_UP_DEADLINE)
 
 UNSCHEDULABLE_CORDONED = Rule(
-    id="PW127", name="unschedulable-cordoned", level="pod",
+    id="PW127", fail_fast="yes", name="unschedulable-cordoned", level="pod",
     title="Unschedulable: nodes are cordoned",
     why="The nodes that could run the pod are marked unschedulable (kubectl cordon or drain).",
     fix="Uncordon the nodes when maintenance is over, or add nodes.",
@@ -98,7 +98,7 @@ UNSCHEDULABLE_CORDONED = Rule(
     deadline=SCALE_UP_DEADLINE)
 
 UNSCHEDULABLE = Rule(
-    id="PW128", name="unschedulable", level="pod",
+    id="PW128", fail_fast="yes", name="unschedulable", level="pod",
     title="Unschedulable",
     why="The scheduler found no node for the pod (no nodes, or a reason podwhy does not classify).",
     fix="Read the FailedScheduling message; check that the cluster has ready nodes.",
@@ -114,7 +114,7 @@ SCHEDULER_ERROR = Rule(
     docs=f"{K8S}/concepts/scheduling-eviction/kube-scheduler/")
 
 NO_SCHEDULER = Rule(
-    id="PW130", name="no-scheduler", level="pod",
+    id="PW130", fail_fast="yes", name="no-scheduler", level="pod",
     title="No scheduler is picking the pod up",
     why="The pod is Pending without any scheduling attempt recorded; its spec.schedulerName names "
         "a scheduler that is not running (or the default scheduler is down).",
@@ -382,6 +382,8 @@ def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
         if others:
             summary += "; also: " + ", ".join(_clause_text(c, fit.total_nodes) for c in others)
     rule = _BUCKET_RULES.get(bucket, UNSCHEDULABLE)
+    # a claim still being provisioned may bind by itself; one that does not exist will not
+    terminal = True if bucket == "volumes" and pod.missing_claims else None
     wait = None
     scale_ups = [e for e in pod.events_with("TriggeredScaleUp") if recent(e, now)]
     if scale_ups:
@@ -391,7 +393,7 @@ def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
                     f"{wait.how_long(now)} ago)")
         evidence = evidence + [ev(e) for e in scale_ups[-1:]]
     return finding(rule, "Unschedulable", summary, detail=message, evidence=evidence, hint=hint,
-                   wait=wait, now=now,
+                   wait=wait, now=now, terminal=terminal,
                    next_command=kubectl("get", "nodes", "-o", "wide") if bucket != "volumes"
                    else kubectl("get", "pvc", "-n", pod.namespace))
 

@@ -23,7 +23,7 @@ from kubectl_podwhy.rules.pod.terminal import POD_FAILED
 from kubectl_podwhy.snapshot import PodSnapshot
 
 STATUS_UNREADABLE = Rule(
-    id="PW190", name="status-unreadable", level="pod",
+    id="PW190", fail_fast="yes", name="status-unreadable", level="pod",
     title="The pod's status cannot be read",
     why="The pod's status is null, malformed or impossible (no phase, phase Unknown, phase "
         "Running without container statuses), or fields podwhy reads hold another JSON type "

@@ -16,7 +16,7 @@ from kubectl_podwhy.snapshot import Condition, PodSnapshot, format_quantity, par
 from kubectl_podwhy.timeutil import shift
 
 EVICTED = Rule(
-    id="PW110", name="evicted", level="pod",
+    id="PW110", fail_fast="yes", name="evicted", level="pod",
     title="Evicted by the kubelet",
     why="The kubelet evicted the pod: either the node ran low on memory, disk or PIDs (it evicts "
         "the pods using most above their requests first), or the pod broke a limit of its own: "
@@ -29,7 +29,7 @@ EVICTED = Rule(
     docs=f"{K8S}/concepts/scheduling-eviction/node-pressure-eviction/")
 
 PREEMPTED = Rule(
-    id="PW111", name="preempted", level="pod",
+    id="PW111", fail_fast="yes", name="preempted", level="pod",
     title="Preempted for a higher-priority pod",
     why="The scheduler (or the kubelet, for critical pods) removed this pod to make room for a pod "
         "with a higher priority.",
@@ -37,7 +37,7 @@ PREEMPTED = Rule(
     docs=f"{K8S}/concepts/scheduling-eviction/pod-priority-preemption/")
 
 TAINT_MANAGER_EVICTION = Rule(
-    id="PW112", name="taint-manager-eviction", level="pod",
+    id="PW112", fail_fast="yes", name="taint-manager-eviction", level="pod",
     title="Deleted by the taint manager (NoExecute taint)",
     why="Its node got a NoExecute taint (typically not-ready or unreachable) that the pod does not "
         "tolerate, or its tolerationSeconds ran out.",
@@ -45,14 +45,14 @@ TAINT_MANAGER_EVICTION = Rule(
     docs=f"{K8S}/concepts/scheduling-eviction/taint-and-toleration/#taint-based-evictions")
 
 POD_GC = Rule(
-    id="PW113", name="pod-gc", level="pod",
+    id="PW113", fail_fast="yes", name="pod-gc", level="pod",
     title="Removed by pod garbage collection",
     why="PodGC force-deleted the pod, usually because its node no longer exists.",
     fix="Nothing to fix on the pod; find out why the node went away.",
     docs=f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-garbage-collection")
 
 API_EVICTION = Rule(
-    id="PW114", name="api-eviction", level="pod",
+    id="PW114", fail_fast="yes", name="api-eviction", level="pod",
     title="Evicted through the Eviction API",
     why="A voluntary disruption: kubectl drain, the descheduler, the cluster autoscaler or the VPA "
         "updater evicted the pod.",
@@ -61,7 +61,7 @@ API_EVICTION = Rule(
     deadline="while the evicted pod shuts down: its grace period and 30 s more")
 
 NODE_SHUTDOWN = Rule(
-    id="PW115", name="node-shutdown", level="pod",
+    id="PW115", fail_fast="yes", name="node-shutdown", level="pod",
     title="Terminated by a node shutdown",
     why="The kubelet stopped the pod because the node was shutting down (spot reclaim, reboot). "
         "Exit codes 137 and 143 here are the shutdown, not OOM.",
@@ -70,14 +70,14 @@ NODE_SHUTDOWN = Rule(
     docs=f"{K8S}/concepts/cluster-administration/node-shutdown/")
 
 DEADLINE_EXCEEDED = Rule(
-    id="PW116", name="deadline-exceeded", level="pod",
+    id="PW116", fail_fast="yes", name="deadline-exceeded", level="pod",
     title="activeDeadlineSeconds exceeded",
     why="The pod ran longer than spec.activeDeadlineSeconds and the kubelet killed it.",
     fix="Raise activeDeadlineSeconds, or find out why the work is slower than expected.",
     docs=f"{K8S}/reference/kubernetes-api/workload-resources/pod-v1/#lifecycle")
 
 ADMISSION_REJECTED = Rule(
-    id="PW117", name="admission-rejected", level="pod",
+    id="PW117", fail_fast="yes", name="admission-rejected", level="pod",
     title="Rejected by the kubelet at admission",
     why="The scheduler bound the pod but the kubelet refused to run it (not enough resources on "
         "the node, node labels changed, a device plugin failed, a feature the node lacks).",
@@ -86,7 +86,7 @@ ADMISSION_REJECTED = Rule(
     docs=f"{K8S}/concepts/workloads/pods/pod-lifecycle/#pod-phase")
 
 POD_FAILED = Rule(
-    id="PW118", name="pod-failed", level="pod",
+    id="PW118", fail_fast="yes", name="pod-failed", level="pod",
     title="Pod failed with a pod-level reason",
     why="The pod phase is Failed and status.reason names a cause outside the containers.",
     fix="Read status.message and the pod's events.",

@@ -1,0 +1,110 @@
+"""``--wait``'s decision: is a failing verdict terminal (Kubernetes will not fix it by itself,
+so the wait ends at once), or may it clear by itself (tolerated up to --fail-after)?
+
+Each rule says it in its row (:attr:`kubectl_podwhy.rules.base.Rule.fail_fast`); a finding
+that knows better says it itself (:attr:`kubectl_podwhy.report.Finding.terminal`: a
+FailedCreate by PodSecurity is terminal, one by an API timeout not). Two refinements here:
+
+- "past-restarts" (crash loops, liveness/startup/postStart failures) is terminal once the
+  container restarted ``max_restarts`` times: the kubelet restarts the first crash at once and
+  then backs off 10 s, 20 s, ... (kubelet CrashLoopBackOff), so 2 restarts come about 10 s after
+  the first crash, and an application that crashes while a dependency starts gets that long;
+- a stalled rollout (PW303) is as terminal as what its new pods fail on;
+- capacity (an unschedulable pod, a FailedCreate by an exhausted ResourceQuota) is not terminal
+  while a pod in scope is being deleted: a rolling update frees room as old pods leave (their
+  grace period, 30 s by default).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from kubectl_podwhy.report import Finding, PodReport, Report, State
+from kubectl_podwhy.rules.catalog import RULES_BY_ID
+from kubectl_podwhy.snapshot import PodSnapshot
+from kubectl_podwhy.workloads import owner_state
+
+#: --max-restarts' default
+DEFAULT_MAX_RESTARTS = 2
+
+#: a rollout stalled on its new pods' failure (PW303)
+ROLLOUT_STALLED = "PW303"
+
+#: findings about room in the cluster or the namespace, which pods on their way out free
+CAPACITY_RULES = frozenset({"PW121", "PW124", "PW125", "PW127", "PW128", "PW301"})
+
+
+def is_terminal(f: Finding, pod: PodSnapshot | None,
+                max_restarts: int = DEFAULT_MAX_RESTARTS, leaving: bool = False) -> bool:
+    """Will Kubernetes leave this failing verdict as it is? Only an error can be; ``pod``:
+    the pod the finding is about (None for a workload's own finding); ``leaving``: a pod in
+    scope is being deleted (capacity may free up)."""
+    if f.severity != "error":
+        return False
+    rule = RULES_BY_ID.get(f.rule)
+    if f.terminal is not None:
+        return f.terminal
+    mode = rule.fail_fast if rule is not None else "no"
+    if mode == "past-restarts":
+        if pod is None or f.container is None:
+            return False
+        c = next((x for x in pod.containers
+                  if x.name == f.container and x.type == f.container_type), None)
+        return c is not None and c.restart_count >= max_restarts
+    if mode == "yes" and f.rule in CAPACITY_RULES and leaving:
+        return False
+    return mode == "yes"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one followed object stands: ``key`` as in Report.targets ("pod/NS/NAME",
+    "Deployment/NS/NAME"); ``terminal`` only for a failing one."""
+
+    key: str
+    state: State
+    verdict: Finding | None
+    terminal: bool
+
+
+def _pod_of(f: Finding | None, reports: tuple[PodReport, ...]) -> PodSnapshot | None:
+    return next((r.pod for r in reports if r.verdict is f), None) if f is not None else None
+
+
+def standings(report: Report, max_restarts: int = DEFAULT_MAX_RESTARTS) -> list[Standing]:
+    """The objects the exit code is about (verdict.overall_state): the targets, else every
+    pod not covered by a workload nor replaced, every workload and every owner group."""
+    leaving = any(r.pod.deletion_timestamp is not None for r in report.pods)
+
+    def stand(key: str, state: State, verdict: Finding | None,
+              pod: PodSnapshot | None) -> Standing:
+        terminal = state == "failing" and verdict is not None and is_terminal(
+            verdict, pod, max_restarts, leaving)
+        return Standing(key, state, verdict, terminal)
+
+    out: list[Standing] = []
+    wanted = set(report.targets)
+    covered = {r.pod.key for w in report.workloads for r in w.view.reports}
+    for r in report.pods:
+        key = f"pod/{r.pod.key}"
+        if (key in wanted) if wanted else (r.pod.key not in covered | report.replaced):
+            out.append(stand(key, r.state, r.verdict, r.pod))
+    for w in report.workloads:
+        key = w.view.workload.key
+        if not wanted or key in wanted:
+            st = stand(key, w.state, w.verdict, _pod_of(w.verdict, w.view.reports))
+            if st.state == "failing" and not st.terminal and w.verdict is not None \
+                    and w.verdict.rule == ROLLOUT_STALLED:
+                # a stalled rollout is as terminal as what its new pods fail on
+                st = replace(st, terminal=any(
+                    g.state == "failing" and g.verdict is not None and is_terminal(
+                        g.verdict, g.reports[0].pod, max_restarts, leaving)
+                    for g in w.view.current_groups))
+            out.append(st)
+    if not wanted:
+        for o in report.owners:
+            state = owner_state(o, report.replaced)
+            group = next((g for g in o.groups if g.state == state), None)
+            verdict = group.verdict if group is not None else None
+            out.append(stand(f"{o.kind}/{o.namespace}/{o.name}", state, verdict,
+                             _pod_of(verdict, group.reports) if group else None))
+    return out
