@@ -1,6 +1,7 @@
 """``kubectl podwhy``: parse flags like kubectl, call the pieces, print, exit. Nothing else."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
@@ -8,19 +9,21 @@ import os
 import re
 import sys
 import warnings
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import NoReturn
 
 import click
 
-from kubectl_podwhy import __version__
+from kubectl_podwhy import __version__, follow
 from kubectl_podwhy.errors import ExitCode, PodwhyError, UsageError
-from kubectl_podwhy.render import API_VERSION, RENDERERS, RenderOptions, sanitize
+from kubectl_podwhy.gate import DEFAULT_MAX_RESTARTS
+from kubectl_podwhy.render import API_VERSION, RENDERERS, RenderOptions, change_line, sanitize
 from kubectl_podwhy.rules.docs import rule_docs, rules_document, rules_listing
 from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import reference
 from kubectl_podwhy.sources import Source
-from kubectl_podwhy.targets import check_namespace, parse_targets
+from kubectl_podwhy.targets import Target, check_namespace, parse_targets
 from kubectl_podwhy.timeutil import parse_time
 from kubectl_podwhy.verdict import assemble, exit_code
 from kubectl_podwhy.yamlout import dump_yaml
@@ -56,6 +59,14 @@ Examples:
   kubectl podwhy web-0 -o json > /dev/null || echo "web-0 is not healthy"
 
 \b
+  # CD gate: wait for the rollout, fail fast with the cause (exit 0 / 1)
+  kubectl apply -f k8s/ && kubectl podwhy deploy/web job/migrate -n shop --wait --timeout 10m
+
+\b
+  # During an incident: a line whenever a pod's or workload's state or verdict changes
+  kubectl podwhy -n shop --watch
+
+\b
   # The rules, and one rule's documentation
   kubectl podwhy --list-rules
   kubectl podwhy --explain PW220
@@ -75,8 +86,9 @@ def fail(message: str, code: ExitCode) -> NoReturn:
 MAX_TIMEOUT_SECONDS = 24 * 3600
 
 
-def parse_timeout(text: str) -> float | None:
-    """kubectl's --request-timeout: 0 (none), a number of seconds, or 1h2m3s / 500ms."""
+def parse_timeout(text: str, flag: str = "--request-timeout") -> float | None:
+    """A kubectl duration (--request-timeout, --timeout): 0 (none), a number of seconds, or
+    1h2m3s / 500ms; seconds, None for none; UsageError otherwise."""
     t = text.strip()
     if t == "0" or text == "":
         return None
@@ -84,11 +96,11 @@ def parse_timeout(text: str) -> float | None:
         t += "s"
     parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", t)
     if not parts or "".join(n + u for n, u in parts) != t:
-        raise UsageError(f"invalid --request-timeout {text!r}: use e.g. 30s, 1m or 0 for none")
+        raise UsageError(f"invalid {flag} {text!r}: use e.g. 30s, 1m or 0 for none")
     scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
     seconds = sum(float(n) * scale[u] for n, u in parts)
     if seconds > MAX_TIMEOUT_SECONDS:  # the socket layer overflows far above this
-        raise UsageError(f"invalid --request-timeout {text!r}: at most 24h (or 0 for none)")
+        raise UsageError(f"invalid {flag} {text!r}: at most 24h (or 0 for none)")
     return seconds or None
 
 
@@ -133,12 +145,29 @@ def rules_text(output: str, explain: str | None) -> str:
               help="Reference time for ages and deadlines, RFC 3339 (default: the current "
                    "time; with -f, when a --dump was taken, else the latest moment the input "
                    "proves had passed).")
+@click.option("--wait", "wait_", is_flag=True,
+              help="Follow the targets (through watches) until every one is healthy (exit 0), "
+                   "one fails in a way Kubernetes will not fix by itself (exit 1 at once), one "
+                   "has failed for --fail-after (exit 1), or --timeout passes (exit 1).")
+@click.option("-w", "--watch", "watch_", is_flag=True,
+              help="Print a line whenever a pod's or workload's state or verdict changes, "
+                   "until interrupted (exit 0) or --timeout.")
+@click.option("--timeout", metavar="DURATION",
+              help="How long --wait waits (default 5m; 0: no limit), or --watch watches "
+                   "(default: until interrupted).")
+@click.option("--fail-after", metavar="DURATION",
+              help="--wait: how long a failing verdict that may clear by itself is tolerated "
+                   "(default 2m; 0: none).")
+@click.option("--max-restarts", type=click.IntRange(0, 1_000_000), metavar="N",
+              help="--wait: a crash loop (or liveness, startup, postStart failure) is "
+                   "terminal once its container restarted N times (default 2).")
 @click.version_option(__version__, prog_name="kubectl-podwhy")
 def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: bool,
             selector: str | None, show_healthy: bool, context: str | None,
             kubeconfig: str | None, request_timeout: str, output: str,
             color: str, filename: tuple[str, ...], dump: str | None, list_rules: bool,
-            explain: str | None, now: str | None, debug: bool) -> None:
+            explain: str | None, now: str | None, debug: bool, wait_: bool, watch_: bool,
+            timeout: str | None, fail_after: str | None, max_restarts: int | None) -> None:
     """Why is this pod not working? Names the cause (pod level first, then containers),
     the container, the evidence and the fix.
 
@@ -149,7 +178,9 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     one progressing, 2 usage error, unusable input or output that cannot be written,
     3 cannot reach or authenticate to the cluster, 4 a named pod or workload (or its
     namespace) does not exist, or -l matches nothing, 70 podwhy itself failed (a bug;
-    --debug shows it), 130 interrupted.
+    --debug shows it), 130 interrupted. With --wait: 0 every target healthy, 1 one failing
+    (at once if Kubernetes will not fix it by itself, else after --fail-after) or --timeout
+    passed; a missing target is waited for. --watch: 0 on Ctrl-C.
     """
     if list_rules or explain is not None:
         write(rules_text(output, explain), color=False)
@@ -167,9 +198,21 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         if flag_now is None:
             raise UsageError(f"invalid --now {now!r}: use RFC 3339 in the years 2 to 8999, "
                              "e.g. 2026-11-21T10:00:00Z")
-    timeout = parse_timeout(request_timeout)  # a bad value is an error with -f too
+    request_seconds = parse_timeout(request_timeout)  # a bad value is an error with -f too
     if filename and dump:
         raise UsageError("--dump records a live run; it cannot be combined with -f")
+    use_color = color == "always" or (color == "auto" and sys.stdout is not None
+                                      and sys.stdout.isatty()
+                                      and not os.environ.get("NO_COLOR"))
+    if wait_ or watch_:
+        follow_run(FollowFlags(wait_, watch_, timeout, fail_after, max_restarts),
+                   wanted, namespace, all_namespaces, selector, show_healthy, kubeconfig,
+                   context, request_seconds, output, use_color, filename, dump, now)
+    for flag, given in (("--timeout", timeout), ("--fail-after", fail_after),
+                        ("--max-restarts", max_restarts)):
+        if given is not None:
+            raise UsageError(f"{flag} needs --wait" + (" or --watch" if flag == "--timeout"
+                                                       else ""))
     clock = datetime.now(timezone.utc)
     src: Source
     if filename:
@@ -179,7 +222,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     else:
         from kubectl_podwhy.sources import cluster
 
-        src = cluster.open_source(kubeconfig, context, timeout, lean=not dump)
+        src = cluster.open_source(kubeconfig, context, request_seconds, lean=not dump)
     g = src.gather(namespace, wanted, all_namespaces, selector)
     ref, basis, warning = reference(g, flag_now, clock)
     if warning:
@@ -191,15 +234,80 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     if g.nothing_found:
         click.echo(g.nothing_found, err=True)
     result = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets)
-    use_color = color == "always" or (color == "auto" and sys.stdout is not None
-                                      and sys.stdout.isatty()
-                                      and not os.environ.get("NO_COLOR"))
     notes = sorted({n for r in result.pods for n in r.pod.notes} | set(g.notes.get("", [])))
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
     text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy))
     code = int(exit_code(result))
     _VERDICT_CODE[0] = code  # the exit code still holds if the reader stops early (| head)
+    write(text, color=use_color)
+    sys.exit(code)
+
+
+@dataclass(frozen=True)
+class FollowFlags:
+    wait: bool
+    watch: bool
+    timeout: str | None
+    fail_after: str | None
+    max_restarts: int | None
+
+
+def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
+               all_namespaces: bool, selector: str | None, show_healthy: bool,
+               kubeconfig: str | None, context: str | None, request_seconds: float | None,
+               output: str, use_color: bool, filename: tuple[str, ...], dump: str | None,
+               now: str | None) -> NoReturn:
+    """--wait and --watch: follow the cluster through watches (kubectl_podwhy.follow)."""
+    if filename:
+        raise UsageError("--wait and --watch follow a cluster; they cannot be combined with -f")
+    if flags.wait and flags.watch:
+        raise UsageError("--wait and --watch cannot be combined: --wait ends with a verdict, "
+                         "--watch reports changes until interrupted")
+    for flag, given in (("--dump", dump), ("--now", now)):
+        if given:
+            raise UsageError(f"{flag} cannot be combined with --wait or --watch")
+    if flags.watch:
+        for flag, val in (("--fail-after", flags.fail_after),
+                          ("--max-restarts", flags.max_restarts)):
+            if val is not None:
+                raise UsageError(f"{flag} needs --wait")
+    limit = parse_timeout(flags.timeout, "--timeout") if flags.timeout is not None else (
+        None if flags.watch else follow.DEFAULT_TIMEOUT_SECONDS)
+    fail_after = follow.DEFAULT_FAIL_AFTER_SECONDS
+    if flags.fail_after is not None:
+        fail_after = parse_timeout(flags.fail_after, "--fail-after") or 0.0
+    max_restarts = flags.max_restarts if flags.max_restarts is not None \
+        else DEFAULT_MAX_RESTARTS
+    from kubectl_podwhy.sources import watching
+
+    src = watching.open_following(kubeconfig, context, request_seconds)
+    ns = namespace if namespace is not None else check_namespace(
+        src.default_namespace, "the kubeconfig context's namespace")
+    req = follow.Request(ns, tuple(wanted), all_namespaces, selector)
+    gc.enable()  # a long run: its garbage must be collected (main disables the collector)
+    if flags.watch:
+        with contextlib.suppress(KeyboardInterrupt):  # the way to end a watch
+            follow.watch(src, req, lambda c: write(change_line(c, output, use_color),
+                                                   use_color),
+                         show_healthy=show_healthy, timeout=limit)
+        sys.exit(int(ExitCode.HEALTHY))
+    board = follow.StatusBoard(sys.stderr) if sys.stderr is not None and \
+        sys.stderr.isatty() else None
+    try:
+        result = follow.wait(src, req, follow.WaitOptions(limit, fail_after, max_restarts),
+                             status=board.show if board else None)
+    finally:
+        if board is not None:
+            board.clear()
+    wait = result.wait
+    assert wait is not None
+    notes = sorted({n for r in result.pods for n in r.pod.notes} | set(wait.notes))
+    for n in notes:
+        click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
+    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy))
+    code = int(ExitCode.HEALTHY if wait.outcome == "healthy" else ExitCode.PROBLEM)
+    _VERDICT_CODE[0] = code
     write(text, color=use_color)
     sys.exit(code)
 
@@ -223,7 +331,8 @@ _VERDICT_CODE = [0]  # --list-rules, --explain: no verdict, success
 
 
 _VALUED_SHORT = frozenset({"-n", "-l", "-o", "-f"})
-_BOOL_FLAGS = frozenset({"-A", "--all-namespaces", "--show-healthy", "--list-rules", "--debug"})
+_BOOL_FLAGS = frozenset({"-A", "--all-namespaces", "--show-healthy", "--list-rules", "--debug",
+                         "--wait", "-w", "--watch"})
 _TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 

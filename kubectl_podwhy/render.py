@@ -14,12 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from kubectl_podwhy.report import (
+    Change,
     Finding,
     OwnerView,
     PodGroup,
     PodReport,
     Report,
     State,
+    WaitSummary,
     WorkloadReport,
 )
 from kubectl_podwhy.rules.workload import group_text
@@ -176,8 +178,13 @@ def workload_states(result: Report) -> list[State]:
             + [owner_state(o, result.replaced) for o in result.owners])
 
 
+def wait_dict(w: WaitSummary) -> dict[str, Any]:
+    return {"outcome": w.outcome, "startedAt": format_time(w.started),
+            "elapsedSeconds": w.elapsed, "reason": w.reason, "waitingFor": list(w.waiting_for)}
+
+
 def report_dict(result: Report) -> dict[str, Any]:
-    return {
+    doc = {
         "apiVersion": API_VERSION, "kind": "Report",
         "asOf": format_time(result.as_of), "asOfBasis": result.as_of_basis,
         "state": overall_state(result),
@@ -187,6 +194,9 @@ def report_dict(result: Report) -> dict[str, Any]:
         "workloads": [_workload_dict(w) for w in result.workloads]
         + [_owner_group_dict(o, result.replaced) for o in result.owners],
     }
+    if result.wait is not None:
+        doc["wait"] = wait_dict(result.wait)
+    return doc
 
 
 def render_json(result: Report, options: RenderOptions) -> str:
@@ -515,12 +525,57 @@ def _for_people(result: Report, options: RenderOptions, wide: bool) -> str:
     return _many(result, options, wide)
 
 
+_WAIT_HEAD = {"healthy": "healthy after", "failing": "failing after", "timeout": "timed out after"}
+_WAIT_COLOR: dict[str, str] = {"healthy": GREEN, "failing": RED, "timeout": YELLOW}
+
+
+def wait_text(w: WaitSummary, color: bool) -> str:
+    """The lines that end a --wait for people: how it ended, after how long, and why."""
+    head = _paint(f"--wait: {_WAIT_HEAD[w.outcome]} {human_duration(w.elapsed)}",
+                  _WAIT_COLOR[w.outcome], color)
+    lines = [f"{head}: {sanitize(w.reason, single_line=True)}"]
+    rest = w.waiting_for[1:] if w.outcome == "timeout" else w.waiting_for
+    if rest:
+        lines.append("Still waiting for:" if w.outcome == "timeout" else "Not healthy either:")
+        lines += [f"  {sanitize(x, single_line=True)}" for x in rest]
+    return "\n".join(lines) + "\n"
+
+
+def _with_wait(result: Report, options: RenderOptions, text: str) -> str:
+    if result.wait is None:
+        return text
+    if not result.pods and not result.workloads:
+        return wait_text(result.wait, options.color)
+    return text + "\n" + wait_text(result.wait, options.color)
+
+
 def render_table(result: Report, options: RenderOptions) -> str:
-    return _for_people(result, options, wide=False)
+    return _with_wait(result, options, _for_people(result, options, wide=False))
 
 
 def render_wide(result: Report, options: RenderOptions) -> str:
-    return _for_people(result, options, wide=True)
+    return _with_wait(result, options, _for_people(result, options, wide=True))
+
+
+_ARROW_STATE = {"failing": RED, "progressing": YELLOW, "healthy": GREEN}
+
+
+def change_line(c: Change, output: str, color: bool) -> str:
+    """--watch: one change as a line (table, wide), a JSON line (json) or a YAML document."""
+    if output in ("json", "yaml"):
+        doc = {"time": format_time(c.at), "object": c.object, "from": c.old, "to": c.new,
+               "verdict": finding_dict(c.verdict) if c.verdict else None}
+        if output == "json":
+            return json.dumps(doc) + "\n"
+        text: str = dump_yaml(doc, width=120)
+        return "---\n" + text
+    old = c.old or "-"
+    new = _paint(c.new, _ARROW_STATE.get(c.new, ""), color) if c.new in _ARROW_STATE else c.new
+    line = f"{format_time(c.at)}  {name(c.object)}  {old} -> {new}"
+    if c.verdict is not None:
+        line += "  " + sanitize(f"{c.verdict.rule} {c.verdict.reason}: {c.verdict.summary}",
+                                single_line=True, limit=300)
+    return line + "\n"
 
 
 #: a report to text; what the report holds (its reference time too) is all it shows

@@ -845,3 +845,70 @@ def test_json_writes_one_reports_whole_document_with_pods_workloads_and_counts()
 
 def test_yaml_writes_the_same_document_as_json_in_kubectl_style_yaml() -> None:
     assert render_yaml(one_report(), PLAIN) == ONE_REPORT_YAML
+
+
+# --- --wait and --watch -----------------------------------------------------------------------
+
+def waited(outcome: str, reason: str, waiting: tuple[str, ...] = ()) -> Report:
+    from kubectl_podwhy.report import WaitSummary
+
+    w = WaitSummary(outcome=outcome, started=NOW, elapsed=75.4,  # type: ignore[arg-type]
+                    reason=reason, waiting_for=waiting)
+    return replace(one_report(), wait=w)
+
+
+def test_a_wait_that_failed_ends_the_table_with_why_and_what_else_is_not_healthy() -> None:
+    r = waited("failing", "Deployment/shop/web is failing and Kubernetes will not fix it by "
+               "itself: PW201 ErrImagePull: image x not found",
+               ("pod/shop/db-0: progressing: PW153 ContainerCreating: waiting",))
+    text = render_table(r, PLAIN)
+    assert text == render_table(one_report(), PLAIN) + (
+        "\n--wait: failing after 75s: Deployment/shop/web is failing and Kubernetes will not "
+        "fix it by itself: PW201 ErrImagePull: image x not found\n"
+        "Not healthy either:\n"
+        "  pod/shop/db-0: progressing: PW153 ContainerCreating: waiting\n")
+
+
+def test_a_wait_that_timed_out_lists_what_it_still_waited_for_in_colour() -> None:
+    r = waited("timeout", "still waiting for a", ("a", "b\x1b[2J"))
+    text = render_table(r, COLOUR).split("\n\n")[-1]
+    assert text == ("\x1b[33m--wait: timed out after 75s\x1b[0m: still waiting for a\n"
+                    "Still waiting for:\n"
+                    "  b\\x1b[2J\n")
+
+
+def test_a_wait_with_nothing_found_prints_only_its_ending() -> None:
+    from kubectl_podwhy.report import WaitSummary
+
+    w = WaitSummary(outcome="timeout", started=NOW, elapsed=3.0,
+                    reason="still waiting for x", waiting_for=("x (waited for it)",))
+    assert render_table(Report(pods=(), as_of=NOW, wait=w), PLAIN) == (
+        "--wait: timed out after 3s: still waiting for x\n")
+
+
+def test_json_carries_the_wait_block_once() -> None:
+    doc = json.loads(render_json(waited("healthy", "every target is healthy"), PLAIN))
+    assert doc["wait"] == {"outcome": "healthy", "startedAt": "2026-11-21T10:00:00Z",
+                           "elapsedSeconds": 75.4, "reason": "every target is healthy",
+                           "waitingFor": []}
+
+
+def test_a_watch_change_is_one_line_in_text_and_one_json_object_per_line() -> None:
+    from kubectl_podwhy.render import change_line
+    from kubectl_podwhy.report import Change
+
+    c = Change(at=NOW, object="pod/shop/web-1", old="progressing", new="failing",
+               verdict=error_finding())
+    assert change_line(c, "table", False) == (
+        "2026-11-21T10:00:00Z  pod/shop/web-1  progressing -> failing  PW221 Error: container "
+        "app keeps crashing\n")
+    assert change_line(c, "table", True) == (
+        "2026-11-21T10:00:00Z  pod/shop/web-1  progressing -> \x1b[31mfailing\x1b[0m  PW221 "
+        "Error: container app keeps crashing\n")
+    first = Change(at=NOW, object="pod/shop/web-1", old=None, new="deleted", verdict=None)
+    assert change_line(first, "wide", False) == "2026-11-21T10:00:00Z  pod/shop/web-1  - -> " \
+                                                "deleted\n"
+    doc = json.loads(change_line(c, "json", False))
+    assert (doc["time"], doc["object"], doc["from"], doc["to"], doc["verdict"]["rule"]) == (
+        "2026-11-21T10:00:00Z", "pod/shop/web-1", "progressing", "failing", "PW221")
+    assert change_line(first, "yaml", False).startswith("---\ntime: '2026-11-21T10:00:00Z'\n")

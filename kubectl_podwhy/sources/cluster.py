@@ -22,7 +22,7 @@ import urllib3
 import yaml
 from kubernetes.client.api_client import ApiClient
 from kubernetes.client.configuration import Configuration
-from kubernetes.client.exceptions import ApiException
+from kubernetes.client.exceptions import ApiException as ApiException  # noqa: PLC0414 (re-export)
 from kubernetes.config import kube_config
 from kubernetes.config.config_exception import ConfigException
 
@@ -88,6 +88,9 @@ class ClusterSource:
         self.timeout = request_timeout
         #: keep only what rules read (off for --dump, which records objects whole)
         self.lean = lean
+        #: read every pod event of a namespace run in one list (a following source watches
+        #: it) instead of leaving the pull events on the server and fetching them per pod
+        self.whole_event_lists = False
         # KUBECONFIG may name several files (':'-separated); the client merges their entries.
         path = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
         if context is None and not kubeconfig:
@@ -179,6 +182,11 @@ class ClusterSource:
                                "(a token pasted with its newline?)") from None
 
     def _get(self, path: str, **query: str | int) -> JSON:  # query: API names (labelSelector)
+        """GET one object (or one page): what the rules read goes through here and
+        :meth:`_list`, so that a following source can answer both from its watches."""
+        return self._fetch(path, **query)
+
+    def _fetch(self, path: str, **query: str | int) -> JSON:
         """GET a path through the official client's ApiClient (its config, auth and TLS), raw.
 
         The generated API classes are deliberately not used: importing them builds hundreds
@@ -235,6 +243,13 @@ class ClusterSource:
               **query: str | int) -> tuple[list[JSON], str]:
         """Every page of a LIST; returns the items (passed through ``shape`` page by page,
         so a large LIST never holds every full object at once) and the list kind."""
+        items, kind, _ = self._list_pages(path, shape, **query)
+        return items, kind
+
+    def _list_pages(self, path: str, shape: Callable[[JSON], JSON] | None = None,
+                    **query: str | int) -> tuple[list[JSON], str, str]:
+        """:meth:`_list` from the server, with the list's resourceVersion (a WATCH starts
+        there: the API concepts page, "Efficient detection of changes")."""
         items: list[JSON] = []
         token: str | None = None
         seen: set[str] = set()
@@ -244,7 +259,7 @@ class ClusterSource:
         kind = ""
         empty = 0  # consecutive empty pages that still say "continue"
         for _ in range(MAX_PAGES):
-            page = self._get(path, limit=PAGE_SIZE, **({"continue": token} if token else {}),
+            page = self._fetch(path, limit=PAGE_SIZE, **({"continue": token} if token else {}),
                              **query)
             kind = str(page.get("kind") or kind)
             raw_items = page.get("items")
@@ -274,9 +289,10 @@ class ClusterSource:
                     (token is not None and not isinstance(token, str)):
                 raise UnusableAnswer(f"the server's answer to LIST {path} has a malformed "
                                      "metadata.continue: its pagination cannot be followed")
+            rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
             del page, page_items
             if not token:
-                return items, kind
+                return items, kind, rv if isinstance(rv, str) else ""
             if token in seen:
                 raise UnusableAnswer(f"the server repeats the same continue token for LIST "
                                    f"{path}: its pagination does not end")
@@ -363,11 +379,11 @@ class ClusterSource:
         g.pods = [dict(p, kind="Pod", apiVersion="v1") for p in pods]
         if g.pods:
             pod_events = "involvedObject.kind=Pod"
-            if self.lean:
+            if self.lean and not self.whole_event_lists:
                 pod_events += "".join(f",reason!={r}" for r in (*UNREAD_EVENT_REASONS,
                                                                  *PULL_EVENT_REASONS))
             self._namespace_events(g, namespace, all_namespaces, pod_events)
-            if self.lean:
+            if self.lean and not self.whole_event_lists:
                 self._pull_events(g, namespace, all_namespaces)
         if workloads:
             self._namespace_events(g, namespace, all_namespaces, "involvedObject.kind!=Pod")
@@ -695,7 +711,8 @@ def deadline(seconds: float | None, what: str) -> Iterator[None]:
 
 
 def open_source(kubeconfig: str | None, context: str | None,
-                request_timeout: float | None, lean: bool = True) -> ClusterSource:
+                request_timeout: float | None, lean: bool = True,
+                factory: Callable[..., ClusterSource] | None = None) -> ClusterSource:
     """Load the kubeconfig (an exec credential plugin runs here, bounded by
     --request-timeout too). The client logs some failures through the root logger instead
     of raising them: they are caught and said in the one error line."""
@@ -705,7 +722,7 @@ def open_source(kubeconfig: str | None, context: str | None,
     try:
         with _reaped_children(), \
                 deadline(request_timeout, "loading the kubeconfig and its credentials"):
-            source = ClusterSource(kubeconfig, context, request_timeout, lean)
+            source = (factory or ClusterSource)(kubeconfig, context, request_timeout, lean)
     except PodwhyError as exc:
         if logged.messages:
             exc.message += f" ({'; '.join(logged.messages)})"

@@ -1,0 +1,306 @@
+"""``--wait`` and ``--watch``: follow the targets as the cluster changes.
+
+Both re-run the one-shot pipeline (gather, engine) on a following source, whose reads are
+served by watched stores (:mod:`kubectl_podwhy.sources.watching`): a gather sends no request
+once the stores are filled. They re-judge after each change the watches bring, and at least
+every TICK_SECONDS, since deadlines pass with time alone.
+
+``--wait`` ends (:func:`wait`):
+
+- ``healthy`` when every target is healthy, as a one-shot run judges it (a Deployment's rollout
+  as kubectl rollout status judges it, plus the verdicts on its new pods; a Job when complete);
+- ``failing`` when one is failing and the verdict is terminal (:func:`kubectl_podwhy.gate.
+  is_terminal`: Kubernetes will not fix it by itself), or has been failing for ``fail_after``
+  seconds;
+- ``timeout`` when ``timeout`` seconds pass first. A target that does not exist is waited for.
+
+``--watch`` (:func:`watch`) reports each change of an object's state or verdict until
+interrupted (or ``timeout``).
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Protocol, TextIO
+
+from kubectl_podwhy.errors import NotFoundError
+from kubectl_podwhy.gate import DEFAULT_MAX_RESTARTS, Standing, standings
+from kubectl_podwhy.render import sanitize
+from kubectl_podwhy.report import Change, Finding, Report, WaitOutcome, WaitSummary
+from kubectl_podwhy.snapshot import Gathered, reference
+from kubectl_podwhy.targets import Target
+from kubectl_podwhy.timeutil import format_time, human_duration
+from kubectl_podwhy.verdict import assemble, overall_state
+from kubectl_podwhy.workloads import owner_state
+
+#: re-judge at least this often (seconds): waits turn into failures with time alone
+TICK_SECONDS = 1.0
+#: after a change, wait this long for the rest of its burst (a rollout changes many objects)
+SETTLE_SECONDS = 0.2
+#: default --timeout of --wait, and --fail-after, in seconds
+DEFAULT_TIMEOUT_SECONDS = 300.0
+DEFAULT_FAIL_AFTER_SECONDS = 120.0
+
+
+class Following(Protocol):
+    """What following needs of a source (sources.watching.FollowingSource)."""
+
+    def gather(self, namespace: str | None, targets: Sequence[Target] = (),
+               all_namespaces: bool = False, selector: str | None = None) -> Gathered: ...
+
+    def wait_changed(self, timeout: float) -> bool: ...
+
+    def sweep(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to follow: the command line's targets and scope."""
+
+    namespace: str | None
+    targets: tuple[Target, ...]
+    all_namespaces: bool
+    selector: str | None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One judgement: the report of what exists (None if nothing does) and, for what does
+    not exist yet, the not-found messages (a missing target, the namespace, -l matching
+    nothing)."""
+
+    report: Report | None
+    missing: tuple[str, ...]
+    at: datetime
+    notes: tuple[str, ...] = ()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def observe(src: Following, req: Request, clock: Callable[[], datetime] = utcnow
+            ) -> Observation:
+    """Gather and judge once. Targets that do not exist are set aside (each gathered alone to
+    tell which), the others judged."""
+    targets = req.targets
+    missing: list[str] = []
+    try:
+        g = src.gather(req.namespace, targets, req.all_namespaces, req.selector)
+    except NotFoundError as exc:
+        if not targets:
+            return Observation(None, (exc.message,), clock())
+        present = []
+        for t in targets:
+            try:
+                src.gather(req.namespace, (t,), req.all_namespaces, req.selector)
+                present.append(t)
+            except NotFoundError as one:
+                missing.append(one.message)
+        if not present:
+            return Observation(None, tuple(missing), clock())
+        g = src.gather(req.namespace, present, req.all_namespaces, req.selector)
+    ref, basis, _ = reference(g, None, clock())
+    report = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets)
+    return Observation(report, tuple(missing), ref, tuple(g.notes.get("", [])))
+
+
+def verdict_text(f: Finding | None, limit: int = 300) -> str:
+    if f is None:
+        return ""
+    return sanitize(f"{f.rule} {f.reason}: {f.summary}", single_line=True, limit=limit)
+
+
+def _standing_line(s: Standing) -> str:
+    text = f"{s.key}: {s.state}"
+    if s.verdict is not None:
+        text += f": {verdict_text(s.verdict)}"
+        if s.state != "failing" and s.verdict.since is not None:
+            text += f" (since {format_time(s.verdict.since)})"
+    return text
+
+
+# --- --wait -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WaitOptions:
+    timeout: float | None = DEFAULT_TIMEOUT_SECONDS  # seconds; None: no limit
+    fail_after: float = DEFAULT_FAIL_AFTER_SECONDS
+    max_restarts: int = DEFAULT_MAX_RESTARTS
+
+
+StatusSink = Callable[[list[str]], None]
+
+
+class StatusBoard:
+    """The live status lines of a --wait on a terminal (stderr): each update replaces the
+    previous lines (ANSI cursor-up and erase, as kubectl's and docker's progress do)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = 0
+
+    def show(self, lines: list[str]) -> None:
+        width = max(shutil.get_terminal_size((100, 20)).columns - 1, 20)
+        out = self._erase() + "".join(sanitize(line, single_line=True, limit=width) + "\n"
+                                      for line in lines)
+        self.shown = len(lines)
+        self.stream.write(out)
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write(self._erase())
+            self.stream.flush()
+            self.shown = 0
+
+    def _erase(self) -> str:
+        return f"\x1b[{self.shown}F\x1b[J" if self.shown else ""
+
+
+def status_lines(obs: Observation, sts: Sequence[Standing], req: Request,
+                 elapsed: float) -> list[str]:
+    """The live status: one line per target (or counts for a namespace run)."""
+    head = f"[{human_duration(elapsed):>5}] "
+    lines = [head + sanitize(m, single_line=True, limit=200) + " (waiting for it)"
+             for m in obs.missing]
+    if req.targets:
+        lines += [head + _standing_line(s) for s in sts]
+    elif obs.report is not None:
+        n = {s: sum(1 for x in sts if x.state == s) for s in ("failing", "progressing",
+                                                             "healthy")}
+        scope = "all namespaces" if req.all_namespaces else \
+            f"namespace {req.namespace}" if req.namespace else "the namespace"
+        lines.append(head + f"{scope}: {n['failing']} failing, {n['progressing']} progressing, "
+                     f"{n['healthy']} healthy (pods and workloads)")
+        lines += [head + "  " + _standing_line(s) for s in sts if s.state != "healthy"][:5]
+    return lines
+
+
+def wait(src: Following, req: Request, opts: WaitOptions, status: StatusSink | None = None,
+         clock: Callable[[], datetime] = utcnow,
+         monotonic: Callable[[], float] = time.monotonic) -> Report:
+    """Follow until healthy, failing or the timeout; the last report with its WaitSummary."""
+    started, t0 = clock(), monotonic()
+    failing_since: dict[str, float] = {}
+    while True:
+        obs = observe(src, req, clock)
+        now = monotonic()
+        elapsed = now - t0
+        sts = standings(obs.report, opts.max_restarts) if obs.report is not None else []
+        failing = [s for s in sts if s.state == "failing"]
+        for key in [k for k in failing_since if k not in {s.key for s in failing}]:
+            del failing_since[key]
+        for s in failing:
+            failing_since.setdefault(s.key, now)
+        end: tuple[WaitOutcome, str, str] | None = None  # outcome, reason, key it is about
+        terminal = next((s for s in failing if s.terminal), None)
+        overdue = next((s for s in failing if now - failing_since[s.key] >= opts.fail_after),
+                       None)
+        if terminal is not None:
+            end = ("failing", f"{terminal.key} is failing and Kubernetes will not fix it by "
+                              f"itself: {verdict_text(terminal.verdict)}", terminal.key)
+        elif overdue is not None:
+            lasted = human_duration(now - failing_since[overdue.key])
+            end = ("failing", f"{overdue.key} has been failing for {lasted} (--fail-after "
+                              f"{human_duration(opts.fail_after)}): "
+                              f"{verdict_text(overdue.verdict)}", overdue.key)
+        elif not obs.missing and obs.report is not None and \
+                overall_state(obs.report) == "healthy":
+            end = ("healthy", "every target is healthy" if req.targets else
+                   "every pod and workload is healthy", "")
+        elif opts.timeout is not None and elapsed >= opts.timeout:
+            still = [*obs.missing, *(_standing_line(s) for s in sts if s.state != "healthy")]
+            end = ("timeout", f"still waiting for {still[0]}" if still else
+                   "still waiting", "")
+        if end is not None:
+            return _finish(obs, sts, end, started, elapsed)
+        if status is not None:
+            status(status_lines(obs, sts, req, elapsed))
+        src.sweep()
+        budget = TICK_SECONDS
+        if opts.timeout is not None:
+            budget = max(0.0, min(budget, opts.timeout - (monotonic() - t0)))
+        if src.wait_changed(budget):
+            time.sleep(SETTLE_SECONDS)
+
+
+def _finish(obs: Observation, sts: Sequence[Standing], end: tuple[WaitOutcome, str, str],
+            started: datetime, elapsed: float) -> Report:
+    outcome, reason, about = end
+    waiting = tuple(f"{m} (waited for it)" for m in obs.missing) + tuple(
+        _standing_line(s) for s in sts if s.state != "healthy" and s.key != about)
+    summary = WaitSummary(outcome=outcome, started=started, elapsed=round(elapsed, 1),
+                          reason=reason, waiting_for=waiting, notes=obs.notes)
+    report = obs.report or Report(pods=(), as_of=obs.at)
+    return replace(report, wait=summary)
+
+
+# --- --watch ----------------------------------------------------------------------------------
+
+Seen = tuple[str, str, str]  # state, rule, container: what a change is about
+
+
+def objects(obs: Observation) -> dict[str, tuple[str, Finding | None]]:
+    """Every object a watch reports on, by key: its state and verdict."""
+    out: dict[str, tuple[str, Finding | None]] = dict.fromkeys(obs.missing, ("not found", None))
+    report = obs.report
+    if report is None:
+        return out
+    for r in report.pods:
+        out[f"pod/{r.pod.key}"] = (r.state, r.verdict)
+    for w in report.workloads:
+        out[w.view.workload.key] = (w.state, w.verdict)
+    for o in report.owners:
+        state = owner_state(o, report.replaced)
+        verdict = next((g.verdict for g in o.groups if g.state == state), None)
+        out[f"{o.kind}/{o.namespace}/{o.name}"] = (state, verdict)
+    return out
+
+
+def _seen(state: str, f: Finding | None) -> Seen:
+    return (state, f.rule if f else "", (f.container or "") if f else "")
+
+
+def watch(src: Following, req: Request, emit: Callable[[Change], None],
+          show_healthy: bool = False, timeout: float | None = None,
+          clock: Callable[[], datetime] = utcnow,
+          monotonic: Callable[[], float] = time.monotonic) -> None:
+    """Emit a Change whenever an object's state or verdict changes, until ``timeout``
+    seconds (None: until interrupted). The first judgement emits every target, or for a
+    namespace run what is not healthy (everything with ``show_healthy``)."""
+    before: dict[str, Seen] = {}
+    t0 = monotonic()
+    first = True
+    while True:
+        obs = observe(src, req, clock)
+        now = obs.at
+        current = objects(obs)
+        for key, (state, verdict) in current.items():
+            seen = _seen(state, verdict)
+            old = before.get(key)
+            if old == seen:
+                continue
+            if old is None and first and not req.targets and state == "healthy" \
+                    and not show_healthy:
+                continue
+            emit(Change(at=now, object=key, old=old[0] if old else None, new=state,
+                        verdict=verdict))
+        for key in [k for k in before if k not in current]:
+            if before[key][0] != "not found":
+                emit(Change(at=now, object=key, old=before[key][0], new="deleted",
+                            verdict=None))
+        before = {k: _seen(s, v) for k, (s, v) in current.items()}
+        first = False
+        src.sweep()
+        budget = TICK_SECONDS
+        if timeout is not None:
+            left = timeout - (monotonic() - t0)
+            if left <= 0:
+                return
+            budget = min(budget, left)
+        if src.wait_changed(budget):
+            time.sleep(SETTLE_SECONDS)
