@@ -40,6 +40,26 @@ from kubectl_podwhy.workloads import owner_state
 TICK_SECONDS = 1.0
 #: after a change, wait this long for the rest of its burst (a rollout changes many objects)
 SETTLE_SECONDS = 0.2
+#: a judgement that takes long (thousands of pods with -A) is repeated at most every this
+#: many times its own duration: following must not keep a core busy
+PACE = 4.0
+
+
+def pause(src: Following, took: float, left: float | None) -> None:
+    """Between two judgements: wait for a change, at most TICK_SECONDS (or PACE times the last
+    judgement's duration ``took``), cut to ``left`` seconds; after a change, wait for the rest
+    of its burst, and so that judgements start at most once per PACE times ``took``."""
+    budget = max(TICK_SECONDS, PACE * took)
+    if left is not None:
+        budget = max(0.0, min(budget, left))
+    start = time.monotonic()
+    if src.wait_changed(budget):
+        rest = max(SETTLE_SECONDS, PACE * took - (time.monotonic() - start))
+        if left is not None:
+            rest = min(rest, max(0.0, left - (time.monotonic() - start)))
+        time.sleep(rest)
+
+
 #: default --timeout of --wait, and --fail-after, in seconds
 DEFAULT_TIMEOUT_SECONDS = 300.0
 DEFAULT_FAIL_AFTER_SECONDS = 120.0
@@ -187,7 +207,9 @@ def wait(src: Following, req: Request, opts: WaitOptions, status: StatusSink | N
     started, t0 = clock(), monotonic()
     failing_since: dict[str, float] = {}
     while True:
+        began = time.monotonic()
         obs = observe(src, req, clock)
+        took = time.monotonic() - began
         now = monotonic()
         elapsed = now - t0
         sts = standings(obs.report, opts.max_restarts) if obs.report is not None else []
@@ -221,11 +243,7 @@ def wait(src: Following, req: Request, opts: WaitOptions, status: StatusSink | N
         if status is not None:
             status(status_lines(obs, sts, req, elapsed))
         src.sweep()
-        budget = TICK_SECONDS
-        if opts.timeout is not None:
-            budget = max(0.0, min(budget, opts.timeout - (monotonic() - t0)))
-        if src.wait_changed(budget):
-            time.sleep(SETTLE_SECONDS)
+        pause(src, took, None if opts.timeout is None else opts.timeout - (monotonic() - t0))
 
 
 def _finish(obs: Observation, sts: Sequence[Standing], end: tuple[WaitOutcome, str, str],
@@ -276,7 +294,9 @@ def watch(src: Following, req: Request, emit: Callable[[Change], None],
     t0 = monotonic()
     first = True
     while True:
+        began = time.monotonic()
         obs = observe(src, req, clock)
+        took = time.monotonic() - began
         now = obs.at
         current = objects(obs)
         for key, (state, verdict) in current.items():
@@ -296,11 +316,7 @@ def watch(src: Following, req: Request, emit: Callable[[Change], None],
         before = {k: _seen(s, v) for k, (s, v) in current.items()}
         first = False
         src.sweep()
-        budget = TICK_SECONDS
-        if timeout is not None:
-            left = timeout - (monotonic() - t0)
-            if left <= 0:
-                return
-            budget = min(budget, left)
-        if src.wait_changed(budget):
-            time.sleep(SETTLE_SECONDS)
+        left = None if timeout is None else timeout - (monotonic() - t0)
+        if left is not None and left <= 0:
+            return
+        pause(src, took, left)
