@@ -34,6 +34,11 @@ class Kind:
         root = f"/apis/{self.api_version}" if self.group else f"/api/{self.version}"
         return f"{root}/namespaces/{namespace}/{self.plural}" + (f"/{name}" if name else "")
 
+    def path_all(self) -> str:
+        """The REST path of the collection across all namespaces: ``/apis/apps/v1/deployments``."""
+        root = f"/apis/{self.api_version}" if self.group else f"/api/{self.version}"
+        return f"{root}/{self.plural}"
+
     @property
     def aliases(self) -> tuple[str, ...]:
         """Every spelling kubectl accepts before ``/NAME``, lower case: singular, plural and

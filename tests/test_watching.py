@@ -79,6 +79,12 @@ class Handler(BaseHTTPRequestHandler):
             self._json(404, {"kind": "Status", "code": 404, "reason": "NotFound",
                              "message": "not found"})
             return
+        if q.get("watch") != "true" and srv.watch_mode == "forbidden-list":
+            srv.log.append(("list", ""))
+            self._json(403, {"kind": "Status", "code": 403, "reason": "Forbidden",
+                             "message": 'pods is forbidden: User "u" cannot list resource '
+                                        '"pods"'})
+            return
         if q.get("watch") != "true":
             with srv.cond:
                 srv.log.append(("list", ""))
@@ -255,3 +261,14 @@ def test_object_paths_split_into_collection_namespace_and_name() -> None:
     assert split_object_path("/api/v1/namespaces/shop") == ("/api/v1/namespaces", None, "shop")
     assert split_object_path("/api/v1/nodes/n1") == ("/api/v1/nodes", None, "n1")
     assert split_object_path("/api/v1/namespaces/shop/pods") is None
+
+
+def test_a_forbidden_list_names_what_following_needs_and_is_not_sent_again(
+        api: FakeApi, source: FollowingSource) -> None:
+    api.watch_mode = "forbidden-list"
+    for _ in range(3):
+        with pytest.raises(ClusterError, match="forbidden: --wait and --watch need list and "
+                                               "watch on pods in namespace default: pods is "
+                                               "forbidden"):
+            source._get(f"{PODS}/a")
+    assert api.log == [("list", "")]  # remembered: each judgement does not ask again

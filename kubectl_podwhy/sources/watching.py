@@ -33,7 +33,8 @@ from typing import Any
 import urllib3
 
 from kubectl_podwhy.errors import ClusterError
-from kubectl_podwhy.rawjson import JSON, as_dict, as_str
+from kubectl_podwhy.kinds import KINDS, WORKLOAD_KINDS
+from kubectl_podwhy.rawjson import JSON, as_dict, as_str, meta_str
 from kubectl_podwhy.snapshot import Gathered
 from kubectl_podwhy.sources.cluster import (
     MAX_RESPONSE_BYTES,
@@ -41,6 +42,7 @@ from kubectl_podwhy.sources.cluster import (
     ClusterSource,
     UnusableAnswer,
     _slim,
+    _status_message,
     open_source,
 )
 from kubectl_podwhy.targets import Target
@@ -333,10 +335,17 @@ class FollowingSource(ClusterSource):
         store = _Store(self, path, query, shape)
         try:
             store.relist()  # in the caller's thread: bounded by --request-timeout
-        except (ApiException, ClusterError, urllib3.exceptions.HTTPError, OSError) as exc:
-            if isinstance(exc, ApiException) and exc.status in (401, 403, 404):
-                self._failed[key] = (time.monotonic(), exc)
-            raise
+        except ApiException as exc:
+            failure: BaseException = exc
+            if exc.status == 403:
+                # a one-shot run GETs a named object; following LISTs and WATCHes it
+                failure = ClusterError(f"forbidden: --wait and --watch need list and watch on "
+                                       f"{store._resource_text()}: {_status_message(exc)}")
+            if exc.status in (401, 403, 404):
+                self._failed[key] = (time.monotonic(), failure)
+            if failure is exc:
+                raise
+            raise failure from None
         self._stores[key] = store
         store.start()
         return store
@@ -357,6 +366,38 @@ class FollowingSource(ClusterSource):
         if obj is None:
             raise _not_found(collection, name)
         return obj
+
+    def _gather(self, namespace: str, targets: Sequence[Target], all_namespaces: bool,
+                selector: str | None) -> Gathered:
+        g = super()._gather(namespace, targets, all_namespaces, selector)
+        if not targets:
+            self._every_workload(g, namespace, all_namespaces)
+        return g
+
+    def _every_workload(self, g: Gathered, namespace: str, all_namespaces: bool) -> None:
+        """A namespace (or -A) wait also follows every workload in scope: right after
+        ``kubectl apply`` a Deployment has no ReplicaSet and no pod yet, and a wait that saw
+        only pods would end healthy before the controllers acted (a one-shot namespace run
+        reads workloads only through their pods and FailedCreate events)."""
+        have = {meta_str(w, "uid") for w in g.workloads} - {""}
+        scope = "all namespaces" if all_namespaces else f"namespace {namespace}"
+        for name in WORKLOAD_KINDS:
+            kind = KINDS[name]
+            try:
+                with self._errors(f"list {kind.plural} in {scope}"):
+                    items, _ = self._list(kind.path_all() if all_namespaces
+                                          else kind.path(namespace))
+            except UnusableAnswer:
+                raise
+            except ClusterError as exc:
+                self._note(g, "", f"{kind.plural} could not be read ({exc.message}); their "
+                                  "rollouts are judged from their pods alone")
+                continue
+            for item in items:
+                uid = meta_str(item, "uid")
+                if uid and uid not in have:
+                    have.add(uid)
+                    g.workloads.append(dict(item, kind=name, apiVersion=kind.api_version))
 
     def gather(self, namespace: str | None, targets: Sequence[Target] = (),
                all_namespaces: bool = False, selector: str | None = None) -> Gathered:
