@@ -10,7 +10,11 @@ moved every pod to its final state, tops the events up with kubelet-like Normal 
 
 * ``kubectl podwhy -A -o json`` against ``kubectl get pods -A -o json`` (wall time, peak RSS);
 * ``kubectl podwhy POD -n NS`` (table) against ``kubectl describe pod POD -n NS``;
-* ``kubectl podwhy -A -o json`` at each ``--scaling`` size (the cluster grows between sizes).
+* ``kubectl podwhy -A -o json`` at each ``--scaling`` size (the cluster grows between sizes);
+* the rollout gate (benchmarks/rollout_gate.py), on the grown cluster: ``kubectl podwhy
+  deploy/NAME --wait`` against ``kubectl rollout status`` on broken and good rollouts (time
+  to exit, time after the first failure signal) and the API requests per minute of waiting.
+  ``--gate-only`` runs only this section, on a small cluster (~3 minutes).
 
 It writes ``benchmarks/results.json`` and prints a summary. It asserts nothing: timings are
 measured and reported, never checked. See benchmarks/README.md.
@@ -46,12 +50,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import control_plane as cpm  # noqa: E402
+import rollout_gate  # noqa: E402
 
 JSON = dict[str, Any]
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH_DIR / "results.json"
 QUICK_OUT = BENCH_DIR / "results-quick.json"
+GATE_OUT = BENCH_DIR / "results-gate.json"
 VENV_BIN = Path(sys.executable).parent
 
 #: Issue targets (reported, never asserted).
@@ -788,6 +795,13 @@ def profile(runner: Runner, outdir: Path, pod: tuple[str, str]) -> JSON:
 # Main
 # ---------------------------------------------------------------------------------------------
 
+def ready_nodes(api: Api) -> int:
+    """Nodes whose Ready condition is True."""
+    return sum(1 for n in api.list_all("/api/v1/nodes")
+               if any(c.get("type") == "Ready" and c.get("status") == "True"
+                      for c in (n.get("status") or {}).get("conditions") or []))
+
+
 def other_control_planes(ours: cpm.ControlPlane) -> int:
     """kube-apiserver processes running besides ours (other sessions' test clusters): they
     compete for the same CPUs and make the timings noisier."""
@@ -885,15 +899,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", metavar="DIR", nargs="?", const=str(BENCH_DIR / "profile"),
                     help="also profile podwhy at --pods (cProfile + stage timings) into DIR "
                          "(default benchmarks/profile)")
+    ap.add_argument("--gate-only", action="store_true",
+                    help="only the rollout-gate section (podwhy --wait against kubectl rollout "
+                         "status), on a fresh 3-node cluster or --dir's: no pods are built "
+                         "(~3 minutes)")
+    ap.add_argument("--no-gate", action="store_true", help="skip the rollout-gate section")
     ap.add_argument("--out", help="results file (default benchmarks/results.json; "
-                                  "benchmarks/results-quick.json with --quick)")
+                                  "benchmarks/results-quick.json with --quick, "
+                                  "benchmarks/results-gate.json with --gate-only)")
     args = ap.parse_args(argv)
+    if args.gate_only and args.no_gate:
+        ap.error("--gate-only and --no-gate exclude each other")
     if args.quick:
         args.pods, args.scaling, args.runs = 300, [100, 300, 600], 3
         args.big_pods, args.targets = min(args.big_pods, 1200), min(args.targets, 500)
     if args.out is None:
-        args.out = str(QUICK_OUT if args.quick else DEFAULT_OUT)
-    sizes = sorted(set(args.scaling) | {args.pods})
+        args.out = str(GATE_OUT if args.gate_only else QUICK_OUT if args.quick else DEFAULT_OUT)
+    sizes = [] if args.gate_only else sorted(set(args.scaling) | {args.pods})
     if shutil.which(args.kubectl) is None:
         print(f"bench: {args.kubectl} not found on PATH", file=sys.stderr)
         return 2
@@ -918,19 +940,23 @@ def main(argv: list[str] | None = None) -> int:
             cpm.build()
             own_dir = Path(tempfile.mkdtemp(prefix="podwhy-bench-"))
             log(f"starting a local control plane in {own_dir}")
-            cp = cpm.ControlPlane.start(own_dir, nodes=0, die_with_parent=not keep)
+            cp = cpm.ControlPlane.start(own_dir, nodes=3 if args.gate_only else 0,
+                                        die_with_parent=not keep)
         control_plane_s = round(time.monotonic() - t, 2)
         api = Api(cp)
         cluster = Cluster(cp=cp, api=api, ns_names=namespaces(args.namespaces),
                           workers=args.workers, pods_per_node=args.pods_per_node,
                           events_per_pod=args.events_per_pod)
-        cluster.ensure_namespaces()
-        existing = sum(len(api.list_all(f"/api/v1/namespaces/{ns}/pods"))
-                       for ns in cluster.ns_names)
-        if existing > sizes[0]:
-            raise SystemExit(f"bench: {existing} bench pods exist already, more than the "
-                             f"first size {sizes[0]}")
-        cluster.pods = existing
+        if sizes:
+            cluster.ensure_namespaces()
+            existing = sum(len(api.list_all(f"/api/v1/namespaces/{ns}/pods"))
+                           for ns in cluster.ns_names)
+            if existing > sizes[0]:
+                raise SystemExit(f"bench: {existing} bench pods exist already, more than the "
+                                 f"first size {sizes[0]}")
+            cluster.pods = existing
+        elif not ready_nodes(api):  # --gate-only on an attached cluster without nodes
+            cluster.ensure_nodes(0)
         runner = Runner(cp.kubeconfig, work, args.runs)
         kubectl = shutil.which(args.kubectl) or args.kubectl
         direct = direct_kubectl(args.kubectl)
@@ -1035,9 +1061,24 @@ def main(argv: list[str] | None = None) -> int:
                                                  args.big_pods, args.targets)
             if args.profile:
                 results["profile"] = profile(runner, Path(args.profile), target_pod)
-        results["scaling"] = scaling
-        results["scaling_fit"] = linear_fit([float(e["pods"]) for e in scaling],
-                                            [float(e["podwhy_s"]) for e in scaling])
+        if not args.no_gate:
+            log("=== rollout gate ===")
+            t = time.monotonic()
+            try:
+                gate = rollout_gate.measure(cp, api, runner.env, podwhy, kubectl, work, log)
+            except (RuntimeError, OSError, KeyError, ValueError) as e:
+                if args.gate_only:
+                    raise
+                log(f"warning: the rollout gate section failed: {e}")
+                gate = {"error": str(e)}
+            gate["cluster_pods"] = cluster.pods
+            gate["cluster_nodes"] = ready_nodes(api)
+            results["rollout_gate"] = gate
+            setup["rollout_gate_s"] = round(time.monotonic() - t, 1)
+        if sizes:
+            results["scaling"] = scaling
+            results["scaling_fit"] = linear_fit([float(e["pods"]) for e in scaling],
+                                                [float(e["podwhy_s"]) for e in scaling])
         setup["total_s"] = round(time.monotonic() - started, 1)
         results["setup"] = setup
         results["runs"] = args.runs
@@ -1053,8 +1094,9 @@ def main(argv: list[str] | None = None) -> int:
                                  if GNU_TIME else "wait4 ru_maxrss straight from bench.py: "
                                  "inflated to at least bench.py's own RSS; install GNU time")
         results["date"] = now_rfc3339()
-        ordered = {k: results[k] for k in ("pods", "events", "all_namespaces", "single_pod",
-                                           "scaling")}
+        ordered: JSON = {k: results[k] for k in ("pods", "events", "all_namespaces",
+                                                 "single_pod", "scaling", "rollout_gate")
+                         if k in results}
         ordered.update({k: v for k, v in results.items() if k not in ordered})
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -1074,6 +1116,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def summary(r: JSON, out: Path) -> str:
+    if "all_namespaces" not in r:  # --gate-only
+        return "\n".join(["", f"kubectl podwhy benchmark: rollout gate only (results: {out})",
+                          "", *rollout_gate.summary_lines(r["rollout_gate"]),
+                          f"  setup: {r['setup']['total_s']:.0f}s in total"])
     a, s = r["all_namespaces"], r["single_pod"]
 
     def verdict(ok: bool) -> str:
@@ -1134,6 +1180,8 @@ def summary(r: JSON, out: Path) -> str:
         lines.append(f"    fit: {fit['intercept_s']:.3f}s + {fit['slope_s_per_1000_pods']:.3f}s "
                      f"per 1000 pods (r2 {fit['r2']}); marginal s/1000 pods "
                      f"{fit['marginal_s_per_1000_pods']}")
+    if r.get("rollout_gate"):
+        lines += rollout_gate.summary_lines(r["rollout_gate"])
     lines.append(f"  setup: {r['setup']['total_s']:.0f}s in total")
     return "\n".join(lines)
 
