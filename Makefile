@@ -61,7 +61,8 @@ clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
 
 ## bench: build a kwok cluster (5,000+ pods, 20,000+ events) and time podwhy against kubectl
-## (writes benchmarks/results.json; BENCH_ARGS=--quick for a smoke run, --profile to profile)
+## (writes benchmarks/results.json; BENCH_ARGS=--quick for a smoke run, --profile to profile,
+## --gate-only for only the rollout gate: podwhy --wait against kubectl rollout status)
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
