@@ -134,8 +134,12 @@ def verdict_text(f: Finding | None, limit: int = 300) -> str:
     return sanitize(f"{f.rule} {f.reason}: {f.summary}", single_line=True, limit=limit)
 
 
-def _standing_line(s: Standing) -> str:
+def _standing_line(s: Standing, brief: bool = False) -> str:
+    """``KEY: STATE: RULE REASON: SUMMARY (since TIME)``; ``brief`` (the live status line):
+    ``KEY: STATE: SUMMARY``."""
     text = f"{s.key}: {s.state}"
+    if s.verdict is not None and brief:
+        return text + ": " + sanitize(s.verdict.summary, single_line=True, limit=300)
     if s.verdict is not None:
         text += f": {verdict_text(s.verdict)}"
         if s.state != "failing" and s.verdict.since is not None:
@@ -155,6 +159,10 @@ class WaitOptions:
 StatusSink = Callable[[list[str]], None]
 
 
+def _cut(line: str, width: int) -> str:
+    return line if len(line) <= width else line[:width - 3] + "..."
+
+
 class StatusBoard:
     """The live status lines of a --wait on a terminal (stderr): each update replaces the
     previous lines (ANSI cursor-up and erase, as kubectl's and docker's progress do)."""
@@ -162,16 +170,21 @@ class StatusBoard:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.shown = 0
+        self.last: list[str] = []
 
     def show(self, lines: list[str]) -> None:
         width = max(shutil.get_terminal_size((100, 20)).columns - 1, 20)
-        out = self._erase() + "".join(sanitize(line, single_line=True, limit=width) + "\n"
-                                      for line in lines)
+        cut = [_cut(sanitize(line, single_line=True), width) for line in lines]
+        if cut == self.last:
+            return
+        self.last = cut
+        out = self._erase() + "".join(line + "\n" for line in cut)
         self.shown = len(lines)
         self.stream.write(out)
         self.stream.flush()
 
     def clear(self) -> None:
+        self.last = []
         if self.shown:
             self.stream.write(self._erase())
             self.stream.flush()
@@ -188,7 +201,7 @@ def status_lines(obs: Observation, sts: Sequence[Standing], req: Request,
     lines = [head + sanitize(m, single_line=True, limit=200) + " (waiting for it)"
              for m in obs.missing]
     if req.targets:
-        lines += [head + _standing_line(s) for s in sts]
+        lines += [head + _standing_line(s, brief=True) for s in sts]
     elif obs.report is not None:
         n = {s: sum(1 for x in sts if x.state == s) for s in ("failing", "progressing",
                                                              "healthy")}
@@ -196,7 +209,8 @@ def status_lines(obs: Observation, sts: Sequence[Standing], req: Request,
             f"namespace {req.namespace}" if req.namespace else "the namespace"
         lines.append(head + f"{scope}: {n['failing']} failing, {n['progressing']} progressing, "
                      f"{n['healthy']} healthy (pods and workloads)")
-        lines += [head + "  " + _standing_line(s) for s in sts if s.state != "healthy"][:5]
+        lines += [head + "  " + _standing_line(s, brief=True) for s in sts
+                  if s.state != "healthy"][:5]
     return lines
 
 

@@ -5,6 +5,7 @@ a watch reports. The watches themselves: tests/test_watching.py; live: tests/liv
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -159,9 +160,11 @@ def test_the_status_board_rewrites_its_lines_in_place() -> None:
     out = io.StringIO()
     board = StatusBoard(out)
     board.show(["a", "b"])
-    board.show(["c\x1b[31m"])
+    board.show(["a", "b"])  # unchanged: not drawn again
+    board.show(["c\x1b[31m", "x" * 500])
     board.clear()
-    assert out.getvalue() == "a\nb\n\x1b[2F\x1b[Jc\\x1b[31m\n\x1b[1F\x1b[J"
+    long = "x" * (shutil.get_terminal_size((100, 20)).columns - 4) + "..."
+    assert out.getvalue() == f"a\nb\n\x1b[2F\x1b[Jc\\x1b[31m\n{long}\n\x1b[2F\x1b[J"
 
 
 @pytest.mark.parametrize("args", [
