@@ -64,6 +64,8 @@ class Standing:
     state: State
     verdict: Finding | None
     terminal: bool
+    #: the finding that makes it terminal: the verdict, or a stalled rollout's new pods'
+    cause: Finding | None = None
 
 
 def _pod_of(f: Finding | None, reports: tuple[PodReport, ...]) -> PodSnapshot | None:
@@ -79,7 +81,7 @@ def standings(report: Report, max_restarts: int = DEFAULT_MAX_RESTARTS) -> list[
               pod: PodSnapshot | None) -> Standing:
         terminal = state == "failing" and verdict is not None and is_terminal(
             verdict, pod, max_restarts, leaving)
-        return Standing(key, state, verdict, terminal)
+        return Standing(key, state, verdict, terminal, verdict if terminal else None)
 
     out: list[Standing] = []
     wanted = set(report.targets)
@@ -95,10 +97,11 @@ def standings(report: Report, max_restarts: int = DEFAULT_MAX_RESTARTS) -> list[
             if st.state == "failing" and not st.terminal and w.verdict is not None \
                     and w.verdict.rule == ROLLOUT_STALLED:
                 # a stalled rollout is as terminal as what its new pods fail on
-                st = replace(st, terminal=any(
-                    g.state == "failing" and g.verdict is not None and is_terminal(
-                        g.verdict, g.reports[0].pod, max_restarts, leaving)
-                    for g in w.view.current_groups))
+                cause = next((g.verdict for g in w.view.current_groups
+                              if g.state == "failing" and g.verdict is not None
+                              and is_terminal(g.verdict, g.reports[0].pod, max_restarts,
+                                              leaving)), None)
+                st = replace(st, terminal=cause is not None, cause=cause)
             out.append(st)
     if not wanted:
         for o in report.owners:

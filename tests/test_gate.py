@@ -21,7 +21,8 @@ def judged(name: str, max_restarts: int = 2) -> list[Standing]:
 def test_the_rules_that_fail_a_wait_at_once_are_exactly_these() -> None:
     assert {r.id for r in RULES if r.fail_fast == "yes"} == {
         "PW190", "PW110", "PW111", "PW112", "PW113", "PW114", "PW115", "PW116", "PW117",
-        "PW118", "PW121", "PW122", "PW123", "PW124", "PW125", "PW127", "PW128", "PW130",
+        "PW118", "PW121", "PW122", "PW123", "PW124", "PW125", "PW126", "PW127", "PW128",
+        "PW130",
         "PW201", "PW202", "PW206", "PW207", "PW210", "PW212", "PW224", "PW301", "PW302",
         "PW304", "PW305", "PW312", "PW315"}
     assert {r.id for r in RULES if r.fail_fast == "past-restarts"} == {

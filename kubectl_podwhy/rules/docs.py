@@ -67,11 +67,23 @@ def wait_text(r: Rule) -> str:
         text = ("fails at once for a PodSecurity, webhook, ServiceAccount or LimitRange denial "
                 "and an exhausted ResourceQuota (unless pods in scope are being deleted); "
                 "other errors may clear: tolerated up to --fail-after")
+    elif r.id == "PW224":
+        text += (" (not under restartPolicy OnFailure while the pod runs: the kubelet restarts "
+                 "the container, a crash loop then)")
+    elif r.id == "PW210":
+        text += (" (not for a message podwhy cannot classify, such as a secret cache that did "
+                 "not sync: tolerated up to --fail-after)")
+    elif r.id == "PW212":
+        text = ("fails at once when the message names a command that is missing or cannot run; "
+                "other start failures may be transient: tolerated up to --fail-after")
+    elif r.id == "PW160":
+        text = ("fails at once when the ConfigMap, Secret, PersistentVolumeClaim or key it names "
+                "does not exist; other mount failures may clear: tolerated up to --fail-after")
     elif r.id == "PW303":
         text = "fails at once when what the new pods fail on does; else after --fail-after"
     elif r.id == "PW126":
-        text = ("fails at once when a PVC does not exist; a claim being provisioned may bind: "
-                "tolerated up to --fail-after")
+        text = ("fails at once, unless a claim it uses is Pending (it may be being provisioned "
+                "or bound): tolerated up to --fail-after then")
     elif r.id in ("PW121", "PW124", "PW125", "PW127", "PW128"):
         text += " (unless pods in scope are being deleted, which may free room)"
     if r.severity in ("waiting", "warning"):

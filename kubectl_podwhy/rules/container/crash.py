@@ -115,9 +115,13 @@ def check_terminated(pod: PodSnapshot, c: Container, now: datetime,
         summary = f"{where(c)} was OOMKilled (exit code {t.exit_code})" + memory_limit(pod, c)
     if t.message.strip():
         summary += f"; message: {t.message.strip().splitlines()[-1][:120]}"
+    # Under OnFailure the kubelet restarts it (then it is a crash loop, judged by its
+    # restarts); under Never, or once the pod ended, this attempt is over for good.
+    retried = pod.restart_policy == "OnFailure" and not pod.terminal
     return [finding(CONTAINER_FAILED, t.reason or "Error", summary, detail=t.message,
                     evidence=[term_evidence(c, t, last=False)], container=c,
-                    next_command=logs_cmd(pod, c, previous=False))]
+                    next_command=logs_cmd(pod, c, previous=False),
+                    terminal=False if retried else None)]
 
 
 def crash_loop(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | None,
@@ -149,10 +153,12 @@ def _crash_cause(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | 
     logs = logs_cmd(pod, c)
     detail_parts = [t.message.strip()] if t is not None and t.message.strip() else []
     if t is not None and t.reason in START_REASONS:
-        why = m.start_failure(t.message) or t.message.strip()[:200]
+        known = m.start_failure(t.message)
+        why = known or t.message.strip()[:200]
         return finding(START_ERROR, t.reason,
                        f"{where(c)} cannot start: {why} ({restarts(c)})",
                        detail=t.message, evidence=evidence, container=c,
+                       terminal=None if known else False,
                        next_command=kubectl(
                            "get", "pod", pod.name, "-n", pod.namespace, "-o",
                            f"jsonpath={{.spec.{c.spec_list}[{c.index}].command}}"))

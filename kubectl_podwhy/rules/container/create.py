@@ -112,8 +112,11 @@ def check_failure(pod: PodSnapshot, c: Container) -> list[Finding]:
                     "env/envFrom, or mark the reference optional: true).")
         elif kind.endswith("-key"):
             hint = "Add the missing key to the object, or fix the key name in the pod spec."
+        # A message podwhy does not classify may be the kubelet's own trouble ("failed to
+        # sync secret cache: timed out waiting for the condition"), which clears by itself.
         return [finding(CONFIG_ERROR, r, f"{where(c)} cannot be configured: {what}",
-                        detail=msg, evidence=failed, container=c, hint=hint)]
+                        detail=msg, evidence=failed, container=c, hint=hint,
+                        terminal=False if kind == "other" else None)]
     if r in CREATE_REASONS:
         slow = "deadline exceeded" in msg.lower()
         summary = f"runtime cannot create {where(c)}: {msg[:200] or r}"
@@ -122,13 +125,17 @@ def check_failure(pod: PodSnapshot, c: Container) -> list[Finding]:
         return [finding(CREATE_ERROR, r, summary, detail=msg, evidence=failed, container=c,
                         hint=hint)]
     # RunContainerError
-    why = m.start_failure(msg) or msg[:200] or r
+    known = m.start_failure(msg)
+    why = known or msg[:200] or r
     last = c.last_state.terminated
     evidence = failed[:1]
     if last is not None:
         evidence.append(term_evidence(c, last, last=True))
+    # Only a command that is missing or cannot run stays so; other start failures (exit 128
+    # with another message) can be transient (Shopify/krane#694).
     return [finding(START_ERROR, r, f"{where(c)} cannot start: {why}", detail=msg,
-                    evidence=evidence + failed[1:], container=c)]
+                    evidence=evidence + failed[1:], container=c,
+                    terminal=None if known else False)]
 
 
 def check_unknown_reason(pod: PodSnapshot, c: Container) -> list[Finding]:

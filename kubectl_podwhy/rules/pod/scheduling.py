@@ -80,7 +80,7 @@ UNSCHEDULABLE_TOPOLOGY = Rule(
     deadline=SCALE_UP_DEADLINE)
 
 UNSCHEDULABLE_VOLUMES = Rule(
-    id="PW126", name="unschedulable-volumes", level="pod",
+    id="PW126", fail_fast="yes", name="unschedulable-volumes", level="pod",
     title="Unschedulable: volume or PVC problem",
     why="A PersistentVolumeClaim the pod uses is missing, not bound, or bound to a volume no node "
         "can reach (zone or node affinity, attach limits).",
@@ -382,8 +382,14 @@ def _unschedulable(pod: PodSnapshot, now: datetime, message: str,
         if others:
             summary += "; also: " + ", ".join(_clause_text(c, fit.total_nodes) for c in others)
     rule = _BUCKET_RULES.get(bucket, UNSCHEDULABLE)
-    # a claim still being provisioned may bind by itself; one that does not exist will not
-    terminal = True if bucket == "volumes" and pod.missing_claims else None
+    # A claim that exists but is Pending may be being provisioned or bound right now (a
+    # StatefulSet creates its claims just before the pod): that may clear by itself. A
+    # missing claim, or a bound volume no node can reach, needs a person.
+    terminal = None
+    if bucket == "volumes" and not pod.missing_claims and any(
+            (pvc := pod.pvcs.get(claim)) is not None and pvc.phase == "Pending"
+            for claim in pod.claims):
+        terminal = False
     wait = None
     scale_ups = [e for e in pod.events_with("TriggeredScaleUp") if recent(e, now)]
     if scale_ups:

@@ -268,8 +268,12 @@ def _volumes(pod: PodSnapshot) -> list[Finding]:
         summary = f"volume {p.volume or '?'} cannot mount: " + m.strip_combined(e.message)[:160]
         hint = None
     evidence = [ev(e)] + [ev(x) for x, _ in parsed if x is not e][-1:]
+    # The kubelet retries the mount, but a ConfigMap, Secret, claim or key that does not
+    # exist appears only when someone creates it; a timeout or a storage error may clear.
+    missing = p.kind in ("configmap", "secret", "persistentvolumeclaim", "key")
     return [finding(MOUNT_FAILED, e.reason, summary, detail=m.strip_combined(e.message),
-                    evidence=evidence, hint=hint, next_command=describe_cmd(pod))]
+                    evidence=evidence, hint=hint, next_command=describe_cmd(pod),
+                    terminal=True if missing else None)]
 
 
 def _setup_since(pod: PodSnapshot) -> datetime | None:
