@@ -88,7 +88,8 @@ class Handler(BaseHTTPRequestHandler):
         if q.get("watch") != "true":
             with srv.cond:
                 srv.log.append(("list", ""))
-                self._json(200, {"kind": "PodList", "metadata": {"resourceVersion": str(srv.rv)},
+                rv = "" if srv.watch_mode == "list-without-version" else str(srv.rv)
+                self._json(200, {"kind": "PodList", "metadata": {"resourceVersion": rv},
                                  "items": list(srv.pods.values())})
             return
         since = int(q.get("resourceVersion") or 0)
@@ -113,6 +114,9 @@ class Handler(BaseHTTPRequestHandler):
                     "message": "too old resource version"}})
                 self._end()
                 return
+            if srv.watch_mode == "close-at-once":
+                self._end()
+                return
             if srv.watch_mode == "garbage":
                 self.wfile.write(b"5\r\nhello\r\n1\r\n\n\r\n")
                 self.wfile.flush()
@@ -123,9 +127,9 @@ class Handler(BaseHTTPRequestHandler):
                     if not new:
                         srv.cond.wait(0.1)
                         continue
-                for rv, kind, obj in new:
+                for version, kind, obj in new:
                     self._chunk({"type": kind, "object": obj})
-                    sent = rv
+                    sent = version
             self.connection.shutdown(2)  # cut off mid-stream, as a dying proxy does
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass
@@ -272,3 +276,30 @@ def test_a_forbidden_list_names_what_following_needs_and_is_not_sent_again(
                                                "forbidden"):
             source._get(f"{PODS}/a")
     assert api.log == [("list", "")]  # remembered: each judgement does not ask again
+
+
+def test_a_server_that_closes_every_watch_at_once_is_retried_with_a_back_off(
+        api: FakeApi, source: FollowingSource) -> None:
+    api.watch_mode = "close-at-once"
+    names(source)
+    time.sleep(3.5)
+    watches = [v for v, _ in api.log].count("watch")
+    # back-off 1 s, then 2 s (each +-20%): 2 or 3 watches in 3.5 s, never a storm
+    assert 2 <= watches <= 3, api.log
+
+
+def test_a_server_that_answers_410_to_every_watch_lists_again_with_a_back_off(
+        api: FakeApi, source: FollowingSource) -> None:
+    names(source)
+    api.compacted = 10**9  # every watch is too old
+    time.sleep(3.5)
+    lists = [v for v, _ in api.log].count("list")
+    assert 2 <= lists <= 4, api.log
+
+
+def test_a_list_without_a_resource_version_cannot_be_followed(
+        api: FakeApi, source: FollowingSource) -> None:
+    api.watch_mode = "list-without-version"
+    with pytest.raises(ClusterError, match=r"has no metadata\.resourceVersion, so it cannot be "
+                                           "watched"):
+        names(source)

@@ -51,6 +51,9 @@ from kubectl_podwhy.targets import Target
 WATCH_SECONDS = (300, 600)
 #: back-off between failed watch attempts, in seconds: 1, 2, 4, ... at most this
 MAX_BACKOFF_SECONDS = 30.0
+#: a watch that ends sooner than this without an event is a failure (client-go's "very short
+#: watch"): retried after the back-off
+SHORT_WATCH_SECONDS = 1.0
 #: a store no gather has read for this long is closed (its objects are no longer needed)
 IDLE_SECONDS = 120.0
 #: a LIST that failed (forbidden, say) is not retried for this long: each gather would
@@ -96,6 +99,7 @@ class _Store:
         self.last_used = time.monotonic()
         self.stopped = threading.Event()
         self._response: Any = None
+        self._applied = 0  # events applied (bookmarks aside)
 
     # --- read by gathers (main thread) --------------------------------------------------------
 
@@ -123,6 +127,11 @@ class _Store:
         """LIST (every page) and replace the objects; the WATCH goes on from its version."""
         items, kind, rv = self.source._list_pages(self.path, None, **self.query)
         self.source.count("list", self.path)
+        if not rv:
+            # an API server always versions a list; without one nothing can be watched
+            raise UnusableAnswer(f"the server's answer to LIST {self.path} has no "
+                                 "metadata.resourceVersion, so it cannot be watched: is "
+                                 f"{self.source.server} a Kubernetes API server?")
         objects = {self._key(o): self._shaped(o) for o in items}
         with self.lock:
             self.objects, self.kind, self.rv = objects, kind or self.kind, rv
@@ -140,18 +149,21 @@ class _Store:
 
     def _run(self) -> None:
         backoff = 1.0
+        gone = 0  # 410s in a row: the first lists again at once, the next after the back-off
         while not self.stopped.is_set():
             try:
                 if not self.rv:
                     self.relist()
                 if self._watch():
-                    backoff = 1.0  # the server ended a healthy watch: resume at once
+                    backoff, gone = 1.0, 0  # a healthy watch the server ended: resume now
                     continue
             except ApiException as exc:
                 if exc.status == 410:  # resourceVersion too old: list again
                     self.rv = ""
                     self.source.count("gone", self.path)
-                    continue
+                    gone += 1
+                    if gone == 1:
+                        continue
                 if exc.status in (401, 403):
                     self.source.fatal(exc, f"watch {self._resource_text()}")
                     return
@@ -177,7 +189,19 @@ class _Store:
             if "/namespaces/" in self.path else "")
 
     def _watch(self) -> bool:
-        """One WATCH from self.rv until the server ends it (True) or it breaks (raises)."""
+        """One WATCH from self.rv until the server ends it (True) or it breaks (raises). A
+        watch that ends within SHORT_WATCH_SECONDS without an event counts as broken (as
+        client-go's reflector says, "very short watch"): it is retried after a back-off, not
+        at once, so a server that closes every watch is not hammered."""
+        began = time.monotonic()
+        applied = self._applied
+        ended = self._watch_once()
+        if ended and self._applied == applied and \
+                time.monotonic() - began < SHORT_WATCH_SECONDS:
+            return False
+        return ended
+
+    def _watch_once(self) -> bool:
         seconds = random.randint(*WATCH_SECONDS)
         api = self.source._api
         query = [*self.query.items(), ("watch", "true"), ("resourceVersion", self.rv),
@@ -246,6 +270,7 @@ class _Store:
                                  f"namespace {key[0]!r}: is {self.source.server} a Kubernetes "
                                  "API server?")
         shaped = self._shaped(obj)
+        self._applied += 1
         with self.lock:
             if kind == "DELETED":
                 self.objects.pop(key, None)
