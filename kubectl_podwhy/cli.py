@@ -183,6 +183,9 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     passed; a missing target is waited for. --watch: 0 on Ctrl-C.
     """
     if list_rules or explain is not None:
+        if wait_ or watch_:
+            raise UsageError("--list-rules and --explain cannot be combined with --wait or "
+                             "--watch")
         write(rules_text(output, explain), color=False)
         return
     wanted = parse_targets(targets)

@@ -19,6 +19,7 @@ interrupted (or ``timeout``).
 """
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -96,6 +97,9 @@ class Observation:
     missing: tuple[str, ...]
     at: datetime
     notes: tuple[str, ...] = ()
+    #: the targets that exist, and the missing ones with their messages
+    present: tuple[Target, ...] = ()
+    missing_targets: tuple[tuple[Target, str], ...] = ()
 
 
 def utcnow() -> datetime:
@@ -107,7 +111,8 @@ def observe(src: Following, req: Request, clock: Callable[[], datetime] = utcnow
     """Gather and judge once. Targets that do not exist are set aside (each gathered alone to
     tell which), the others judged."""
     targets = req.targets
-    missing: list[str] = []
+    missing: list[tuple[Target, str]] = []
+    present = list(targets)
     try:
         g = src.gather(req.namespace, targets, req.all_namespaces, req.selector)
     except NotFoundError as exc:
@@ -119,13 +124,15 @@ def observe(src: Following, req: Request, clock: Callable[[], datetime] = utcnow
                 src.gather(req.namespace, (t,), req.all_namespaces, req.selector)
                 present.append(t)
             except NotFoundError as one:
-                missing.append(one.message)
+                missing.append((t, one.message))
+        messages = tuple(m for _, m in missing)
         if not present:
-            return Observation(None, tuple(missing), clock())
+            return Observation(None, messages, clock(), missing_targets=tuple(missing))
         g = src.gather(req.namespace, present, req.all_namespaces, req.selector)
     ref, basis, _ = reference(g, None, clock())
     report = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets)
-    return Observation(report, tuple(missing), ref, tuple(g.notes.get("", [])))
+    return Observation(report, tuple(m for _, m in missing), ref, tuple(g.notes.get("", [])),
+                       tuple(present), tuple(missing))
 
 
 def verdict_text(f: Finding | None, limit: int = 300) -> str:
@@ -138,6 +145,8 @@ def _standing_line(s: Standing, brief: bool = False) -> str:
     """``KEY: STATE: RULE REASON: SUMMARY (since TIME)``; ``brief`` (the live status line):
     ``KEY: STATE: SUMMARY``."""
     text = f"{s.key}: {s.state}"
+    if s.pending is not None:
+        return f"{text}: not rolled out: {s.pending}"
     if s.verdict is not None and brief:
         return text + ": " + sanitize(s.verdict.summary, single_line=True, limit=300)
     if s.verdict is not None:
@@ -173,7 +182,11 @@ class StatusBoard:
         self.last: list[str] = []
 
     def show(self, lines: list[str]) -> None:
-        width = max(shutil.get_terminal_size((100, 20)).columns - 1, 20)
+        try:  # the width of the terminal the lines go to (stderr), not stdout's
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            columns = shutil.get_terminal_size((100, 20)).columns
+        width = max(columns - 1, 20)
         cut = [_cut(sanitize(line, single_line=True), width) for line in lines]
         if cut == self.last:
             return
@@ -220,6 +233,7 @@ def wait(src: Following, req: Request, opts: WaitOptions, status: StatusSink | N
     """Follow until healthy, failing or the timeout; the last report with its WaitSummary."""
     started, t0 = clock(), monotonic()
     failing_since: dict[str, float] = {}
+    seen_targets: set[Target] = set()
     while True:
         began = time.monotonic()
         obs = observe(src, req, clock)
@@ -231,7 +245,13 @@ def wait(src: Following, req: Request, opts: WaitOptions, status: StatusSink | N
         for key in [k for k in failing_since if k not in {s.key for s in failing}]:
             del failing_since[key]
         for s in failing:
-            failing_since.setdefault(s.key, now)
+            # failing since the verdict's own start when it says one (a fault older than
+            # the wait has already lasted), else since the wait saw it
+            age = (obs.at - s.verdict.since).total_seconds() \
+                if s.verdict is not None and s.verdict.since is not None else 0.0
+            failing_since.setdefault(s.key, now - max(age, 0.0))
+        seen_targets |= set(obs.present)
+        deleted = [m for t, m in obs.missing_targets if t in seen_targets]
         end: tuple[WaitOutcome, str, str] | None = None  # outcome, reason, key it is about
         terminal = next((s for s in failing if s.terminal), None)
         overdue = next((s for s in failing if now - failing_since[s.key] >= opts.fail_after),
@@ -244,8 +264,11 @@ def wait(src: Following, req: Request, opts: WaitOptions, status: StatusSink | N
             end = ("failing", f"{overdue.key} has been failing for {lasted} (--fail-after "
                               f"{human_duration(opts.fail_after)}): "
                               f"{verdict_text(overdue.verdict)}", overdue.key)
+        elif deleted:
+            end = ("failing", f"{deleted[0]} (it existed when the wait began: deleted)", "")
         elif not obs.missing and obs.report is not None and \
-                overall_state(obs.report) == "healthy":
+                overall_state(obs.report) == "healthy" and \
+                all(s.state == "healthy" for s in sts):
             end = ("healthy", "every target is healthy" if req.targets else
                    "every pod and workload is healthy", "")
         elif opts.timeout is not None and elapsed >= opts.timeout:

@@ -9,18 +9,22 @@ FailedCreate by PodSecurity is terminal, one by an API timeout not). Two refinem
   container restarted ``max_restarts`` times: the kubelet restarts the first crash at once and
   then backs off 10 s, 20 s, ... (kubelet CrashLoopBackOff), so 2 restarts come about 10 s after
   the first crash, and an application that crashes while a dependency starts gets that long;
+- a workload a one-shot run calls healthy whose new template is not rolled out (a paused
+  Deployment, updateStrategy OnDelete) is still progressing for a gate (not_rolled_out);
 - a stalled rollout (PW303) is as terminal as what its new pods fail on;
 - capacity (an unschedulable pod, a FailedCreate by an exhausted ResourceQuota) is not terminal
   while a pod in scope is being deleted: a rolling update frees room as old pods leave (their
-  grace period, 30 s by default).
+  grace period, 30 s by default), nor while a rollout's old pods still run (the controller
+  scales them down as new pods become ready; a true deadlock ends at --fail-after).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from kubectl_podwhy.rawjson import as_dict, as_str
 from kubectl_podwhy.report import Finding, PodReport, Report, State
 from kubectl_podwhy.rules.catalog import RULES_BY_ID
-from kubectl_podwhy.snapshot import PodSnapshot
+from kubectl_podwhy.snapshot import PodSnapshot, Workload
 from kubectl_podwhy.workloads import owner_state
 
 #: --max-restarts' default
@@ -66,6 +70,29 @@ class Standing:
     terminal: bool
     #: the finding that makes it terminal: the verdict, or a stalled rollout's new pods'
     cause: Finding | None = None
+    #: a workload healthy to a one-shot run whose new template is not rolled out (paused,
+    #: OnDelete): what a gate still waits for (not_rolled_out)
+    pending: str | None = None
+
+
+def not_rolled_out(w: Workload) -> str | None:
+    """What a healthy-looking workload has not rolled out yet, for a gate: a paused
+    Deployment whose template its updated replicas do not run (kubectl rollout status waits
+    for them), a StatefulSet or DaemonSet with updateStrategy OnDelete whose pods still run
+    an older revision (nothing rolls it out until they are deleted)."""
+    desired = w.desired or 0
+    if w.kind == "Deployment" and w.spec.get("paused") is True and w.updated < desired:
+        return (f"paused (spec.paused): {w.updated} of {desired} replicas run the new "
+                f"template; kubectl rollout resume deployment/{w.name} -n {w.namespace}")
+    strategy = as_str(as_dict(w.spec.get("updateStrategy")).get("type"))
+    if strategy == "OnDelete" and w.kind in ("StatefulSet", "DaemonSet"):
+        update = as_str(w.status.get("updateRevision"))
+        current = as_str(w.status.get("currentRevision"))
+        if (w.kind == "StatefulSet" and update and update != current) or \
+                (w.kind == "DaemonSet" and w.updated < desired):
+            return (f"updateStrategy OnDelete: {w.updated} of {desired} pods run the new "
+                    "template; the others change only when they are deleted")
+    return None
 
 
 def _pod_of(f: Finding | None, reports: tuple[PodReport, ...]) -> PodSnapshot | None:
@@ -77,10 +104,10 @@ def standings(report: Report, max_restarts: int = DEFAULT_MAX_RESTARTS) -> list[
     pod not covered by a workload nor replaced, every workload and every owner group."""
     leaving = any(r.pod.deletion_timestamp is not None for r in report.pods)
 
-    def stand(key: str, state: State, verdict: Finding | None,
-              pod: PodSnapshot | None) -> Standing:
+    def stand(key: str, state: State, verdict: Finding | None, pod: PodSnapshot | None,
+              room: bool = leaving) -> Standing:
         terminal = state == "failing" and verdict is not None and is_terminal(
-            verdict, pod, max_restarts, leaving)
+            verdict, pod, max_restarts, room)
         return Standing(key, state, verdict, terminal, verdict if terminal else None)
 
     out: list[Standing] = []
@@ -93,14 +120,25 @@ def standings(report: Report, max_restarts: int = DEFAULT_MAX_RESTARTS) -> list[
     for w in report.workloads:
         key = w.view.workload.key
         if not wanted or key in wanted:
-            st = stand(key, w.state, w.verdict, _pod_of(w.verdict, w.view.reports))
+            # the old revision's pods still serve: the controller scales them down as new
+            # pods become ready, which frees room (capacity is not terminal then)
+            old_active = any(not r.pod.terminal and r.pod.deletion_timestamp is None
+                             for r in w.view.reports) and \
+                len(w.view.current_reports) < sum(
+                    1 for r in w.view.reports
+                    if not r.pod.terminal and r.pod.deletion_timestamp is None)
+            st = stand(key, w.state, w.verdict, _pod_of(w.verdict, w.view.reports),
+                       leaving or old_active)
+            pending = not_rolled_out(w.view.workload) if st.state == "healthy" else None
+            if pending is not None:
+                st = replace(st, state="progressing", pending=pending)
             if st.state == "failing" and not st.terminal and w.verdict is not None \
                     and w.verdict.rule == ROLLOUT_STALLED:
                 # a stalled rollout is as terminal as what its new pods fail on
                 cause = next((g.verdict for g in w.view.current_groups
                               if g.state == "failing" and g.verdict is not None
                               and is_terminal(g.verdict, g.reports[0].pod, max_restarts,
-                                              leaving)), None)
+                                              leaving or old_active)), None)
                 st = replace(st, terminal=cause is not None, cause=cause)
             out.append(st)
     if not wanted:

@@ -196,6 +196,9 @@ def report_dict(result: Report) -> dict[str, Any]:
     }
     if result.wait is not None:
         doc["wait"] = wait_dict(result.wait)
+        # what the exit code reports: a wait that did not end healthy is not healthy
+        if result.wait.outcome != "healthy" and doc["state"] == "healthy":
+            doc["state"] = "failing" if result.wait.outcome == "failing" else "progressing"
     return doc
 
 

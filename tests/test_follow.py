@@ -91,16 +91,25 @@ def test_a_terminal_failure_ends_the_wait_at_once() -> None:
 
 
 def test_a_failure_that_may_clear_is_tolerated_until_fail_after() -> None:
+    # the readiness probe has failed for 25m48s before the wait: --fail-after 30m tolerates
+    # 4m12s more of it; the clock runs one second a judgement
+    outcome, elapsed, reason, _ = run_wait([FX / "PW232-readiness-failing.yaml"],
+                                           fail_after=1800.0, timeout=3600.0)
+    assert (outcome, elapsed) == ("failing", 252.0)
+    assert "has been failing for 30m (--fail-after 30m): PW232 " in reason
+
+
+def test_a_failure_older_than_fail_after_ends_the_wait_at_once() -> None:
     outcome, elapsed, reason, _ = run_wait([FX / "PW232-readiness-failing.yaml"],
                                            fail_after=5.0)
-    assert (outcome, elapsed) == ("failing", 5.0)
-    assert "has been failing for 5s (--fail-after 5s): PW232 " in reason
+    assert (outcome, elapsed) == ("failing", 0.0)
+    assert "has been failing for 25m (--fail-after 5s): PW232 " in reason
 
 
 def test_a_failure_that_clears_within_fail_after_does_not_end_the_wait() -> None:
     outcome, elapsed, _, _ = run_wait(
         [FX / "PW232-readiness-failing.yaml", FX / "PW232-readiness-failing.yaml",
-         EX / "frontend-healthy.yaml"], fail_after=5.0)
+         EX / "frontend-healthy.yaml"], fail_after=3600.0)
     assert (outcome, elapsed) == ("healthy", 2.0)
 
 
@@ -177,6 +186,7 @@ def test_the_status_board_rewrites_its_lines_in_place() -> None:
     ["--watch", "--fail-after", "1m"],
     ["--wait", "--timeout", "soon"],
     ["--wait", "--dump", "x.json"],
+    ["--wait", "--list-rules"],
 ])
 def test_follow_flags_misused_are_usage_errors(args: list[str]) -> None:
     import subprocess

@@ -700,3 +700,50 @@ def test_a_namespace_wait_does_not_end_healthy_before_the_controllers_create_pod
     assert w.code == 1, w.show()
     assert w.wait["outcome"] == "failing", w.show()
     assert "PW201" in w.wait["reason"], w.show()
+
+
+def test_a_rolling_update_waiting_for_room_its_old_pods_free_is_not_a_failure(
+        live_cluster: LiveCluster, local_control_plane: Any, namespace: str) -> None:
+    """The surge pod is unschedulable until the controller scales an old pod down: kubectl
+    rollout status completes, and so must the gate (capacity is not terminal while the old
+    revision's pods still run)."""
+    nodes = sum(1 for n in live_cluster.get_json("nodes")["items"]
+                if not n["spec"].get("taints") and not n["spec"].get("unschedulable")
+                and any(c["type"] == "Ready" and c["status"] == "True"
+                        for c in n["status"].get("conditions", [])))  # every one full
+    d = deployment("big", nodes)
+    d["spec"]["strategy"] = {"type": "RollingUpdate",
+                             "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}}
+    d["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "3"}}
+    live_cluster.apply(d, namespace)
+    running_pods(live_cluster, namespace, nodes)
+    live_cluster.kubectl("-n", namespace, "set", "image", "deploy/big", "app=big:2")
+    w = run_wait(live_cluster, "deploy/big", "-n", namespace, "--timeout", "90s")
+    assert w.code == 0, w.show()
+    assert w.wait["outcome"] == "healthy", w.show()
+
+
+def test_a_paused_deployment_with_a_new_template_is_not_rolled_out(
+        live_cluster: LiveCluster, local_control_plane: Any, namespace: str) -> None:
+    live_cluster.apply(deployment("pz", 2), namespace)
+    assert run_wait(live_cluster, "deploy/pz", "-n", namespace).code == 0
+    live_cluster.kubectl("-n", namespace, "rollout", "pause", "deploy/pz")
+    live_cluster.kubectl("-n", namespace, "set", "image", "deploy/pz", "app=app:2")
+    w = run_wait(live_cluster, "deploy/pz", "-n", namespace, "--timeout", "4s")
+    assert (w.code, w.wait["outcome"], w.doc["state"]) == (1, "timeout", "progressing"), w.show()
+    assert "not rolled out: paused (spec.paused): 0 of 2 replicas run the new template" in \
+        w.wait["reason"], w.show()
+
+
+def test_a_target_deleted_during_the_wait_ends_it(live_cluster: LiveCluster,
+                                                  local_control_plane: Any,
+                                                  namespace: str) -> None:
+    live_cluster.apply(gated_deployment("del", 1), namespace)
+    t0 = time.monotonic()
+    proc = start_wait(live_cluster, "deploy/del", "-n", namespace, "--timeout", "60s")
+    time.sleep(4)
+    live_cluster.kubectl("-n", namespace, "delete", "deploy/del", "--wait=false")
+    w = finish(proc, t0)
+    assert (w.code, w.wait["outcome"]) == (1, "failing"), w.show()
+    assert "(it existed when the wait began: deleted)" in w.wait["reason"], w.show()
+    assert w.seconds < 20, w.show()
