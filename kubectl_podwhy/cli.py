@@ -1,7 +1,6 @@
 """``kubectl podwhy``: parse flags like kubectl, call the pieces, print, exit. Nothing else."""
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
 import logging
@@ -275,6 +274,11 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
                           ("--max-restarts", flags.max_restarts)):
             if val is not None:
                 raise UsageError(f"{flag} needs --wait")
+    for flag, text in (("--timeout", flags.timeout), ("--fail-after", flags.fail_after)):
+        if text is not None and not text.strip():
+            raise UsageError(f"invalid {flag} {text!r}: use e.g. 30s, 5m, or 0 for none")
+        if text is not None and not text.strip().isascii():
+            raise UsageError(f"invalid {flag} {text!r}: use e.g. 30s, 5m, or 0 for none")
     limit = parse_timeout(flags.timeout, "--timeout") if flags.timeout is not None else (
         None if flags.watch else follow.DEFAULT_TIMEOUT_SECONDS)
     fail_after = follow.DEFAULT_FAIL_AFTER_SECONDS
@@ -290,10 +294,16 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
     req = follow.Request(ns, tuple(wanted), all_namespaces, selector)
     gc.enable()  # a long run: its garbage must be collected (main disables the collector)
     if flags.watch:
-        with contextlib.suppress(KeyboardInterrupt):  # the way to end a watch
+        try:
             follow.watch(src, req, lambda c: write(change_line(c, output, use_color),
                                                    use_color),
                          show_healthy=show_healthy, timeout=limit)
+        except KeyboardInterrupt:
+            pass  # the way to end a watch
+        except BrokenPipeError:
+            # the reader went away (| head): a watch ends there, with success (click would
+            # turn the broken pipe into exit 1 before main sees it)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(int(ExitCode.HEALTHY))
     board = follow.StatusBoard(sys.stderr) if sys.stderr is not None and \
         sys.stderr.isatty() else None

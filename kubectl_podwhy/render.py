@@ -45,15 +45,18 @@ class RenderOptions:
 #: start with them: CSI, OSC 52 clipboard writes, ...), bidi and invisible formatting
 #: characters (Trojan Source: U+202A-U+202E, U+2066-U+2069, marks, joiners, BOM, line and
 #: paragraph separators), and lone surrogates (not printable at all)
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069"
-                     "\ufeff\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+                     "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
+                     "\uffa0\ufff0-\ufffb\ud800-\udfff\U000e0000-\U000e0fff]")
 #: names printed as they are; anything else is shown quoted
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]*|<none>|-")
 
 
 def _visible(ch: str) -> str:
     o = ord(ch)
-    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
+    if o < 0x100:
+        return f"\\x{o:02x}"
+    return f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"
 
 
 #: the longest text shown from input: a termination message holds at most 4096 bytes

@@ -187,6 +187,9 @@ def test_the_status_board_rewrites_its_lines_in_place() -> None:
     ["--wait", "--timeout", "soon"],
     ["--wait", "--dump", "x.json"],
     ["--wait", "--list-rules"],
+    ["--wait", "--timeout", ""],
+    ["--wait", "--fail-after", " "],
+    ["--wait", "--timeout", "\u0661s"],
 ])
 def test_follow_flags_misused_are_usage_errors(args: list[str]) -> None:
     import subprocess

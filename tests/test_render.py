@@ -912,3 +912,11 @@ def test_a_watch_change_is_one_line_in_text_and_one_json_object_per_line() -> No
     assert (doc["time"], doc["object"], doc["from"], doc["to"], doc["verdict"]["rule"]) == (
         "2026-11-21T10:00:00Z", "pod/shop/web-1", "progressing", "failing", "PW221")
     assert change_line(first, "yaml", False).startswith("---\ntime: '2026-11-21T10:00:00Z'\n")
+
+
+def test_invisible_format_characters_are_escaped_like_control_characters() -> None:
+    from kubectl_podwhy.render import sanitize
+
+    text = "a\u00adb\u034fc\ufe0fd\U000e0041e\u2061f"
+    assert sanitize(text, single_line=True) == \
+        "a\\xadb\\u034fc\\ufe0fd\\U000e0041e\\u2061f"

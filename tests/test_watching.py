@@ -114,6 +114,12 @@ class Handler(BaseHTTPRequestHandler):
                     "message": "too old resource version"}})
                 self._end()
                 return
+            if srv.watch_mode == "endless-line":  # one "event" that never ends
+                block = b"x" * (1 << 20)
+                for _ in range(80):
+                    self.wfile.write(f"{len(block):x}\r\n".encode() + block + b"\r\n")
+                self.wfile.flush()
+                return
             if srv.watch_mode == "close-at-once":
                 self._end()
                 return
@@ -303,3 +309,12 @@ def test_a_list_without_a_resource_version_cannot_be_followed(
     with pytest.raises(ClusterError, match=r"has no metadata\.resourceVersion, so it cannot be "
                                            "watched"):
         names(source)
+
+
+def test_an_event_line_that_never_ends_is_cut_off_in_linear_time(
+        api: FakeApi, source: FollowingSource) -> None:
+    api.watch_mode = "endless-line"
+    names(source)
+    eventually("the watch's failure", lambda: source._fatal, timeout=30)
+    with pytest.raises(ClusterError, match="is larger than 64 MiB"):
+        source.check()

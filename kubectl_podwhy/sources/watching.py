@@ -37,7 +37,6 @@ from kubectl_podwhy.kinds import KINDS, WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import JSON, as_dict, as_str, meta_str
 from kubectl_podwhy.snapshot import Gathered
 from kubectl_podwhy.sources.cluster import (
-    MAX_RESPONSE_BYTES,
     ApiException,
     ClusterSource,
     UnusableAnswer,
@@ -51,6 +50,9 @@ from kubectl_podwhy.targets import Target
 WATCH_SECONDS = (300, 600)
 #: back-off between failed watch attempts, in seconds: 1, 2, 4, ... at most this
 MAX_BACKOFF_SECONDS = 30.0
+#: the largest watch event read (one object; the API server's own limit on an object is
+#: about 1.5 MiB in etcd)
+MAX_WATCH_EVENT_BYTES = 64 << 20
 #: a watch that ends sooner than this without an event is a failure (client-go's "very short
 #: watch"): retried after the back-off
 SHORT_WATCH_SECONDS = 1.0
@@ -220,22 +222,25 @@ class _Store:
                 body = self.source._read(raw, self.path)
                 raise ApiException(status=resp.status, reason=resp.reason,
                                    body=body.decode("utf-8", "replace") if body else None)
-            buffer = b""
+            buffer = bytearray()
             for chunk in raw.stream(1 << 16):
                 if self.stopped.is_set():
                     return True
                 buffer += chunk
-                if len(buffer) > MAX_RESPONSE_BYTES:
+                if len(buffer) > MAX_WATCH_EVENT_BYTES:
                     raise UnusableAnswer(
                         f"an event of the server's WATCH of {self.path} is larger than "
-                        f"{MAX_RESPONSE_BYTES >> 20} MiB: is {self.source.server} a Kubernetes "
-                        "API server?")
-                *lines, buffer = buffer.split(b"\n")
+                        f"{MAX_WATCH_EVENT_BYTES >> 20} MiB: is {self.source.server} a "
+                        "Kubernetes API server?")
+                if b"\n" not in chunk:  # a line still arriving: no rescan (linear time)
+                    continue
+                *lines, rest = bytes(buffer).split(b"\n")
+                buffer = bytearray(rest)
                 for line in lines:
                     if line.strip():
                         self._apply(line)
             if buffer.strip():
-                self._apply(buffer)
+                self._apply(bytes(buffer))
             return True
         finally:
             self._response = None
