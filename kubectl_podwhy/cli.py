@@ -308,7 +308,8 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
     board = follow.StatusBoard(sys.stderr) if sys.stderr is not None and \
         sys.stderr.isatty() else None
     try:
-        result = follow.wait(src, req, follow.WaitOptions(limit, fail_after, max_restarts),
+        tick = follow.TICK_SECONDS if board is not None else follow.IDLE_SECONDS
+        result = follow.wait(src, req, follow.WaitOptions(limit, fail_after, max_restarts, tick),
                              status=board.show if board else None)
     finally:
         if board is not None:

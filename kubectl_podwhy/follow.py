@@ -3,7 +3,8 @@
 Both re-run the one-shot pipeline (gather, engine) on a following source, whose reads are
 served by watched stores (:mod:`kubectl_podwhy.sources.watching`): a gather sends no request
 once the stores are filled. They re-judge after each change the watches bring, and at least
-every TICK_SECONDS, since deadlines pass with time alone.
+every IDLE_SECONDS (TICK_SECONDS while a status line counts the seconds on a terminal), since
+deadlines pass with time alone.
 
 ``--wait`` ends (:func:`wait`):
 
@@ -39,6 +40,9 @@ from kubectl_podwhy.workloads import owner_state
 
 #: re-judge at least this often (seconds): waits turn into failures with time alone
 TICK_SECONDS = 1.0
+#: without a status line to update, re-judge an unchanged cluster this often (a deadline
+#: passing is seen this late at most; a change is seen at once)
+IDLE_SECONDS = 5.0
 #: after a change, wait this long for the rest of its burst (a rollout changes many objects)
 SETTLE_SECONDS = 0.2
 #: a judgement that takes long (thousands of pods with -A) is repeated at most every this
@@ -46,11 +50,11 @@ SETTLE_SECONDS = 0.2
 PACE = 4.0
 
 
-def pause(src: Following, took: float, left: float | None) -> None:
+def pause(src: Following, took: float, left: float | None, tick: float = TICK_SECONDS) -> None:
     """Between two judgements: wait for a change, at most TICK_SECONDS (or PACE times the last
     judgement's duration ``took``), cut to ``left`` seconds; after a change, wait for the rest
     of its burst, and so that judgements start at most once per PACE times ``took``."""
-    budget = max(TICK_SECONDS, PACE * took)
+    budget = max(tick, PACE * took)
     if left is not None:
         budget = max(0.0, min(budget, left))
     start = time.monotonic()
@@ -163,6 +167,8 @@ class WaitOptions:
     timeout: float | None = DEFAULT_TIMEOUT_SECONDS  # seconds; None: no limit
     fail_after: float = DEFAULT_FAIL_AFTER_SECONDS
     max_restarts: int = DEFAULT_MAX_RESTARTS
+    #: the longest pause between judgements of an unchanged cluster
+    tick: float = IDLE_SECONDS
 
 
 StatusSink = Callable[[list[str]], None]
@@ -280,7 +286,8 @@ def wait(src: Following, req: Request, opts: WaitOptions, status: StatusSink | N
         if status is not None:
             status(status_lines(obs, sts, req, elapsed))
         src.sweep()
-        pause(src, took, None if opts.timeout is None else opts.timeout - (monotonic() - t0))
+        pause(src, took, None if opts.timeout is None else opts.timeout - (monotonic() - t0),
+              opts.tick)
 
 
 def _finish(obs: Observation, sts: Sequence[Standing], end: tuple[WaitOutcome, str, str],
@@ -322,6 +329,7 @@ def _seen(state: str, f: Finding | None) -> Seen:
 
 def watch(src: Following, req: Request, emit: Callable[[Change], None],
           show_healthy: bool = False, timeout: float | None = None,
+          tick: float = IDLE_SECONDS,
           clock: Callable[[], datetime] = utcnow,
           monotonic: Callable[[], float] = time.monotonic) -> None:
     """Emit a Change whenever an object's state or verdict changes, until ``timeout``
@@ -356,4 +364,4 @@ def watch(src: Following, req: Request, emit: Callable[[Change], None],
         left = None if timeout is None else timeout - (monotonic() - t0)
         if left is not None and left <= 0:
             return
-        pause(src, took, left)
+        pause(src, took, left, tick)

@@ -70,7 +70,7 @@ class Played:
 def run_wait(steps: Sequence[Path], req: Request = EVERYTHING,
              **opts: float) -> tuple[str, float, str, tuple[str, ...]]:
     src = Played(steps)
-    report = wait(src, req, WaitOptions(**opts),  # type: ignore[arg-type]
+    report = wait(src, req, WaitOptions(**{"tick": 1.0, **opts}),  # type: ignore[arg-type]
                   clock=src.clock, monotonic=src.monotonic)
     assert report.wait is not None
     w = report.wait
@@ -143,7 +143,7 @@ def test_a_watch_reports_each_change_of_state_or_verdict_once() -> None:
     src = Played([EX / "api-starting.yaml", EX / "api-starting.yaml",
                   FX / "PW232-readiness-failing.yaml", EX / "frontend-healthy.yaml"])
     seen: list[Change] = []
-    watch(src, EVERYTHING, seen.append, timeout=10.0, clock=src.clock,
+    watch(src, EVERYTHING, seen.append, timeout=10.0, tick=1.0, clock=src.clock,
           monotonic=src.monotonic)
     lines = [(c.object, c.old, c.new, c.verdict.rule if c.verdict else None) for c in seen]
     # the second, identical input brings no line; a pod that is gone says so once

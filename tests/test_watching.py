@@ -94,6 +94,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         since = int(q.get("resourceVersion") or 0)
         srv.log.append(("watch", str(since)))
+        if srv.watch_mode == "watch-500":
+            self._json(500, {"kind": "Status", "code": 500, "reason": "InternalError",
+                             "message": "etcd is sad"})
+            return
         if srv.watch_mode == "forbidden":
             self._json(403, {"kind": "Status", "code": 403, "reason": "Forbidden",
                              "message": 'pods is forbidden: User "u" cannot watch resource '
@@ -318,3 +322,17 @@ def test_an_event_line_that_never_ends_is_cut_off_in_linear_time(
     eventually("the watch's failure", lambda: source._fatal, timeout=30)
     with pytest.raises(ClusterError, match="is larger than 64 MiB"):
         source.check()
+
+
+def test_a_watch_that_keeps_failing_while_lists_work_lists_again(
+        api: FakeApi, source: FollowingSource) -> None:
+    api.change("ADDED", pod("a", 0))
+    names(source)
+    api.watch_mode = "watch-500"
+    api.drop.set()  # end the open watch: every new one fails
+    time.sleep(0.3)
+    api.drop.clear()
+    api.change("MODIFIED", pod("a", 0, "Running"))
+    # three failed watches (back-off 1 s, 2 s), then a LIST brings the change
+    eventually("the new list", lambda: names(source) == {"a": "Running"}, timeout=15)
+    assert [v for v, _ in api.log].count("list") == 2, api.log

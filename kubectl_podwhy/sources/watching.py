@@ -53,6 +53,12 @@ MAX_BACKOFF_SECONDS = 30.0
 #: the largest watch event read (one object; the API server's own limit on an object is
 #: about 1.5 MiB in etcd)
 MAX_WATCH_EVENT_BYTES = 64 << 20
+#: a watch silent this long (no event, no bookmark) is taken as dead and resumed: a server
+#: that sent only its headers must not hold a store stale for the watch's whole timeout
+SILENT_WATCH_SECONDS = 120.0
+#: failed watches in a row after which the store LISTs again (a watch that keeps failing
+#: while LISTs work must not leave it stale: client-go's reflector lists again too)
+RELIST_AFTER_FAILURES = 3
 #: a watch that ends sooner than this without an event is a failure (client-go's "very short
 #: watch"): retried after the back-off
 SHORT_WATCH_SECONDS = 1.0
@@ -152,12 +158,13 @@ class _Store:
     def _run(self) -> None:
         backoff = 1.0
         gone = 0  # 410s in a row: the first lists again at once, the next after the back-off
+        failures = 0  # failed watches in a row
         while not self.stopped.is_set():
             try:
                 if not self.rv:
                     self.relist()
                 if self._watch():
-                    backoff, gone = 1.0, 0  # a healthy watch the server ended: resume now
+                    backoff, gone, failures = 1.0, 0, 0  # a healthy watch ended: resume now
                     continue
             except ApiException as exc:
                 if exc.status == 410:  # resourceVersion too old: list again
@@ -181,6 +188,9 @@ class _Store:
                 return
             if self.stopped.is_set():
                 return
+            failures += 1
+            if failures >= RELIST_AFTER_FAILURES:
+                failures, self.rv = 0, ""
             self.source.count("retry", self.path)
             self.stopped.wait(backoff * random.uniform(0.8, 1.2))
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
@@ -214,7 +224,7 @@ class _Store:
         connect = self.source.timeout or 30.0
         self.source.count("watch", self.path)
         resp = api.call_api(method, url, header_params=headers,
-                            _request_timeout=(connect, seconds + 30.0))
+                            _request_timeout=(connect, SILENT_WATCH_SECONDS))
         raw = resp.response
         self._response = raw
         try:
