@@ -301,9 +301,14 @@ def test_a_server_that_closes_every_watch_at_once_is_retried_with_a_back_off(
 def test_a_server_that_answers_410_to_every_watch_lists_again_with_a_back_off(
         api: FakeApi, source: FollowingSource) -> None:
     names(source)
+    eventually("the first watch", lambda: ("watch", "1") in api.log)
     api.compacted = 10**9  # every watch is too old
+    api.drop.set()  # end the open watch: every new one is answered 410
+    time.sleep(0.3)
+    api.drop.clear()
     time.sleep(3.5)
     lists = [v for v, _ in api.log].count("list")
+    # the first 410 lists again at once, the next ones after a back-off of 1 s, then 2 s
     assert 2 <= lists <= 4, api.log
 
 
