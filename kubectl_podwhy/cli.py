@@ -275,9 +275,7 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
             if val is not None:
                 raise UsageError(f"{flag} needs --wait")
     for flag, text in (("--timeout", flags.timeout), ("--fail-after", flags.fail_after)):
-        if text is not None and not text.strip():
-            raise UsageError(f"invalid {flag} {text!r}: use e.g. 30s, 5m, or 0 for none")
-        if text is not None and not text.strip().isascii():
+        if text is not None and not (text.strip() and text.isascii()):
             raise UsageError(f"invalid {flag} {text!r}: use e.g. 30s, 5m, or 0 for none")
     limit = parse_timeout(flags.timeout, "--timeout") if flags.timeout is not None else (
         None if flags.watch else follow.DEFAULT_TIMEOUT_SECONDS)

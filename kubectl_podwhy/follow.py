@@ -30,13 +30,13 @@ from typing import Protocol, TextIO
 
 from kubectl_podwhy.errors import NotFoundError
 from kubectl_podwhy.gate import DEFAULT_MAX_RESTARTS, Standing, standings
-from kubectl_podwhy.render import sanitize
+from kubectl_podwhy.render import sanitize, verdict_text
 from kubectl_podwhy.report import Change, Finding, Report, WaitOutcome, WaitSummary
 from kubectl_podwhy.snapshot import Gathered, reference
 from kubectl_podwhy.targets import Target
 from kubectl_podwhy.timeutil import format_time, human_duration
-from kubectl_podwhy.verdict import assemble, overall_state
-from kubectl_podwhy.workloads import owner_state
+from kubectl_podwhy.verdict import assemble
+from kubectl_podwhy.workloads import owner_standing
 
 #: re-judge at least this often (seconds): waits turn into failures with time alone
 TICK_SECONDS = 1.0
@@ -137,12 +137,6 @@ def observe(src: Following, req: Request, clock: Callable[[], datetime] = utcnow
     report = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets)
     return Observation(report, tuple(m for _, m in missing), ref, tuple(g.notes.get("", [])),
                        tuple(present), tuple(missing))
-
-
-def verdict_text(f: Finding | None, limit: int = 300) -> str:
-    if f is None:
-        return ""
-    return sanitize(f"{f.rule} {f.reason}: {f.summary}", single_line=True, limit=limit)
 
 
 def _standing_line(s: Standing, brief: bool = False) -> str:
@@ -273,8 +267,7 @@ def wait(src: Following, req: Request, opts: WaitOptions, status: StatusSink | N
         elif deleted:
             end = ("failing", f"{deleted[0]} (it existed when the wait began: deleted)", "")
         elif not obs.missing and obs.report is not None and \
-                overall_state(obs.report) == "healthy" and \
-                all(s.state == "healthy" for s in sts):
+                all(s.state == "healthy" for s in sts):  # what overall_state judges
             end = ("healthy", "every target is healthy" if req.targets else
                    "every pod and workload is healthy", "")
         elif opts.timeout is not None and elapsed >= opts.timeout:
@@ -317,9 +310,8 @@ def objects(obs: Observation) -> dict[str, tuple[str, Finding | None]]:
     for w in report.workloads:
         out[w.view.workload.key] = (w.state, w.verdict)
     for o in report.owners:
-        state = owner_state(o, report.replaced)
-        verdict = next((g.verdict for g in o.groups if g.state == state), None)
-        out[f"{o.kind}/{o.namespace}/{o.name}"] = (state, verdict)
+        state, group = owner_standing(o, report.replaced)
+        out[f"{o.kind}/{o.namespace}/{o.name}"] = (state, group.verdict if group else None)
     return out
 
 

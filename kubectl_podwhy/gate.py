@@ -25,7 +25,7 @@ from kubectl_podwhy.rawjson import as_dict, as_str
 from kubectl_podwhy.report import Finding, PodReport, Report, State
 from kubectl_podwhy.rules.catalog import RULES_BY_ID
 from kubectl_podwhy.snapshot import PodSnapshot, Workload
-from kubectl_podwhy.workloads import owner_state
+from kubectl_podwhy.workloads import owner_standing
 
 #: --max-restarts' default
 DEFAULT_MAX_RESTARTS = 2
@@ -122,11 +122,9 @@ def standings(report: Report, max_restarts: int = DEFAULT_MAX_RESTARTS) -> list[
         if not wanted or key in wanted:
             # the old revision's pods still serve: the controller scales them down as new
             # pods become ready, which frees room (capacity is not terminal then)
-            old_active = any(not r.pod.terminal and r.pod.deletion_timestamp is None
-                             for r in w.view.reports) and \
-                len(w.view.current_reports) < sum(
-                    1 for r in w.view.reports
-                    if not r.pod.terminal and r.pod.deletion_timestamp is None)
+            old_active = len(w.view.current_reports) < sum(
+                1 for r in w.view.reports
+                if not r.pod.terminal and r.pod.deletion_timestamp is None)
             st = stand(key, w.state, w.verdict, _pod_of(w.verdict, w.view.reports),
                        leaving or old_active)
             pending = not_rolled_out(w.view.workload) if st.state == "healthy" else None
@@ -143,8 +141,7 @@ def standings(report: Report, max_restarts: int = DEFAULT_MAX_RESTARTS) -> list[
             out.append(st)
     if not wanted:
         for o in report.owners:
-            state = owner_state(o, report.replaced)
-            group = next((g for g in o.groups if g.state == state), None)
+            state, group = owner_standing(o, report.replaced)
             verdict = group.verdict if group is not None else None
             out.append(stand(f"{o.kind}/{o.namespace}/{o.name}", state, verdict,
                              _pod_of(verdict, group.reports) if group else None))

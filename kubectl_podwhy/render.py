@@ -27,7 +27,12 @@ from kubectl_podwhy.report import (
 from kubectl_podwhy.rules.workload import group_text
 from kubectl_podwhy.timeutil import age, format_time, human_duration, parse_time
 from kubectl_podwhy.verdict import overall_state
-from kubectl_podwhy.workloads import owner_state, sort_key_severity, workload_sort_key
+from kubectl_podwhy.workloads import (
+    owner_standing,
+    owner_state,
+    sort_key_severity,
+    workload_sort_key,
+)
 from kubectl_podwhy.yamlout import dump_yaml
 
 API_VERSION = "podwhy/v1"
@@ -157,8 +162,7 @@ def _workload_dict(w: WorkloadReport) -> dict[str, Any]:
 
 def _owner_group_dict(o: OwnerView, gone: frozenset[str]) -> dict[str, Any]:
     """A namespace-wide run's owner group, in the same shape as a workload."""
-    state = owner_state(o, gone)
-    worst = next((g for g in o.groups if g.state == state and g.verdict is not None), None)
+    state, worst = owner_standing(o, gone)
     return {
         "kind": o.kind, "namespace": o.namespace, "name": o.name, "uid": None, "replicas": None,
         "state": state,
@@ -563,9 +567,6 @@ def render_wide(result: Report, options: RenderOptions) -> str:
     return _with_wait(result, options, _for_people(result, options, wide=True))
 
 
-_ARROW_STATE = {"failing": RED, "progressing": YELLOW, "healthy": GREEN}
-
-
 def change_line(c: Change, output: str, color: bool) -> str:
     """--watch: one change as a line (table, wide), a JSON line (json) or a YAML document."""
     if output in ("json", "yaml"):
@@ -576,12 +577,20 @@ def change_line(c: Change, output: str, color: bool) -> str:
         text: str = dump_yaml(doc, width=120)
         return "---\n" + text
     old = c.old or "-"
-    new = _paint(c.new, _ARROW_STATE.get(c.new, ""), color) if c.new in _ARROW_STATE else c.new
+    painted = STATE_COLOR.get(c.new)  # type: ignore[call-overload]
+    new = _paint(c.new, painted, color) if painted else c.new
     line = f"{format_time(c.at)}  {name(c.object)}  {old} -> {new}"
     if c.verdict is not None:
-        line += "  " + sanitize(f"{c.verdict.rule} {c.verdict.reason}: {c.verdict.summary}",
-                                single_line=True, limit=300)
+        line += "  " + verdict_text(c.verdict)
     return line + "\n"
+
+
+def verdict_text(f: Finding | None, limit: int = 300) -> str:
+    """A verdict on one line: ``RULE REASON: SUMMARY``, sanitised and cut at ``limit``
+    ("" for none)."""
+    if f is None:
+        return ""
+    return sanitize(f"{f.rule} {f.reason}: {f.summary}", single_line=True, limit=limit)
 
 
 #: a report to text; what the report holds (its reference time too) is all it shows

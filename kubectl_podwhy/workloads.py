@@ -24,6 +24,7 @@ from kubectl_podwhy.rawjson import (
 from kubectl_podwhy.report import (
     STATES,
     OwnerView,
+    PodGroup,
     PodReport,
     State,
     WorkloadView,
@@ -210,6 +211,14 @@ def owner_state(o: OwnerView, gone: Collection[str] = frozenset()) -> State:
     """An owner group's state: its worst pod's, the pods in ``gone`` (replaced) aside."""
     states = {r.state for g in o.groups for r in g.reports if r.pod.key not in gone}
     return next((s for s in STATES if s in states), "healthy")
+
+
+def owner_standing(o: OwnerView, gone: Collection[str] = frozenset()
+                   ) -> tuple[State, PodGroup | None]:
+    """An owner group's state (owner_state) and its first pod group in that state: the
+    group whose verdict stands for the owner (None when it has no pods)."""
+    state = owner_state(o, gone)
+    return state, next((g for g in o.groups if g.state == state), None)
 
 
 def _ready(r: PodReport) -> bool:

@@ -26,7 +26,6 @@ import json
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -134,7 +133,6 @@ class _Store:
     def relist(self) -> None:
         """LIST (every page) and replace the objects; the WATCH goes on from its version."""
         items, kind, rv = self.source._list_pages(self.path, None, **self.query)
-        self.source.count("list", self.path)
         if not rv:
             # an API server always versions a list; without one nothing can be watched
             raise UnusableAnswer(f"the server's answer to LIST {self.path} has no "
@@ -169,7 +167,6 @@ class _Store:
             except ApiException as exc:
                 if exc.status == 410:  # resourceVersion too old: list again
                     self.rv = ""
-                    self.source.count("gone", self.path)
                     gone += 1
                     if gone == 1:
                         continue
@@ -191,14 +188,12 @@ class _Store:
             failures += 1
             if failures >= RELIST_AFTER_FAILURES:
                 failures, self.rv = 0, ""
-            self.source.count("retry", self.path)
             self.stopped.wait(backoff * random.uniform(0.8, 1.2))
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     def _resource_text(self) -> str:
-        return self.path.rsplit("/", 1)[-1] + (
-            f" in namespace {self.path.split('/namespaces/', 1)[1].split('/', 1)[0]}"
-            if "/namespaces/" in self.path else "")
+        scope = self._scope()
+        return self.path.rsplit("/", 1)[-1] + (f" in namespace {scope}" if scope else "")
 
     def _watch(self) -> bool:
         """One WATCH from self.rv until the server ends it (True) or it breaks (raises). A
@@ -222,7 +217,6 @@ class _Store:
             "GET", self.path, query_params=query, header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"])
         connect = self.source.timeout or 30.0
-        self.source.count("watch", self.path)
         resp = api.call_api(method, url, header_params=headers,
                             _request_timeout=(connect, SILENT_WATCH_SECONDS))
         raw = resp.response
@@ -310,18 +304,12 @@ class FollowingSource(ClusterSource):
         self.whole_event_lists = True
         #: set by a watch thread whenever a store changes
         self.changed = threading.Event()
-        #: requests sent, by (verb, collection path): for tests and --debug
-        self.requests: Counter[tuple[str, str]] = Counter()
         self._stores: dict[StoreKey, _Store] = {}
         self._failed: dict[StoreKey, tuple[float, BaseException]] = {}
         self._fatal: list[tuple[BaseException, str]] = []
         self._guard = threading.Lock()
 
     # --- bookkeeping ----------------------------------------------------------------------------
-
-    def count(self, what: str, path: str) -> None:
-        with self._guard:
-            self.requests[(what, path)] += 1
 
     def fatal(self, exc: BaseException, what: str) -> None:
         with self._guard:
