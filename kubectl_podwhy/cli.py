@@ -15,6 +15,7 @@ from typing import NoReturn
 import click
 
 from kubectl_podwhy import __version__, follow
+from kubectl_podwhy.crashlog import DEFAULT_LOG_LINES
 from kubectl_podwhy.errors import ExitCode, PodwhyError, UsageError
 from kubectl_podwhy.gate import DEFAULT_MAX_RESTARTS
 from kubectl_podwhy.render import API_VERSION, RENDERERS, RenderOptions, change_line, sanitize
@@ -83,6 +84,8 @@ def fail(message: str, code: ExitCode) -> NoReturn:
 
 
 MAX_TIMEOUT_SECONDS = 24 * 3600
+#: --log-lines at most (the kubelet serves any tail; a verdict is no place for more)
+MAX_LOG_LINES = 1000
 
 
 def parse_timeout(text: str, flag: str = "--request-timeout") -> float | None:
@@ -135,6 +138,10 @@ def rules_text(output: str, explain: str | None) -> str:
               help="Read objects from a file or directory (- for stdin) instead of a cluster.")
 @click.option("--dump", metavar="FILE",
               help="Write what a live run gathered as a kubectl List (.json or .yaml).")
+@click.option("--log-lines", type=click.IntRange(0, MAX_LOG_LINES), default=DEFAULT_LOG_LINES,
+              show_default=True, metavar="N",
+              help="Lines of a crashed container's log shown with its verdict (read through "
+                   "pods/log, one log per group of pods with the same verdict); 0: none.")
 @click.option("--list-rules", is_flag=True, help="List every rule, one per line, and exit.")
 @click.option("--explain", metavar="ID",
               help="Print a rule's documentation (by ID or name) and exit.")
@@ -164,7 +171,8 @@ def rules_text(output: str, explain: str | None) -> str:
 def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: bool,
             selector: str | None, show_healthy: bool, context: str | None,
             kubeconfig: str | None, request_timeout: str, output: str,
-            color: str, filename: tuple[str, ...], dump: str | None, list_rules: bool,
+            color: str, filename: tuple[str, ...], dump: str | None, log_lines: int,
+            list_rules: bool,
             explain: str | None, now: str | None, debug: bool, wait_: bool, watch_: bool,
             timeout: str | None, fail_after: str | None, max_restarts: int | None) -> None:
     """Why is this pod not working? Names the cause (pod level first, then containers),
@@ -209,7 +217,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     if wait_ or watch_:
         follow_run(FollowFlags(wait_, watch_, timeout, fail_after, max_restarts),
                    wanted, namespace, all_namespaces, selector, show_healthy, kubeconfig,
-                   context, request_seconds, output, use_color, filename, dump, now)
+                   context, request_seconds, output, use_color, filename, dump, now,
+                   log_lines)
     for flag, given in (("--timeout", timeout), ("--fail-after", fail_after),
                         ("--max-restarts", max_restarts)):
         if given is not None:
@@ -229,13 +238,14 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     ref, basis, warning = reference(g, flag_now, clock)
     if warning:
         click.echo(f"warning: {warning}", err=True)
-    if dump:
+    if g.nothing_found:
+        click.echo(g.nothing_found, err=True)
+    result = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets,
+                      log_lines=log_lines, read_logs=src.read_logs)
+    if dump:  # after the verdicts: with the logs they read
         from kubectl_podwhy.sources.files import write_dump
 
         write_dump(dump, g, ref)
-    if g.nothing_found:
-        click.echo(g.nothing_found, err=True)
-    result = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets)
     notes = sorted({n for r in result.pods for n in r.pod.notes} | set(g.notes.get("", [])))
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
@@ -259,7 +269,7 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
                all_namespaces: bool, selector: str | None, show_healthy: bool,
                kubeconfig: str | None, context: str | None, request_seconds: float | None,
                output: str, use_color: bool, filename: tuple[str, ...], dump: str | None,
-               now: str | None) -> NoReturn:
+               now: str | None, log_lines: int = 0) -> NoReturn:
     """--wait and --watch: follow the cluster through watches (kubectl_podwhy.follow)."""
     if filename:
         raise UsageError("--wait and --watch follow a cluster; they cannot be combined with -f")
@@ -307,7 +317,8 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
         sys.stderr.isatty() else None
     try:
         tick = follow.TICK_SECONDS if board is not None else follow.IDLE_SECONDS
-        result = follow.wait(src, req, follow.WaitOptions(limit, fail_after, max_restarts, tick),
+        result = follow.wait(src, req, follow.WaitOptions(limit, fail_after, max_restarts, tick,
+                                                          log_lines),
                              status=board.show if board else None)
     finally:
         if board is not None:

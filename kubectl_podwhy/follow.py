@@ -32,7 +32,7 @@ from kubectl_podwhy.errors import NotFoundError
 from kubectl_podwhy.gate import DEFAULT_MAX_RESTARTS, Standing, standings
 from kubectl_podwhy.render import sanitize, verdict_text
 from kubectl_podwhy.report import Change, Finding, Report, WaitOutcome, WaitSummary
-from kubectl_podwhy.snapshot import Gathered, reference
+from kubectl_podwhy.snapshot import Gathered, LogRequest, reference
 from kubectl_podwhy.targets import Target
 from kubectl_podwhy.timeutil import format_time, human_duration
 from kubectl_podwhy.verdict import assemble
@@ -76,6 +76,8 @@ class Following(Protocol):
     def gather(self, namespace: str | None, targets: Sequence[Target] = (),
                all_namespaces: bool = False, selector: str | None = None) -> Gathered: ...
 
+    def read_logs(self, g: Gathered, requests: Sequence[LogRequest]) -> None: ...
+
     def wait_changed(self, timeout: float) -> bool: ...
 
     def sweep(self) -> None: ...
@@ -110,10 +112,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def observe(src: Following, req: Request, clock: Callable[[], datetime] = utcnow
-            ) -> Observation:
+def observe(src: Following, req: Request, clock: Callable[[], datetime] = utcnow,
+            log_lines: int = 0) -> Observation:
     """Gather and judge once. Targets that do not exist are set aside (each gathered alone to
-    tell which), the others judged."""
+    tell which), the others judged. ``log_lines`` > 0: with crashed containers' logs."""
     targets = req.targets
     missing: list[tuple[Target, str]] = []
     present = list(targets)
@@ -134,7 +136,8 @@ def observe(src: Following, req: Request, clock: Callable[[], datetime] = utcnow
             return Observation(None, messages, clock(), missing_targets=tuple(missing))
         g = src.gather(req.namespace, present, req.all_namespaces, req.selector)
     ref, basis, _ = reference(g, None, clock())
-    report = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets)
+    report = assemble(g, g.workload_targets, ref, basis=basis, pod_targets=g.pod_targets,
+                      log_lines=log_lines, read_logs=src.read_logs if log_lines else None)
     return Observation(report, tuple(m for _, m in missing), ref, tuple(g.notes.get("", [])),
                        tuple(present), tuple(missing))
 
@@ -163,6 +166,9 @@ class WaitOptions:
     max_restarts: int = DEFAULT_MAX_RESTARTS
     #: the longest pause between judgements of an unchanged cluster
     tick: float = IDLE_SECONDS
+    #: a wait that does not end healthy shows this many lines of a crashed container's log
+    #: (--log-lines; kubectl_podwhy.crashlog), read once, at the end
+    log_lines: int = 0
 
 
 StatusSink = Callable[[list[str]], None]
@@ -275,12 +281,33 @@ def wait(src: Following, req: Request, opts: WaitOptions, status: StatusSink | N
             end = ("timeout", f"still waiting for {still[0]}" if still else
                    "still waiting", "")
         if end is not None:
+            if end[0] != "healthy" and opts.log_lines > 0 and obs.report is not None:
+                obs, sts, end = _with_logs(src, req, clock, opts, obs, sts, end)
             return _finish(obs, sts, end, started, elapsed)
         if status is not None:
             status(status_lines(obs, sts, req, elapsed))
         src.sweep()
         pause(src, took, None if opts.timeout is None else opts.timeout - (monotonic() - t0),
               opts.tick)
+
+
+def _with_logs(src: Following, req: Request, clock: Callable[[], datetime],
+               opts: WaitOptions, obs: Observation, sts: Sequence[Standing],
+               end: tuple[WaitOutcome, str, str]
+               ) -> tuple[Observation, list[Standing], tuple[WaitOutcome, str, str]]:
+    """The last judgement once more, with the crashed containers' logs (read once, at the
+    end: a wait never reads logs while it waits); the reason then quotes the verdict with
+    its log line. The first judgement stands if the second finds nothing."""
+    again = observe(src, req, clock, opts.log_lines)
+    if again.report is None:
+        return obs, list(sts), end
+    new = standings(again.report, opts.max_restarts)
+    outcome, reason, about = end
+    old_v = next((s.verdict for s in sts if s.key == about), None)
+    new_v = next((s.verdict for s in new if s.key == about), None)
+    if old_v is not None and new_v is not None and old_v.rule == new_v.rule:
+        reason = reason.replace(verdict_text(old_v), verdict_text(new_v))
+    return again, new, (outcome, reason, about)
 
 
 def _finish(obs: Observation, sts: Sequence[Standing], end: tuple[WaitOutcome, str, str],

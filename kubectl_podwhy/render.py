@@ -15,6 +15,7 @@ from typing import Any
 
 from kubectl_podwhy.report import (
     Change,
+    Evidence,
     Finding,
     OwnerView,
     PodGroup,
@@ -111,9 +112,16 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "container": f.container, "containerType": f.container_type,
         "summary": f.summary, "detail": f.detail, "hint": f.hint, "docs": f.docs,
         "since": format_time(f.since), "deadline": format_time(f.deadline),
-        "evidence": [{"source": e.source, "text": e.text, "count": e.count,
-                      "lastSeen": e.last_seen} for e in f.evidence],
+        "evidence": [_evidence_dict(e) for e in f.evidence],
     }
+
+
+def _evidence_dict(e: Evidence) -> dict[str, Any]:
+    doc: dict[str, Any] = {"source": e.source, "text": e.text, "count": e.count,
+                           "lastSeen": e.last_seen}
+    if e.lines:  # a container log (logs:previous, logs:current): its last lines
+        doc["lines"] = list(e.lines)
+    return doc
 
 
 def _pod_item(r: PodReport) -> dict[str, Any]:
@@ -295,7 +303,7 @@ def _table(reports: Sequence[PodReport], wide: bool, color: bool) -> str:
                     disable_numparse=True) + "\n"
 
 
-def _evidence_line(e: Any, now: datetime) -> str:
+def _evidence_line(e: Evidence, now: datetime) -> str:
     meta = []
     if e.count and e.count > 1:
         meta.append(f"x{e.count}")
@@ -417,7 +425,25 @@ def _finding_body(f: Finding, now: datetime) -> list[str]:
     if f.evidence:
         lines.append("Evidence:")
         lines += [_evidence_line(e, now) for e in f.evidence]
+    for e in f.evidence:
+        if e.lines:
+            lines.append(_log_block(f, e))
     return lines + _advice(f, POD_LABELS)
+
+
+#: the longest log line shown in a pod's block (-o json has them whole, up to 2,000
+#: characters each)
+MAX_LOG_LINE_SHOWN = 300
+
+
+def _log_block(f: Finding, e: Evidence) -> str:
+    """``Logs:`` the last lines of the log a verdict names, each behind "| " so that no
+    log line can pass for podwhy's own."""
+    run = "previous run" if e.source == "logs:previous" else "last run"
+    n = len(e.lines)
+    head = f"{run} of {name(f.container or '-')}, last {n} line{'s' if n != 1 else ''}:"
+    return POD_LABELS.lines("Logs", [head, *(
+        "| " + sanitize(line, single_line=True, limit=MAX_LOG_LINE_SHOWN) for line in e.lines)])
 
 
 def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:

@@ -28,6 +28,7 @@ Level = Literal["workload", "pod", "container"]
 #: warning: worth knowing, never changes the state
 Severity = Literal["error", "waiting", "warning"]
 State = Literal["healthy", "progressing", "failing"]
+LogSource = Literal["previous", "current"]
 #: The current state that must still show the problem for a finding drawn from events alone
 #: to count (events outlive the problem by up to an hour): see verdict.corroborated.
 Symptom = Literal["pod-not-ready", "container-troubled", "workload-short",
@@ -42,6 +43,9 @@ class Evidence:
     text: str
     count: int | None = None
     last_seen: str | None = None  # RFC 3339
+    #: a container log's last lines, oldest first (source logs:previous / logs:current);
+    #: ``text`` is then the line that tells the most (crashlog.telling_line)
+    lines: tuple[str, ...] = ()
 
     @property
     def from_event(self) -> bool:
@@ -76,6 +80,10 @@ class Finding:
     #: --wait: True/False when the finding itself knows whether Kubernetes will fix it by
     #: itself (None: its rule's fail_fast decides; kubectl_podwhy.gate)
     terminal: bool | None = None
+    #: a finding about a container that terminated: the log that tells why, "previous" (the
+    #: crashed run, kubectl logs --previous) or "current" (a terminated container that was not
+    #: restarted); the run reads it for the verdict (kubectl_podwhy.crashlog)
+    log_source: LogSource | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,40 @@ ContainerType = Literal["init", "sidecar", "app", "ephemeral"]
 Lookup = Literal["found", "missing", "unknown"]
 
 
+#: which log of a container: its pod (object_key), the container's name, and whether it is the
+#: log of the previous (crashed) run (``kubectl logs --previous``) or of the current one
+LogKey = tuple[str, str, bool]
+
+
+@dataclass(frozen=True)
+class LogRequest:
+    """One container log a run wants: GET pods/{pod}/log?container=&previous= of
+    ``namespace``; ``pod_key`` names the pod in the bundle (object_key)."""
+
+    namespace: str
+    pod: str
+    pod_key: str
+    container: str
+    previous: bool
+    #: how many of the last lines to ask for (tailLines)
+    tail_lines: int
+
+    @property
+    def key(self) -> LogKey:
+        return (self.pod_key, self.container, self.previous)
+
+
+@dataclass(frozen=True)
+class ContainerLog:
+    """The last lines of one container's log, oldest first, as the kubelet served them
+    (``tailLines``, ``limitBytes``: core/v1 PodLogOptions), or as a --dump recorded them.
+    ``truncated``: the server stopped at limitBytes, so the first line may be cut."""
+
+    request: LogRequest
+    lines: tuple[str, ...]
+    truncated: bool = False
+
+
 @dataclass
 class Gathered:
     """Raw objects as a source collected them; what a ``--dump`` writes back out."""
@@ -65,6 +99,9 @@ class Gathered:
     #: being unreadable (rawjson.controller_unreadable): (namespace, "pod web-1"); such a
     #: workload is never called healthy
     unattributed: list[tuple[str, str]] = field(default_factory=list)
+    #: container logs read for the verdicts that name a crashed container (crashlog), or
+    #: loaded with a --dump that recorded them
+    logs: dict[LogKey, ContainerLog] = field(default_factory=dict)
     #: normalize_event() of each event, made once per run (events_normalized); the list it
     #: was made for, so that a new ``events`` list is normalised anew
     _normalized: tuple[list[JSON], list[tuple[JSON, JSON, Event]]] | None = field(

@@ -21,10 +21,11 @@ otherwise it is kept as a warning marked as history. This is written once, in
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from kubectl_podwhy.crashlog import attach_logs, log_requests
 from kubectl_podwhy.errors import ExitCode
 from kubectl_podwhy.report import (
     STATES,
@@ -50,6 +51,7 @@ from kubectl_podwhy.rules.container import BACKOFF_RESET_SECONDS
 from kubectl_podwhy.snapshot import (
     Container,
     Gathered,
+    LogRequest,
     PodSnapshot,
     ReferenceBasis,
     Workload,
@@ -274,17 +276,31 @@ def exit_code(result: Report) -> ExitCode:
     return EXIT_OF_STATE[overall_state(result)]
 
 
+#: reads the container logs a run wants into the bundle (Gathered.logs; what it could not
+#: read, as notes): the source's read_logs
+LogReader = Callable[[Gathered, Sequence[LogRequest]], None]
+
+
 def assemble(g: Gathered, workload_targets: Sequence[tuple[str, str, str]] | None,
              now: datetime, *, basis: ReferenceBasis = "clock",
-             pod_targets: Sequence[tuple[str, str]] = ()) -> Report:
+             pod_targets: Sequence[tuple[str, str]] = (), log_lines: int = 0,
+             read_logs: LogReader | None = None) -> Report:
     """Diagnose every pod in the bundle, then the workloads above them.
 
     ``now`` is the reference time; with ``basis`` "capture", a pod or workload read from a
-    capture with a capture time of its own is judged at that time."""
+    capture with a capture time of its own is judged at that time. ``log_lines`` > 0: a
+    verdict about a crashed container gets the last lines of its log (crashlog), those in
+    the bundle and those ``read_logs`` reads (one per verdict group)."""
     own = g.captured_at_of if basis == "capture" else {}
 
     pods = [diagnose_pod(p, own.get(object_key(p.raw), now))
             for p in build_snapshots(g, lower_bounds=basis == "inferred")]
+    if log_lines > 0:
+        wanted = log_requests(pods, log_lines, g.logs) if read_logs is not None else []
+        if wanted:
+            assert read_logs is not None
+            read_logs(g, wanted)
+        pods = attach_logs(pods, g.logs, log_lines)
     views = build_views(g, pods, workload_targets, now)
     # A namespace run groups the pods no workload above covers by their owner reference.
     covered = {id(r) for v in views for r in v.reports}

@@ -23,7 +23,7 @@ from kubectl_podwhy.follow import (
 )
 from kubectl_podwhy.gate import standings
 from kubectl_podwhy.report import Change
-from kubectl_podwhy.snapshot import Gathered
+from kubectl_podwhy.snapshot import Gathered, LogRequest
 from kubectl_podwhy.sources.files import FileSource
 from kubectl_podwhy.targets import Target
 
@@ -49,6 +49,9 @@ class Played:
         self.gathers += 1
         return FileSource([str(self.steps[self.step])]).gather(namespace, targets,
                                                                all_namespaces, selector)
+
+    def read_logs(self, g: Gathered, requests: Sequence[LogRequest]) -> None:
+        """Saved inputs hold the logs a --dump recorded; nothing more to read."""
 
     def wait_changed(self, timeout: float) -> bool:
         self.mono += timeout

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from kubectl_podwhy.report import Evidence, Finding, Level, Severity, Symptom
+from kubectl_podwhy.report import Evidence, Finding, Level, LogSource, Severity, Symptom
 from kubectl_podwhy.rules import messages as m
 from kubectl_podwhy.snapshot import Container, Event, PodSnapshot, Terminated
 from kubectl_podwhy.timeutil import format_time, human_duration, shift
@@ -99,9 +99,12 @@ def finding(rule: Rule, reason: str, summary: str, *, detail: str = "",
             explains_containers: bool = False, wait: Wait | None = None,
             now: datetime | None = None, severity: Severity | None = None,
             holds_while: Symptom | Literal["auto"] | None = "auto", docs: str | None = None,
-            subject: str | None = None, terminal: bool | None = None) -> Finding:
+            subject: str | None = None, terminal: bool | None = None,
+            log_source: LogSource | None = None) -> Finding:
     """Build a finding for ``rule`` with its level, severity, fix and docs.
 
+    ``log_source``: the container log that tells why the container terminated (see
+    Finding.log_source); the run attaches its last lines to a verdict.
     ``terminal``: whether --wait may fail at once on it, when this finding knows better than
     its rule's ``fail_fast`` (a FailedCreate by a quota is terminal, one by a timeout not).
     ``wait`` (with ``now``): a waiting state; the finding's severity is "waiting" until the
@@ -128,7 +131,7 @@ def finding(rule: Rule, reason: str, summary: str, *, detail: str = "",
         container_type=container.type if container else None,
         evidence=ev_tuple, next_command=next_command,
         explains_containers=explains_containers, since=since, deadline=deadline,
-        holds_while=symptom, subject=subject, terminal=terminal)
+        holds_while=symptom, subject=subject, terminal=terminal, log_source=log_source)
 
 
 def ev(e: Event) -> Evidence:

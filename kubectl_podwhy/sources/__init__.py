@@ -1,14 +1,15 @@
 """Where pods and the objects around them come from: the cluster, or files.
 
-Both sources answer one question the same way (:class:`Source`): the raw objects a run
-diagnoses, narrowed to what was asked, with the targets resolved in the bundle.
+Both sources answer two questions the same way (:class:`Source`): the raw objects a run
+diagnoses, narrowed to what was asked, with the targets resolved in the bundle; and the logs
+of the crashed containers its verdicts name.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol
 
-from kubectl_podwhy.snapshot import Gathered
+from kubectl_podwhy.snapshot import Gathered, LogRequest
 from kubectl_podwhy.targets import Target
 
 
@@ -22,4 +23,10 @@ class Source(Protocol):
 
         Raises NotFoundError (a named object, or anything matching ``selector``, is not
         there), InputError (unusable files) or ClusterError (the cluster cannot answer)."""
+        ...
+
+    def read_logs(self, g: Gathered, requests: Sequence[LogRequest]) -> None:
+        """Add the container logs ``requests`` name to ``g.logs`` (what cannot be read: a
+        one-line note in ``g.notes[""]``, never an error). The cluster reads pods/log; files
+        hold only what a --dump recorded, loaded by gather."""
         ...

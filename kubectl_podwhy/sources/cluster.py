@@ -14,9 +14,11 @@ import re
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
+from urllib.parse import quote
 
 import urllib3
 import yaml
@@ -26,6 +28,7 @@ from kubernetes.client.exceptions import ApiException as ApiException  # noqa: P
 from kubernetes.config import kube_config
 from kubernetes.config.config_exception import ConfigException
 
+from kubectl_podwhy.crashlog import LIMIT_BYTES
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
 from kubectl_podwhy.kinds import KINDS, POD, WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import (
@@ -40,7 +43,9 @@ from kubectl_podwhy.selector import parse_selector
 from kubectl_podwhy.snapshot import (
     PULL_EVENT_REASONS,
     UNREAD_EVENT_REASONS,
+    ContainerLog,
     Gathered,
+    LogRequest,
     keep_selected,
     pod_claims,
     pull_event_pods,
@@ -59,6 +64,15 @@ MAX_PAGES = 1000  # 2,000,000 objects of a kind: beyond any real cluster
 MAX_EMPTY_PAGES = 10
 #: pods whose pull events are fetched one by one; past this, one LIST per reason
 MAX_PULL_PODS = 20
+#: container logs read at once (crashlog asks for one per verdict group, 20 at most)
+LOG_CONCURRENCY = 4
+#: how long a run waits for its container logs, all together, at most (or --request-timeout
+#: when shorter); a log not read by then is left out, with a warning
+LOG_SECONDS = 10.0
+#: the bytes of one log read at most, whatever the server does with limitBytes
+MAX_LOG_BYTES = 256 << 10
+#: what a run says about logs it could not read, at most (then "and N more")
+MAX_LOG_NOTES = 3
 
 
 def _is_status(exc: ApiException) -> bool:
@@ -450,6 +464,107 @@ class ClusterSource:
         except (Exception, _Deadline):  # only refines a message: the object is missing anyway
             pass
         return f'{kind} "{name}" not found in namespace "{namespace}"'
+
+    # --- container logs (kubectl_podwhy.crashlog) -----------------------------------------
+
+    def read_logs(self, g: Gathered, requests: Sequence[LogRequest]) -> None:
+        """Read the container logs ``requests`` name into ``g.logs``, LOG_CONCURRENCY at a
+        time, within LOG_SECONDS (or --request-timeout) in all. A log that cannot be read
+        leaves the verdict as it is, with a one-line note in ``g.notes[""]``: one for all when
+        pods/log is forbidden (RBAC: get on pods/log), else one per log (MAX_LOG_NOTES).
+        Never raises for a log: the diagnosis stands without it."""
+        if not requests:
+            return
+        results: list[ContainerLog | ApiException | ClusterError | None] = [None] * len(
+            requests)
+        todo = list(enumerate(requests))
+        lock = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    i, req = todo.pop(0)
+                try:
+                    results[i] = self._fetch_log(req)
+                except (ApiException, ClusterError) as exc:
+                    results[i] = exc
+                except Exception as exc:  # a log is never worth failing the run over
+                    results[i] = ClusterError(f"{type(exc).__name__}: {exc}")
+
+        budget = min(self.timeout or LOG_SECONDS, LOG_SECONDS)
+        # daemon threads: one a server never answers is left behind when the run ends
+        threads = [threading.Thread(target=work, daemon=True, name="podwhy-logs")
+                   for _ in range(min(LOG_CONCURRENCY, len(requests)))]
+        end = time.monotonic() + budget
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(max(0.0, end - time.monotonic()))
+        notes: list[str] = []
+        for req, res in zip(requests, results, strict=True):
+            what = (f"the {'previous' if req.previous else 'current'} log of container "
+                    f"{req.container} of pod {req.namespace}/{req.pod}")
+            if isinstance(res, ContainerLog):
+                g.logs[req.key] = res
+            elif isinstance(res, ApiException) and res.status == 403:
+                self._note(g, "", f"cannot read container logs ({_status_message(res)}); "
+                                  "the verdicts are shown without them (reading them needs "
+                                  "get on pods/log)")
+                return
+            elif isinstance(res, ApiException) and res.status == 404 and _is_status(res) \
+                    and "pods " in _status_message(res):
+                continue  # the pod is gone since it was read: nothing to tell
+            elif isinstance(res, ApiException):
+                notes.append(f"{what} could not be read: HTTP {res.status}: "
+                             f"{_status_message(res)}")
+            elif isinstance(res, ClusterError):
+                notes.append(f"{what} could not be read: {res.message}")
+            else:
+                notes.append(f"{what} was not read within {budget:g}s")
+        for text in notes[:MAX_LOG_NOTES]:
+            self._note(g, "", text)
+        if len(notes) > MAX_LOG_NOTES:
+            self._note(g, "", f"{len(notes) - MAX_LOG_NOTES} more container logs could not "
+                              "be read")
+
+    def _fetch_log(self, req: LogRequest) -> ContainerLog:
+        """GET pods/{name}/log with tailLines and limitBytes (core/v1 PodLogOptions); the
+        body is read up to MAX_LOG_BYTES whatever the server does. Raises ApiException for
+        an HTTP error, ClusterError when the server cannot be reached."""
+        # names as the bundle holds them: quoted, so that no name can reach another path
+        path = f"{POD.path(quote(req.namespace, safe=''), quote(req.pod, safe=''))}/log"
+        query = [("container", req.container), ("previous", "true" if req.previous else
+                                                 "false"),
+                 ("tailLines", str(req.tail_lines)), ("limitBytes", str(LIMIT_BYTES))]
+        method, url, headers, _, _ = self._api.param_serialize(
+            "GET", path, query_params=query, header_params={"Accept": "text/plain, */*"},
+            auth_settings=["BearerToken"])
+        with self._errors(f"read the log of pod {req.pod}"):
+            resp = self._api.call_api(method, url, header_params=headers,
+                                      _request_timeout=self.timeout or LOG_SECONDS)
+            raw = resp.response
+            chunks: list[bytes] = []
+            total = 0
+            try:
+                for chunk in raw.stream(64 << 10):
+                    chunks.append(chunk)
+                    total += len(chunk)
+                    if total >= MAX_LOG_BYTES:
+                        break
+            finally:
+                raw.release_conn()
+        data = b"".join(chunks)[:MAX_LOG_BYTES]
+        if not 200 <= resp.status <= 299:
+            raise ApiException(status=resp.status, reason=resp.reason,
+                               body=data.decode("utf-8", "replace") if data else None)
+        text = data.decode("utf-8", "replace")
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return ContainerLog(req, tuple(line.rstrip("\r") for line in lines),
+                            truncated=len(data) >= LIMIT_BYTES)
 
     def _note(self, g: Gathered, key: str, text: str) -> None:
         g.notes.setdefault(key, []).append(text)

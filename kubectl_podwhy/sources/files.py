@@ -31,7 +31,13 @@ from kubectl_podwhy.rawjson import (
     unplaced,
 )
 from kubectl_podwhy.selector import parse_selector
-from kubectl_podwhy.snapshot import Gathered, keep_selected, object_key
+from kubectl_podwhy.snapshot import (
+    ContainerLog,
+    Gathered,
+    LogRequest,
+    keep_selected,
+    object_key,
+)
 from kubectl_podwhy.sources import yamlread
 from kubectl_podwhy.targets import Target
 from kubectl_podwhy.timeutil import format_time, parse_time
@@ -285,6 +291,10 @@ def load(paths: Iterable[str]) -> Gathered:
                 if obj.get("kind") == _CAPTURE:
                     at = parse_time(obj.get("at"))
                     captured = max(captured, at) if captured and at else captured or at
+                if obj.get("kind") == CONTAINER_LOG and obj.get("apiVersion") == LOG_API:
+                    log = _container_log(name, obj)
+                    g.logs[log.request.key] = log
+                    continue
                 _add(g, obj, pods, workloads, ranks, captured)
         if captured is not None:
             # the run's reference is the latest capture; each object is judged at its own
@@ -389,13 +399,55 @@ class FileSource:
                          for p in g.pods if meta_str(p) in names]
         return g
 
+    def read_logs(self, g: Gathered, requests: Sequence[LogRequest]) -> None:
+        """Files hold only the logs a --dump recorded (loaded by gather): nothing to read."""
+
+
+#: a container log a --dump recorded (kubectl_podwhy.crashlog): a List item of its own kind
+CONTAINER_LOG = "ContainerLog"
+LOG_API = "podwhy/v1"
+
+
+def _container_log(name: str, obj: dict[str, Any]) -> ContainerLog:
+    """A ContainerLog item as write_dump writes it; InputError when it is damaged."""
+    ns, pod = meta_str(obj, "namespace") or "default", meta_str(obj)
+    uid = obj.get("podUID")
+    container, previous, lines = obj.get("container"), obj.get("previous"), obj.get("lines")
+    truncated = obj.get("truncated", False)
+    if (pod and (uid is None or isinstance(uid, str)) and isinstance(container, str)
+            and container and isinstance(previous, bool) and isinstance(truncated, bool)
+            and isinstance(lines, list) and all(isinstance(x, str) for x in lines)):
+        req = LogRequest(ns, pod, uid or f"Pod/{ns}/{pod}", container, previous, len(lines))
+        return ContainerLog(req, tuple(lines), truncated)
+    problem = ("metadata.name (the pod) is missing" if not pod else
+               "podUID is not a string" if uid is not None and not isinstance(uid, str) else
+               "container is not a name" if not isinstance(container, str) or not container
+               else "previous is not true or false" if not isinstance(previous, bool) else
+               "truncated is not true or false" if not isinstance(truncated, bool) else
+               "lines is not a list of strings")
+    raise InputError(f"{name}: {CONTAINER_LOG} {ns}/{pod or '?'}: {problem}")
+
+
+def _log_item(log: ContainerLog) -> dict[str, Any]:
+    r = log.request
+    item: dict[str, Any] = {"apiVersion": LOG_API, "kind": CONTAINER_LOG,
+                            "metadata": {"namespace": r.namespace, "name": r.pod}}
+    if not r.pod_key.startswith("Pod/"):
+        item["podUID"] = r.pod_key
+    item.update({"container": r.container, "previous": r.previous,
+                 "truncated": log.truncated, "lines": list(log.lines)})
+    return item
+
 
 def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
     """Write what a live run gathered, as kubectl prints it (the cluster source already
-    dropped managedFields), with when it was read in the List's metadata so that ``-f``
+    dropped managedFields), the container logs it read as items of kind ContainerLog
+    (apiVersion podwhy/v1; kubectl ignores what it does not know only when reading, so such
+    a file is for podwhy -f), with when it was read in the List's metadata so that ``-f``
     judges ages against it (kubectl reads the file as any List). YAML for a path ending in
     .yaml/.yml, else JSON. Raises UsageError when the file cannot be written."""
-    items = [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]
+    items = [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values(),
+             *(_log_item(log) for log in g.logs.values())]
     doc = {"apiVersion": "v1", "kind": "List",
            "metadata": {"annotations": {CAPTURED_AT: format_time(captured_at)}},
            "items": items}

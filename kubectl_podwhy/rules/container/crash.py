@@ -121,7 +121,7 @@ def check_terminated(pod: PodSnapshot, c: Container, now: datetime,
     return [finding(CONTAINER_FAILED, t.reason or "Error", summary, detail=t.message,
                     evidence=[term_evidence(c, t, last=False)], container=c,
                     next_command=logs_cmd(pod, c, previous=False),
-                    terminal=False if retried else None)]
+                    terminal=False if retried else None, log_source="current")]
 
 
 def crash_loop(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | None,
@@ -167,7 +167,7 @@ def _crash_cause(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | 
         return finding(CRASHLOOP_OOMKILLED, "OOMKilled",
                        f"{where(c)} was OOMKilled (exit code {t.exit_code}), {restarts(c)}"
                        f"{limit}", detail="\n".join(detail_parts), evidence=evidence,
-                       container=c, next_command=logs)
+                       container=c, next_command=logs, log_source="previous")
     for kind, rule in (("Liveness", LIVENESS_PROBE), ("Startup", STARTUP_PROBE)):
         kills = probe_kills(pod, c, kind, now)
         fails = probe_events(pod, c, kind, now)
@@ -180,30 +180,31 @@ def _crash_cause(pod: PodSnapshot, c: Container, now: datetime, t: Terminated | 
             evidence += [ev(e) for e in (fails[-1:] + kills[-1:])]
             return finding(rule, "Unhealthy", summary,
                            detail=last_fail.message if last_fail else "",
-                           evidence=evidence, container=c, next_command=logs)
+                           evidence=evidence, container=c, next_command=logs,
+                           log_source="previous")
     hooks = [e for e in container_events(pod, c, "FailedPostStartHook") if recent(e, now)]
     if hooks:
         evidence += [ev(e) for e in hooks[-1:]]
         return finding(POSTSTART_HOOK, "PostStartHookError",
                        f"postStart hook of {where(c)} fails, so the kubelet kills it "
                        f"({restarts(c)})", detail=hooks[-1].message, evidence=evidence,
-                       container=c, next_command=logs)
+                       container=c, next_command=logs, log_source="previous")
     if t is not None and t.exit_code == 0 and not t.signal:
         return finding(CRASHLOOP_COMPLETED, t.reason or "Completed",
                        f"{where(c)} exits with code 0 but restartPolicy is Always, so it is "
                        f"restarted ({restarts(c)})",
                        detail="\n".join(detail_parts), evidence=evidence, container=c,
-                       next_command=logs)
+                       next_command=logs, log_source="previous")
     if t is None:
         return finding(CRASHLOOP_EXIT, c.state.reason or "CrashLoopBackOff",
                        f"{where(c)} keeps crashing ({restarts(c)}); its last exit is not "
                        "recorded", detail=c.state.message, evidence=evidence, container=c,
-                       next_command=logs)
+                       next_command=logs, log_source="previous")
     summary = f"{where(c)} keeps crashing: {exit_text(t)}, {restarts(c)}"
     if t.message.strip():
         summary += f"; last message: {t.message.strip().splitlines()[-1][:120]}"
     return finding(CRASHLOOP_EXIT, t.reason or "Error", summary, detail="\n".join(detail_parts),
-                   evidence=evidence, container=c, next_command=logs)
+                   evidence=evidence, container=c, next_command=logs, log_source="previous")
 
 
 def _never_ran(t: Terminated) -> bool:

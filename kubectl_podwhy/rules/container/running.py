@@ -208,8 +208,10 @@ def check_running(pod: PodSnapshot, c: Container, now: datetime) -> list[Finding
                 out.append(finding(rule, "Unhealthy",
                                    summary + ("; running and ready again" if c.ready else ""),
                                    detail=last.message if last else "",
-                                   evidence=evidence, container=c, next_command=logs,
-                                   severity="warning" if c.ready else None))
+                                   evidence=evidence, container=c,
+                                   next_command=logs_cmd(pod, c) if c.restart_count else logs,
+                                   severity="warning" if c.ready else None,
+                                   log_source="previous" if c.restart_count else None))
                 return out
             if kind == "Startup":
                 # Below its failureThreshold the kubelet keeps probing: still starting.

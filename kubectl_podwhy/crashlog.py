@@ -1,0 +1,183 @@
+"""The crash in its own words: which container logs a run reads, and what it makes of them.
+
+A verdict about a container that terminated (a crash loop, a failed attempt under
+restartPolicy Never or OnFailure, an init container or sidecar crash, a liveness kill, a
+postStart failure) names the log that tells why in ``Finding.log_source``: "previous" (the
+crashed run; ``kubectl logs --previous``) or "current" (a terminated container that was not
+restarted). The run reads that log once per verdict group (:func:`log_requests`: the first pod
+of each owner's group of pods sharing a verdict), and :func:`attach_logs` puts its last lines
+into the verdict as evidence (source ``logs:previous`` / ``logs:current``) and lifts the line
+that tells the most (:func:`telling_line`) into the summary.
+
+Pure: the reading is the source's (kubectl_podwhy.sources), the showing the renderer's.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from kubectl_podwhy.rawjson import controller_uid
+from kubectl_podwhy.report import STATES, Evidence, PodReport, group_key
+from kubectl_podwhy.snapshot import ContainerLog, LogKey, LogRequest
+
+#: lines shown by default (--log-lines)
+DEFAULT_LOG_LINES = 10
+#: lines asked for (tailLines) at least: more than are shown, so that the telling line is
+#: found above a stack trace or the shutdown lines that follow it
+FETCH_LINES = 50
+#: bytes asked for at most per log (limitBytes); with MAX_LOG_REQUESTS this bounds a run's
+#: log reading at 1.25 MiB
+LIMIT_BYTES = 64 * 1024
+#: logs read per run at most: one per verdict group, the failing groups first
+MAX_LOG_REQUESTS = 20
+#: the longest log line kept (a log line may be megabytes: the middle is left out)
+MAX_LINE_CHARS = 2000
+#: the longest log line lifted into a summary
+SUMMARY_CHARS = 200
+
+
+def tail_lines(shown: int) -> int:
+    """The ``tailLines`` to ask for when ``shown`` lines are shown."""
+    return max(shown, FETCH_LINES)
+
+
+def log_requests(reports: Sequence[PodReport], shown: int, have: Collection[LogKey] = (),
+                 limit: int = MAX_LOG_REQUESTS) -> list[LogRequest]:
+    """The logs worth reading for ``reports``: for each verdict that names a log
+    (Finding.log_source), one per group of pods with the same controller and the same
+    verdict (rule, reason, container): its first pod, the one that group's line shows;
+    asking for tail_lines(``shown``) lines.
+    Failing groups first; at most ``limit``; none already in ``have``. A 5,000-pod
+    namespace of one crashing Deployment reads one log, not 5,000."""
+    seen: set[tuple[str, tuple[int, str, str, str]]] = set()
+    out: list[LogRequest] = []
+    for r in sorted(reports, key=lambda r: STATES.index(r.state)):  # stable: order kept
+        v = r.verdict
+        if v is None or v.log_source is None or v.container is None or r.healthy:
+            continue
+        group = (controller_uid(r.pod.raw) or r.pod.key, group_key(r))
+        if group in seen:
+            continue
+        seen.add(group)
+        req = LogRequest(r.pod.namespace, r.pod.name, r.pod.key, v.container,
+                         v.log_source == "previous", tail_lines(shown))
+        if req.key not in have:
+            out.append(req)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def attach_logs(reports: Iterable[PodReport], logs: Mapping[LogKey, ContainerLog],
+                shown: int) -> list[PodReport]:
+    """``reports`` with the log each verdict names attached, when ``logs`` holds it:
+    :func:`with_log`. ``shown`` 0 attaches nothing."""
+    if not logs or shown <= 0:
+        return list(reports)
+    out = []
+    for r in reports:
+        v = r.verdict
+        log = None if v is None or v.log_source is None or v.container is None else \
+            logs.get((r.pod.key, v.container, v.log_source == "previous"))
+        out.append(r if log is None else with_log(r, log, shown))
+    return out
+
+
+def with_log(r: PodReport, log: ContainerLog, shown: int) -> PodReport:
+    """The report with its verdict's log as evidence (the last ``shown`` lines; the telling
+    line as its text) and the telling line in the summary ("...; log: FATAL password
+    authentication failed"), unless the summary or the termination message says it
+    already (terminationMessagePolicy FallbackToLogsOnError copies the log's end there).
+    An empty log changes nothing."""
+    v = r.verdict
+    lines = tuple(_cut(line, MAX_LINE_CHARS) for line in log.lines)
+    line = telling_line(lines)
+    if v is None or line is None:
+        return r
+    which = "previous" if log.request.previous else "current"
+    evidence = Evidence(source=f"logs:{which}", text=_cut(line, SUMMARY_CHARS),
+                        lines=lines[-shown:])
+    summary = v.summary
+    if line not in v.summary and line not in v.detail:
+        summary = f"{summary}; log: {_cut(line, SUMMARY_CHARS)}"
+    new = replace(v, summary=summary, evidence=(*v.evidence, evidence))
+    return replace(r, verdict=new,
+                   findings=tuple(new if f is v else f for f in r.findings))
+
+
+# --- the telling line -------------------------------------------------------------------------
+
+#: what a line says, strongest first: a crash or a named cause; an error; a warning
+_TIERS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (4, re.compile(
+        r"\bpanic:|\bfatal\b|\bcritical\b|\bemerg(ency)?\b|^Caused by:|segmentation fault"
+        r"|\bSIGSEGV\b|out of memory|permission denied|address already in use|EADDRINUSE"
+        r"|connection refused|ECONNREFUSED|authentication failed|access denied"
+        r"|no such file or directory|no such host|unknown host|could not resolve", re.I)),
+    (3, re.compile(
+        r"^[\w.$]*(Error|Exception)\b|\b(error|err|exception|failed|failure|unable to"
+        r"|cannot|can't|could not|refused|denied|unauthorized|forbidden|invalid|missing"
+        r"|not found|timed out|timeout|killed|abort(ed|ing)?)\b", re.I)),
+    (2, re.compile(r"\bwarn(ing)?\b", re.I)),
+)
+#: stack frames and their markers: never the telling line (the line above or below is)
+_FRAME = re.compile(r"^(\s|Traceback \(most recent call last\)|goroutine \d+ \[|\.\.\. \d+ "
+                    r"more|During handling of the above exception|The above exception)")
+#: a log level that says the line is routine
+_ROUTINE = re.compile(r"\blevel=(info|debug|trace)\b|\"level\":\s*\"(info|debug|trace)\""
+                      r"|^\S*\s*\[?(INFO|DEBUG|TRACE)\]?\b|\s\[?(INFO|DEBUG|TRACE)\]?\s")
+#: a leading timestamp (RFC 3339, or date and time with a space), left off a lifted line
+_STAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?"
+                    r"( UTC)?\]?\s+")
+
+
+def telling_line(lines: Sequence[str]) -> str | None:
+    """The line of a log's end that tells the most about why the container ended, as it is
+    shown (a leading timestamp left off; a JSON log line as ``level: msg: error``): the
+    last line of the strongest kind (a panic, a fatal error, a named cause such as
+    "permission denied" or "address already in use", then errors and exceptions, then
+    warnings; a stack frame never, a routine INFO line only as a last resort), else the
+    last line that is not blank. None for a log with nothing but blank lines."""
+    best: tuple[int, str] | None = None
+    last = None
+    for raw in lines:
+        text = _readable(raw)
+        if not text:
+            continue
+        last = text
+        if _FRAME.match(raw):
+            continue
+        tier = next((t for t, pattern in _TIERS if pattern.search(text)), 0)
+        if tier and _ROUTINE.search(raw):
+            tier = 1
+        if tier and (best is None or tier >= best[0]):
+            best = (tier, text)
+    return best[1] if best is not None else last
+
+
+def _readable(line: str) -> str:
+    """A log line as a person reads it: a JSON object's level, message and error; the rest
+    without a leading timestamp; no surrounding whitespace."""
+    text = line.strip()
+    if text.startswith("{") and text.endswith("}"):
+        try:
+            doc = json.loads(text)
+        except (ValueError, RecursionError):
+            doc = None
+        if isinstance(doc, dict):
+            parts = [doc.get(k) for k in ("level", "severity", "msg", "message", "error",
+                                          "err", "exception")]
+            said = [str(p).strip() for p in parts if isinstance(p, (str, int, float))
+                    and str(p).strip()]
+            if said:
+                return ": ".join(said)
+    return _STAMP.sub("", text)
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head, tail = text[:limit * 3 // 4], text[-(limit // 5):]
+    return f"{head}...({len(text) - len(head) - len(tail)} characters left out)...{tail}"
