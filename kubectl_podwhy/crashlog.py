@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from kubectl_podwhy.rawjson import controller_uid
 from kubectl_podwhy.report import STATES, Evidence, PodReport, group_key
-from kubectl_podwhy.snapshot import ContainerLog, LogKey, LogRequest
+from kubectl_podwhy.snapshot import ContainerLog, LogKey, LogRequest, object_key
 
 #: lines shown by default (--log-lines)
 DEFAULT_LOG_LINES = 10
@@ -61,7 +61,7 @@ def log_requests(reports: Sequence[PodReport], shown: int, have: Collection[LogK
         if group in seen:
             continue
         seen.add(group)
-        req = LogRequest(r.pod.namespace, r.pod.name, r.pod.key, v.container,
+        req = LogRequest(r.pod.namespace, r.pod.name, object_key(r.pod.raw), v.container,
                          v.log_source == "previous", tail_lines(shown))
         if req.key not in have:
             out.append(req)
@@ -80,7 +80,7 @@ def attach_logs(reports: Iterable[PodReport], logs: Mapping[LogKey, ContainerLog
     for r in reports:
         v = r.verdict
         log = None if v is None or v.log_source is None or v.container is None else \
-            logs.get((r.pod.key, v.container, v.log_source == "previous"))
+            logs.get((object_key(r.pod.raw), v.container, v.log_source == "previous"))
         out.append(r if log is None else with_log(r, log, shown))
     return out
 
@@ -109,10 +109,12 @@ def with_log(r: PodReport, log: ContainerLog, shown: int) -> PodReport:
 
 # --- the telling line -------------------------------------------------------------------------
 
-#: what a line says, strongest first: a crash or a named cause; an error; a warning
+#: what a line says, strongest first: the headline of a crash (a Go panic, a Java root
+#: cause); a fatal error or a named cause; an error; a warning
 _TIERS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (5, re.compile(r"^panic:|^fatal error:|^Caused by:")),
     (4, re.compile(
-        r"\bpanic:|\bfatal\b|\bcritical\b|\bemerg(ency)?\b|^Caused by:|segmentation fault"
+        r"\bpanic:|\bfatal\b|\bcritical\b|\bemerg(ency)?\b|segmentation fault"
         r"|\bSIGSEGV\b|out of memory|permission denied|address already in use|EADDRINUSE"
         r"|connection refused|ECONNREFUSED|authentication failed|access denied"
         r"|no such file or directory|no such host|unknown host|could not resolve", re.I)),

@@ -443,7 +443,8 @@ def _log_block(f: Finding, e: Evidence) -> str:
     n = len(e.lines)
     head = f"{run} of {name(f.container or '-')}, last {n} line{'s' if n != 1 else ''}:"
     return POD_LABELS.lines("Logs", [head, *(
-        "| " + sanitize(line, single_line=True, limit=MAX_LOG_LINE_SHOWN) for line in e.lines)])
+        "| " + sanitize(line.expandtabs(4).replace("\n", "\\n"), limit=MAX_LOG_LINE_SHOWN)
+        for line in e.lines)])
 
 
 def _workload_block(w: WorkloadReport, now: datetime, color: bool) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from kubectl_podwhy.crashlog import DEFAULT_LOG_LINES
 from kubectl_podwhy.report import Finding, PodReport, Report, WorkloadReport
 from kubectl_podwhy.snapshot import build_snapshots, reference_time
 from kubectl_podwhy.sources import files
@@ -56,7 +57,8 @@ def run_fixture(fx: Fixture) -> Report:
     g = files.FileSource([str(fx.path)]).gather(fx.expectation.get("namespace"), targets)
     now, basis = (fx.now, "flag") if fx.now else reference_time(g)
     assert now is not None, f"{fx.path.name}: no 'now' and no timestamp in the input"
-    return assemble(g, g.workload_targets, now, basis=basis, pod_targets=g.pod_targets)
+    return assemble(g, g.workload_targets, now, basis=basis, pod_targets=g.pod_targets,
+                    log_lines=DEFAULT_LOG_LINES)
 
 
 def _assert_verdict(got: Finding | None, want: dict[str, Any] | None, keys: tuple[str, ...],

@@ -920,3 +920,63 @@ def test_invisible_format_characters_are_escaped_like_control_characters() -> No
     text = "a\u00adb\u034fc\ufe0fd\U000e0041e\u2061f"
     assert sanitize(text, single_line=True) == \
         "a\\xadb\\u034fc\\ufe0fd\\U000e0041e\\u2061f"
+
+
+# --- crash logs (kubectl_podwhy.crashlog) -------------------------------------------------------
+
+def logged_pod(lines: tuple[str, ...], text: str) -> PodReport:
+    """A crashing pod whose verdict carries the last lines of its previous log."""
+    f = replace(error_finding(),
+                summary=f"container app keeps crashing; log: {text}",
+                next_command="kubectl logs web-1 -n shop -c app --previous",
+                evidence=(*error_finding().evidence,
+                          Evidence("logs:previous", text, lines=lines)))
+    return PodReport(pod=snap("web-1", "u1"), status="CrashLoopBackOff", state="failing",
+                     verdict=f, findings=(f,))
+
+
+def test_a_crash_verdict_shows_its_logs_last_lines_below_the_evidence_each_behind_a_bar() -> None:
+    lines = ("connecting to db:5432", 'FATAL: password authentication failed for user "app"')
+    result = Report(pods=(logged_pod(lines, lines[1]),), as_of=NOW, as_of_basis="flag")
+    text = render_table(result, PLAIN)
+    assert text.split("\n\n", 1)[1] == (
+        "Pod:       shop/web-1 on node node-1\n"
+        "Status:    CrashLoopBackOff (phase Running)\n"
+        "State:     failing\n"
+        "Verdict:   PW221 Error (container level, app container app)\n"
+        '           container app keeps crashing; log: FATAL: password authentication failed '
+        'for user "app"\n'
+        "Evidence:\n"
+        "  - event:BackOff (x4, last 60s ago): Back-off restarting failed container\n"
+        '  - logs:previous: FATAL: password authentication failed for user "app"\n'
+        "Logs:      previous run of app, last 2 lines:\n"
+        "           | connecting to db:5432\n"
+        '           | FATAL: password authentication failed for user "app"\n'
+        "Fix:       Read its logs.\n"
+        "Docs:      https://kubernetes.io/docs/y/\n"
+        "Next:      kubectl logs web-1 -n shop -c app --previous\n"
+        "As of:     2026-11-21T10:00:00Z (set with --now)\n")
+
+
+def test_escape_sequences_in_a_log_are_shown_escaped_and_long_lines_cut() -> None:
+    lines = ("\x1b]52;c;ZXZpbA==\x07clipboard", "\x1b[2J\x1b[Hcleared\u202eevil", "x" * 1000)
+    text = render_table(Report(pods=(logged_pod(lines, lines[1]),), as_of=NOW,
+                               as_of_basis="flag"), PLAIN)
+    assert "\x1b" not in text
+    assert "\u202e" not in text
+    assert "\x07" not in text
+    assert "           | \\x1b]52;c;ZXZpbA==\\x07clipboard\n" in text
+    assert "           | \\x1b[2J\\x1b[Hcleared\\u202eevil\n" in text
+    assert "x" * 225 + "...(715 characters left out)..." + "x" * 60 + "\n" in text
+
+
+def test_json_gives_a_log_evidence_item_its_lines_and_other_items_none() -> None:
+    lines = ("a", "FATAL: b")
+    doc = json.loads(render_json(Report(pods=(logged_pod(lines, "FATAL: b"),), as_of=NOW),
+                                 PLAIN))
+    evidence = doc["items"][0]["verdict"]["evidence"]
+    assert evidence == [
+        {"source": "event:BackOff", "text": "Back-off restarting failed container",
+         "count": 4, "lastSeen": "2026-11-21T09:59:00Z"},
+        {"source": "logs:previous", "text": "FATAL: b", "count": None, "lastSeen": None,
+         "lines": ["a", "FATAL: b"]}]
