@@ -162,6 +162,19 @@ SERVICE_CIDR = "10.96.0.0/16"
 CLUSTER_CIDR = "10.244.0.0/16"
 SA_ISSUER = "https://kubernetes.default.svc.cluster.local"
 KWOK_CONFIG_DIR = Path(__file__).resolve().parent / "kwok"
+#: CustomResourceDefinitions installed at ``up`` (kwok's Logs and ClusterLogs, our own minimal
+#: schema-less definitions), so tests can give pods container logs at run time.
+KWOK_CRD_DIR = KWOK_CONFIG_DIR / "crds"
+KWOK_API = "/apis/kwok.x-k8s.io/v1alpha1"
+#: kwok CRDs the controller watches (--enable-crds).
+KWOK_CRDS = ("Logs", "ClusterLogs")
+#: The ClusterLogs object (no selector) that gives every container without a Logs object an
+#: empty current and previous log.
+DEFAULT_CLUSTER_LOGS = "podwhy-default-empty"
+#: kwok serves its kubelet API on this address; Nodes advertise it as their InternalDNS address
+#: (their InternalIP stays a fake 10.89.0.N, the pods' hostIP), and kube-apiserver is told to
+#: prefer InternalDNS when it talks to a kubelet.
+KUBELET_HOST = "127.0.0.1"
 #: kwok manages only Nodes carrying this annotation (value ``fake``).
 FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 #: Pod label that selects a kwok scenario stage (see scripts/kwok/README.md).
@@ -427,6 +440,15 @@ class ControlPlane:
         return dict(self.state["tokens"])
 
     @property
+    def kubelet_port(self) -> int:
+        """Port of kwok's kubelet API on 127.0.0.1 (what every Node advertises)."""
+        return int(self.state["ports"]["kwok"])
+
+    @property
+    def kubelet_url(self) -> str:
+        return f"https://{KUBELET_HOST}:{self.kubelet_port}"
+
+    @property
     def nodes(self) -> list[str]:
         return list(self.state.get("nodes", []))
 
@@ -523,7 +545,13 @@ class ControlPlane:
                                                   "system:kube-controller-manager"),
             "kube-scheduler": issue_cert(pki, pki, "kube-scheduler", "system:kube-scheduler"),
             "kwok": issue_cert(pki, pki, "kwok", "kwok-controller", ["system:masters"]),
+            # kube-apiserver -> kubelet (kwok does not check it; a real kubelet would)
+            "kubelet-client": issue_cert(pki, pki, "apiserver-kubelet-client",
+                                         "kube-apiserver-kubelet-client", ["system:masters"]),
         }
+        # kwok's kubelet endpoint; kube-apiserver verifies it against the CA
+        kwok_crt, kwok_key = issue_cert(pki, pki, "kwok-serving", "kwok-kubelet",
+                                        server_sans=[f"IP:{KUBELET_HOST}", "DNS:localhost"])
         _gen_key(pki / "sa.key")
         _openssl(["pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub"], pki)
         tokens = {user: secrets.token_hex(16) for user in TOKEN_USERS}
@@ -539,7 +567,8 @@ class ControlPlane:
             "pki": {"dir": str(pki), "ca_crt": str(pki / "ca.crt"), "ca_key": str(pki / "ca.key"),
                     "apiserver_crt": str(srv_crt), "apiserver_key": str(srv_key),
                     "admin_crt": str(certs["admin"][0]), "admin_key": str(certs["admin"][1]),
-                    "sa_key": str(pki / "sa.key"), "sa_pub": str(pki / "sa.pub")},
+                    "sa_key": str(pki / "sa.key"), "sa_pub": str(pki / "sa.pub"),
+                    "kwok_serving_crt": str(kwok_crt), "kwok_serving_key": str(kwok_key)},
             "tokens": tokens, "token_user": "podwhy-token-user",
             "token": tokens["podwhy-token-user"],
             "audit_log": str(d / "audit.log"), "audit_policy": str(d / "audit-policy.yaml"),
@@ -576,6 +605,10 @@ class ControlPlane:
                     f"--tls-cert-file={srv_crt}", f"--tls-private-key-file={srv_key}",
                     f"--client-ca-file={pki / 'ca.crt'}",
                     f"--token-auth-file={d / 'tokens.csv'}",
+                    "--kubelet-preferred-address-types=InternalDNS",
+                    f"--kubelet-client-certificate={certs['kubelet-client'][0]}",
+                    f"--kubelet-client-key={certs['kubelet-client'][1]}",
+                    f"--kubelet-certificate-authority={pki / 'ca.crt'}",
                     "--authorization-mode=Node,RBAC",
                     f"--service-account-issuer={SA_ISSUER}",
                     f"--service-account-key-file={pki / 'sa.pub'}",
@@ -604,6 +637,8 @@ class ControlPlane:
             _write_private(comp_kc[comp], kubeconfig_text(
                 self.server, pki / "ca.crt", comp, cert=certs[comp][0], key=certs[comp][1]))
         self._save()
+        say("installing kwok's Logs and ClusterLogs CRDs")
+        crds = self._create_kwok_crds()
 
         # controller manager, scheduler, kwok: started together, checked together
         kcm_port, sched_port = free_port(), free_port()
@@ -634,17 +669,31 @@ class ControlPlane:
         if not kwok_configs:
             raise ControlPlaneError(f"no kwok stage files in {KWOK_CONFIG_DIR}")
         self.state["kwok_configs"] = kwok_configs
+        # kwok reads Logs/ClusterLogs through an informer that retries, but starting it once
+        # the CRDs serve (and the default ClusterLogs exists) means no log request ever sees
+        # a kwok without them.
+        self._wait("kwok CRDs Established", functools.partial(self._crds_established, crds),
+                   deadline)
+        self._create_default_cluster_logs()
+        kwok_port = free_port()
+        self.state["ports"]["kwok"] = kwok_port
         self._launch("kwok", [
             self._bin("kwok"), f"--kubeconfig={comp_kc['kwok']}",
             *[f"--config={c}" for c in kwok_configs],
             "--manage-all-nodes=false",
             f"--manage-nodes-with-annotation-selector={FAKE_NODE_ANNOTATION}=fake",
             f"--disregard-status-with-label-selector={DISREGARD_LABEL}=disregard",
-            "--cidr=10.244.0.1/16", "--node-ip=10.89.0.1", "--node-lease-duration-seconds=0"],
+            "--cidr=10.244.0.1/16", "--node-ip=10.89.0.1", "--node-lease-duration-seconds=0",
+            # the kubelet API (containerLogs...) over HTTPS; nodes advertise the port
+            f"--server-address={KUBELET_HOST}:{kwok_port}", f"--node-port={kwok_port}",
+            f"--tls-cert-file={kwok_crt}", f"--tls-private-key-file={kwok_key}",
+            f"--enable-crds={','.join(KWOK_CRDS)}"],
             env={"HOME": str(d / "kwok-home")})
         self._save()
 
         names = self.create_nodes(nodes) if nodes else []
+        self._wait("kwok /healthz", lambda: self._http_ok(
+            f"{self.kubelet_url}/healthz", "ok"), deadline)
         self._wait("kube-controller-manager /healthz", lambda: self._http_ok(
             f"https://127.0.0.1:{kcm_port}/healthz", "ok", verify=False), deadline)
         self._wait("kube-scheduler /healthz", lambda: self._http_ok(
@@ -874,7 +923,9 @@ class ControlPlane:
             "status": {
                 "allocatable": resources, "capacity": dict(resources),
                 "addresses": [{"type": "InternalIP", "address": f"10.89.0.{10 + index}"},
+                              {"type": "InternalDNS", "address": KUBELET_HOST},
                               {"type": "Hostname", "address": name}],
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": self.kubelet_port}},
             },
         }
         try:
@@ -940,6 +991,63 @@ class ControlPlane:
         self.request("PATCH", f"/api/v1/nodes/{node}",
                      {"metadata": {"labels": {HEARTBEAT_LABEL: None}}},
                      content_type="application/merge-patch+json")
+
+    # -- kwok CRDs and container logs ------------------------------------------------------
+    def _create_kwok_crds(self) -> list[str]:
+        """Create the kwok CRDs in scripts/kwok/crds/ (idempotent); return their names."""
+        names = []
+        for path in sorted(KWOK_CRD_DIR.glob("*.json")):
+            crd = json.loads(path.read_text())
+            try:
+                self.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                             crd)
+            except ApiError as e:
+                if e.status != 409:
+                    raise
+            names.append(str(crd["metadata"]["name"]))
+        if not names:
+            raise ControlPlaneError(f"no CustomResourceDefinitions in {KWOK_CRD_DIR}")
+        return names
+
+    def _crds_established(self, names: Sequence[str]) -> bool:
+        for name in names:
+            crd = self.request("GET",
+                               f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+            if not any(c.get("type") == "Established" and c.get("status") == "True"
+                       for c in crd.get("status", {}).get("conditions", [])):
+                return False
+        return True
+
+    @property
+    def container_logs_dir(self) -> Path:
+        """Where the CRI-format log files kwok serves are (``<ns>/<pod>/<container>.log``)."""
+        return self.dir / "logs" / "kwok"
+
+    def _empty_log(self) -> Path:
+        path = self.container_logs_dir / "empty.log"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"")
+        return path
+
+    def _create_default_cluster_logs(self) -> None:
+        """Every container of a pod without a Logs object has an empty current and previous
+        log (kwok answers an error for a container it has no log target for)."""
+        empty = str(self._empty_log())
+        obj = {"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterLogs",
+               "metadata": {"name": DEFAULT_CLUSTER_LOGS},
+               "spec": {"logs": [{"logsFile": empty, "previousLogsFile": empty}]}}
+
+        def create() -> bool:  # a just-Established CRD may 404 for a moment
+            try:
+                self.request("POST", f"{KWOK_API}/clusterlogs", obj)
+            except ApiError as e:
+                if e.status == 404:
+                    return False
+                if e.status != 409:
+                    raise
+            return True
+        self._wait(f"ClusterLogs {DEFAULT_CLUSTER_LOGS}", create, time.monotonic() + 30)
 
     # -- users and audit -------------------------------------------------------------------
     def make_user_kubeconfig(self, user: str, groups: Sequence[str] = (), *,
