@@ -16,7 +16,8 @@ Usage::
 
 From Python: ``ControlPlane.start(dir)`` / ``ControlPlane.attach(dir)``, ``.kubeconfig``,
 ``.stop()``, ``.make_user_kubeconfig(user, groups)``, ``.stop_heartbeat(node)``,
-``.audit_events(...)``. Pod scenarios simulated by kwok are described in scripts/kwok/README.md.
+``.audit_events(...)``, ``.set_container_logs(ns, pod, {container: (current, previous)})``.
+Pod scenarios and container logs simulated by kwok are described in scripts/kwok/README.md.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -1049,6 +1050,144 @@ class ControlPlane:
             return True
         self._wait(f"ClusterLogs {DEFAULT_CLUSTER_LOGS}", create, time.monotonic() + 30)
 
+    def kubelet_logs(self, namespace: str, pod: str, container: str, *,
+                     previous: bool = False, limit_bytes: int | None = None,
+                     tail_lines: int | None = None) -> tuple[int, bytes]:
+        """GET kwok's kubelet endpoint ``/containerLogs/...`` directly (not through the
+        apiserver; works for pods that do not exist yet); return (HTTP status, body)."""
+        query: dict[str, str] = {}
+        if previous:
+            query["previous"] = "true"
+        if limit_bytes is not None:
+            query["limitBytes"] = str(limit_bytes)
+        if tail_lines is not None:
+            query["tailLines"] = str(tail_lines)
+        path = "/".join(urllib.parse.quote(p, safe="") for p in (namespace, pod, container))
+        url = f"{self.kubelet_url}/containerLogs/{path}"
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        try:
+            with urllib.request.urlopen(url, timeout=10, context=self._ssl(client=False)) as r:
+                return int(r.status), bytes(r.read())
+        except urllib.error.HTTPError as e:
+            with e:
+                return int(e.code), bytes(e.read())
+
+    def set_container_logs(
+            self, namespace: str, pod: str,
+            logs: Mapping[str, tuple[Sequence[str | bytes] | None,
+                                     Sequence[str | bytes] | None]],
+            stream: str = "stderr", *, timeout: float = 10.0) -> dict[str, tuple[Path, Path]]:
+        """Give the containers of pod ``namespace/pod`` logs that the apiserver serves.
+
+        ``logs`` maps a container name to ``(current lines, previous lines)``: what
+        ``GET .../pods/POD/log?container=NAME`` answers without and with ``previous=true``.
+        Each line is written byte-exact (``str`` as UTF-8, with surrogateescape; or
+        ``bytes``) as one CRI log line on ``stream`` (``stdout``/``stderr``) and comes back
+        followed by ``\\n``; one trailing ``\\n`` of a line is dropped, and a line with more
+        newlines becomes several lines. ``[]`` is an empty log; ``None`` is no log at all:
+        the request fails with HTTP 400 (as a kubelet's does for ``--previous`` of a
+        container that never restarted; the message differs). Timestamps increase by 1 ms
+        a line; the current log ends now, the previous one 1 s before the current one
+        starts. Containers not in ``logs`` get an empty log.
+
+        The files are ``logs/kwok/<ns>/<pod>/<container>{,.previous}.log`` in the control
+        plane directory, and a kwok ``Logs`` object named after the pod (in its namespace,
+        which must exist) points at them, replacing earlier calls for the pod. The pod
+        itself need not exist yet. Returns once kwok answers the new logs (polled at
+        kwok's endpoint for at most ``timeout`` seconds); returns {container: (current
+        file, previous file)}.
+        """
+        if stream not in ("stdout", "stderr"):
+            raise ValueError(f"stream must be stdout or stderr, not {stream!r}")
+        for part in (namespace, pod, *logs):
+            if not part or "/" in part or part in (".", ".."):
+                raise ValueError(f"invalid name {part!r}")
+        pod_dir = self.container_logs_dir / namespace / pod
+        before = self._logs_containers(namespace, pod) - set(logs)
+        pod_dir.mkdir(parents=True, exist_ok=True)
+        empty = str(self._empty_log())
+        files: dict[str, tuple[Path, Path]] = {}
+        expect: dict[tuple[str, bool], bytes | None] = {}
+        entries: list[dict[str, Any]] = []
+        now = time.time_ns()
+        for container, (current, previous) in logs.items():
+            cur_path = pod_dir / f"{container}.log"
+            prev_path = pod_dir / f"{container}.previous.log"
+            cur_data = _cri_split(current)
+            prev_data = _cri_split(previous)
+            cur_start = now - len(cur_data or ()) * 1_000_000
+            prev_start = cur_start - 1_000_000_000 - len(prev_data or ()) * 1_000_000
+            for path, data, start, prev in ((cur_path, cur_data, cur_start, False),
+                                            (prev_path, prev_data, prev_start, True)):
+                if data is None:
+                    path.unlink(missing_ok=True)
+                    expect[(container, prev)] = None
+                else:
+                    _write_atomic(path, _cri_log(data, stream.encode(), start))
+                    expect[(container, prev)] = b"".join(line + b"\n" for line in data)
+            files[container] = (cur_path, prev_path)
+            entries.append({"containers": [container], "logsFile": str(cur_path),
+                            "previousLogsFile": str(prev_path)})
+        for gone in before:  # an earlier call's container: back to the empty default
+            for sfx in (".log", ".previous.log"):
+                (pod_dir / f"{gone}{sfx}").unlink(missing_ok=True)
+            expect[(gone, False)] = expect[(gone, True)] = b""
+        entries.append({"logsFile": empty, "previousLogsFile": empty})  # other containers
+        obj = {"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Logs",
+               "metadata": {"name": pod, "namespace": namespace},
+               "spec": {"logs": entries}}
+        self.request("PATCH", f"{KWOK_API}/namespaces/{namespace}/logs/{pod}"
+                              "?fieldManager=podwhy-control-plane&force=true", obj,
+                     content_type="application/apply-patch+yaml")
+        self._wait_kubelet_logs(namespace, pod, expect, timeout)
+        return files
+
+    def delete_container_logs(self, namespace: str, pod: str, *, timeout: float = 10.0) -> None:
+        """Undo set_container_logs: the pod's containers get empty logs again."""
+        pod_dir = self.container_logs_dir / namespace / pod
+        names = self._logs_containers(namespace, pod)
+        try:
+            self.request("DELETE", f"{KWOK_API}/namespaces/{namespace}/logs/{pod}")
+        except ApiError as e:
+            if e.status != 404:
+                raise
+        shutil.rmtree(pod_dir, ignore_errors=True)
+        self._wait_kubelet_logs(namespace, pod, {(c, p): b"" for c in names
+                                                 for p in (False, True)}, timeout)
+
+    def _logs_containers(self, namespace: str, pod: str) -> set[str]:
+        """The containers named in the pod's Logs object (none if there is none)."""
+        try:
+            obj = self.request("GET", f"{KWOK_API}/namespaces/{namespace}/logs/{pod}")
+        except ApiError as e:
+            if e.status == 404:
+                return set()
+            raise
+        return {str(c) for entry in obj.get("spec", {}).get("logs", [])
+                for c in entry.get("containers") or []}
+
+    def _wait_kubelet_logs(self, namespace: str, pod: str,
+                           expect: dict[tuple[str, bool], bytes | None], timeout: float) -> None:
+        """Poll kwok until every (container, previous) answers as expected: the first bytes
+        of the log (None: an error)."""
+        def answers() -> bool:
+            for (container, previous), want in expect.items():
+                limit = min(len(want), 4096) if want else None
+                status, body = self.kubelet_logs(namespace, pod, container, previous=previous,
+                                                 limit_bytes=limit)
+                if want is None:
+                    if status < 400:
+                        return False
+                elif status != 200 or body != want[:4096]:
+                    return False
+            return True
+        try:
+            self._wait(f"kwok serving the logs of pod {namespace}/{pod}", answers,
+                       time.monotonic() + timeout)
+        except ControlPlaneError as e:
+            raise ControlPlaneError(f"{e}\nkwok log: {self.state['logs']['kwok']}") from None
+
     # -- users and audit -------------------------------------------------------------------
     def make_user_kubeconfig(self, user: str, groups: Sequence[str] = (), *,
                              name: str | None = None, namespace: str = "default") -> Path:
@@ -1095,6 +1234,37 @@ class ControlPlane:
                 continue
             out.append(ev)
         return out
+
+
+def _cri_split(lines: Sequence[str | bytes] | None) -> list[bytes] | None:
+    """Lines as the bytes of CRI log entries: one trailing newline dropped, split at the
+    others (a CRI log line cannot contain one)."""
+    if lines is None:
+        return None
+    out: list[bytes] = []
+    for line in lines:
+        data = line if isinstance(line, bytes) else line.encode("utf-8", "surrogateescape")
+        if data.endswith(b"\n"):
+            data = data[:-1]
+        out.extend(data.split(b"\n"))
+    return out
+
+
+def _cri_log(lines: Sequence[bytes], stream: bytes, start_ns: int) -> bytes:
+    """A CRI (containerd/CRI-O) log file: ``<RFC 3339 ns> <stream> F <text>`` lines, the
+    timestamps ``start_ns`` + 1 ms per line."""
+    out = []
+    for i, line in enumerate(lines):
+        ns = start_ns + i * 1_000_000
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000))
+        out.append(b"%s.%09dZ %s F %s\n" % (stamp.encode(), ns % 1_000_000_000, stream, line))
+    return b"".join(out)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def _parse_time(value: str) -> float:

@@ -261,3 +261,103 @@ def test_start_failure_is_readable_and_cleans_up(tmp_path: Path) -> None:
     assert state["pids"] == {}
     after = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
     assert not {d for d in after - before if d.startswith("podwhy-etcd-")}
+
+
+def _raw(live_cluster: LiveCluster, path: str) -> tuple[int, bytes, str]:
+    """``kubectl get --raw PATH``: (exit code, body bytes exactly, stderr)."""
+    r = subprocess.run(["kubectl", f"--kubeconfig={live_cluster.kubeconfig}",
+                        f"--context={live_cluster.context}", "get", "--raw", path],
+                       capture_output=True, timeout=60, check=False)
+    return r.returncode, r.stdout, r.stderr.decode("utf-8", "replace")
+
+
+def _bound(pod: dict[str, Any]) -> bool:
+    return bool(pod.get("spec", {}).get("nodeName")) and bool(
+        pod.get("status", {}).get("containerStatuses"))
+
+
+def test_container_logs_through_the_apiserver(local_control_plane: ControlPlane,
+                                              live_cluster: LiveCluster,
+                                              namespace: str) -> None:
+    """pods/log -> kube-apiserver -> kwok's kubelet endpoint (TLS, verified) -> CRI log files."""
+    live_cluster.apply([live_cluster.scenario_pod("crash", "crashloop-exit1"),
+                        live_cluster.scenario_pod("quiet")], namespace)
+    for name in ("crash", "quiet"):
+        live_cluster.wait_for_pod(namespace, name, _bound, "bound, with container statuses")
+    previous = ["starting app v1.2.3", "loading config from /etc/app", "connecting to db:5432",
+                "retrying in 1s", "retrying in 2s",
+                "panic: dial tcp 10.96.0.7:5432: connect: connection refused"]
+    current = ["starting app v1.2.3", "loading config from /etc/app"]
+    local_control_plane.set_container_logs(namespace, "crash", {"app": (current, previous)})
+    base = f"/api/v1/namespaces/{namespace}/pods/crash/log?container=app"
+
+    rc, body, err = _raw(live_cluster, base + "&previous=true&tailLines=3")
+    assert rc == 0, err
+    assert body == (b"retrying in 1s\nretrying in 2s\n"
+                    b"panic: dial tcp 10.96.0.7:5432: connect: connection refused\n")
+    assert _raw(live_cluster, base + "&previous=true")[1] == "".join(
+        f"{line}\n" for line in previous).encode()
+    assert _raw(live_cluster, base)[1] == b"starting app v1.2.3\nloading config from /etc/app\n"
+    assert _raw(live_cluster, base + "&limitBytes=10")[1] == b"starting a"
+    assert _raw(live_cluster, base + "&previous=true&tailLines=2&limitBytes=16")[1] == (
+        b"retrying in 2s\np")
+    # timestamps: increasing, the previous log older than the current one
+    rc, body, err = _raw(live_cluster, base + "&previous=true&timestamps=true")
+    stamps = [line.split(b" ", 1)[0] for line in body.splitlines()]
+    cur_stamps = [line.split(b" ", 1)[0]
+                  for line in _raw(live_cluster, base + "&timestamps=true")[1].splitlines()]
+    assert stamps == sorted(stamps)
+    assert len(set(stamps)) == len(previous)
+    assert stamps[-1] < cur_stamps[0]
+
+    # kubectl logs, the way people read a crash loop
+    r = live_cluster.kubectl("logs", "crash", "-c", "app", "--previous", "-n", namespace,
+                             "--tail=1")
+    assert r.stdout == "panic: dial tcp 10.96.0.7:5432: connect: connection refused\n"
+    r = live_cluster.kubectl("logs", "crash", "-c", "app", "--previous", "-n", namespace)
+    assert r.stdout.splitlines() == previous
+
+    # a pod without a Logs object: empty, not an error (current and previous)
+    for query in ("", "&previous=true"):
+        rc, body, err = _raw(live_cluster,
+                             f"/api/v1/namespaces/{namespace}/pods/quiet/log?container=app"
+                             + query)
+        assert (rc, body) == (0, b""), err
+    assert live_cluster.kubectl("logs", "quiet", "-n", namespace).stdout == ""
+
+
+def test_container_logs_are_byte_exact_and_replaceable(local_control_plane: ControlPlane,
+                                                       live_cluster: LiveCluster,
+                                                       namespace: str) -> None:
+    big = "x" * (1024 * 1024)
+    weird = ["\x1b[31mERROR\x1b[0m colours", "tab\there\r", "unicode: żółw ✓ \U0001f600",
+             "  leading spaces", "", "two\nlines", "trailing newline\n"]
+    # set before the pod exists: the logs are there from its first moment
+    local_control_plane.set_container_logs(
+        namespace, "odd", {"sidecar": (weird, [big, "after the big one"]), "app": ([], None)},
+        stream="stdout")
+    live_cluster.apply(live_cluster.scenario_pod("odd", "sidecar-crash"), namespace)
+    live_cluster.wait_for_pod(namespace, "odd", _bound, "bound, with container statuses")
+    base = f"/api/v1/namespaces/{namespace}/pods/odd/log"
+    rc, body, err = _raw(live_cluster, base + "?container=sidecar")
+    assert rc == 0, err
+    assert body == ("\x1b[31mERROR\x1b[0m colours\ntab\there\r\nunicode: żółw ✓ \U0001f600\n"
+                    "  leading spaces\n\ntwo\nlines\ntrailing newline\n").encode()
+    rc, body, err = _raw(live_cluster, base + "?container=sidecar&previous=true")
+    assert rc == 0, err
+    assert body == (big + "\nafter the big one\n").encode()
+    assert _raw(live_cluster, base + "?container=sidecar&previous=true&limitBytes=5")[1] == (
+        b"xxxxx")
+    assert _raw(live_cluster, base + "?container=app")[:2] == (0, b"")
+    # None: no such log; the apiserver passes on the kubelet endpoint's 400
+    rc, _, err = _raw(live_cluster, base + "?container=app&previous=true")
+    assert rc != 0
+    assert "BadRequest" in err or "no such file" in err
+
+    # a second call replaces the first: app gets a log, sidecar falls back to empty
+    local_control_plane.set_container_logs(namespace, "odd", {"app": (["again"], ["before"])})
+    assert _raw(live_cluster, base + "?container=app")[1] == b"again\n"
+    assert _raw(live_cluster, base + "?container=app&previous=true")[1] == b"before\n"
+    assert _raw(live_cluster, base + "?container=sidecar")[:2] == (0, b"")
+    local_control_plane.delete_container_logs(namespace, "odd")
+    assert _raw(live_cluster, base + "?container=app&previous=true")[:2] == (0, b"")
