@@ -265,6 +265,9 @@ READ_ALL_RULES: list[dict[str, Any]] = [
     {"apiGroups": [""], "resources": ["pods", "events", "nodes", "persistentvolumeclaims"],
      "verbs": ["get", "list", "watch"]},
 ]
+#: what the README lists, crash logs included
+READ_ALL_WITH_LOGS_RULES: list[dict[str, Any]] = [
+    *READ_ALL_RULES, {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}]
 
 
 # --- kubeconfig files -------------------------------------------------------------------------
@@ -579,7 +582,8 @@ def test_audit_log_shows_only_reads(
     user = f"podwhy-auditee-{secrets.token_hex(3)}"
     kc = local_control_plane.make_user_kubeconfig(user)
     since = time.time() - 1
-    with grant_cluster_wide(live_cluster, f"podwhy-reader-{user}", [user], READ_ALL_RULES):
+    with grant_cluster_wide(live_cluster, f"podwhy-reader-{user}", [user],
+                            READ_ALL_WITH_LOGS_RULES):
         for resource in ("pods", "events", "nodes", "persistentvolumeclaims"):
             wait_until_allowed(live_cluster, user, "list", resource, namespace)
         one, every = concurrently(
