@@ -59,6 +59,10 @@ Examples:
   kubectl podwhy web-0 -o json > /dev/null || echo "web-0 is not healthy"
 
 \b
+  # A crash loop: the crashed run's last 30 log lines with the verdict (0: none)
+  kubectl podwhy web-0 --log-lines 30
+
+\b
   # CD gate: wait for the rollout, fail fast with the cause (exit 0 / 1)
   kubectl apply -f k8s/ && kubectl podwhy deploy/web job/migrate -n shop --wait --timeout 10m
 
