@@ -25,8 +25,9 @@ from kubectl_podwhy.snapshot import ContainerLog, LogKey, LogRequest, object_key
 #: lines shown by default (--log-lines)
 DEFAULT_LOG_LINES = 10
 #: lines asked for (tailLines) at least: more than are shown, so that the telling line is
-#: found above a stack trace or the shutdown lines that follow it
-FETCH_LINES = 50
+#: found above a stack trace (a Go crash dumps every goroutine) or the shutdown lines that
+#: follow it; what is judged does not depend on --log-lines below this
+FETCH_LINES = 200
 #: bytes asked for at most per log (limitBytes); with MAX_LOG_REQUESTS this bounds a run's
 #: log reading at 1.25 MiB
 LIMIT_BYTES = 64 * 1024
@@ -36,6 +37,11 @@ MAX_LOG_REQUESTS = 20
 MAX_LINE_CHARS = 2000
 #: the longest log line lifted into a summary
 SUMMARY_CHARS = 200
+#: how a summary quotes the telling line, or the last line when no line names a cause
+LIFTED = "log"
+LAST_LINE = "last log line"
+#: the text of the evidence of a log that was read and is empty
+EMPTY_LOG = "the log is empty"
 
 
 def tail_lines(shown: int) -> int:
@@ -90,18 +96,23 @@ def with_log(r: PodReport, log: ContainerLog, shown: int) -> PodReport:
     line as its text) and the telling line in the summary ("...; log: FATAL password
     authentication failed"), unless the summary or the termination message says it
     already (terminationMessagePolicy FallbackToLogsOnError copies the log's end there).
-    An empty log changes nothing."""
+    An empty log is evidence too ("the log is empty"), without a summary line."""
     v = r.verdict
-    lines = tuple(_cut(line, MAX_LINE_CHARS) for line in log.lines)
-    line = telling_line(lines)
-    if v is None or line is None:
+    if v is None:
         return r
+    lines = tuple(_cut(line, MAX_LINE_CHARS) for line in log.lines)
+    found = _telling(lines)
     which = "previous" if log.request.previous else "current"
-    evidence = Evidence(source=f"logs:{which}", text=_cut(line, SUMMARY_CHARS),
-                        lines=lines[-shown:])
     summary = v.summary
-    if line not in v.summary and line not in v.detail:
-        summary = f"{summary}; log: {_cut(line, SUMMARY_CHARS)}"
+    if found is None:  # read, and empty: worth knowing (it crashed without a word)
+        evidence = Evidence(source=f"logs:{which}", text=EMPTY_LOG)
+    else:
+        line, tier = found
+        evidence = Evidence(source=f"logs:{which}", text=_cut(line, SUMMARY_CHARS),
+                            lines=lines[-shown:])
+        if line not in v.summary and line not in v.detail:
+            # a line that names no cause is only the last one, and says so
+            summary += f"; {LIFTED if tier else LAST_LINE}: {_cut(line, SUMMARY_CHARS)}"
     new = replace(v, summary=summary, evidence=(*v.evidence, evidence))
     return replace(r, verdict=new,
                    findings=tuple(new if f is v else f for f in r.findings))
@@ -110,7 +121,8 @@ def with_log(r: PodReport, log: ContainerLog, shown: int) -> PodReport:
 # --- the telling line -------------------------------------------------------------------------
 
 #: what a line says, strongest first: the headline of a crash (a Go panic, a Java root
-#: cause); a fatal error or a named cause; an error; a warning
+#: cause); a fatal error or a named cause; an error or exception line; a generic failure word.
+#: A warning is no cause: it ranks with plain lines.
 _TIERS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (5, re.compile(r"^panic:|^fatal error:|^Caused by:")),
     (4, re.compile(
@@ -118,45 +130,68 @@ _TIERS: tuple[tuple[int, re.Pattern[str]], ...] = (
         r"|\bSIGSEGV\b|out of memory|permission denied|address already in use|EADDRINUSE"
         r"|connection refused|ECONNREFUSED|authentication failed|access denied"
         r"|no such file or directory|no such host|unknown host|could not resolve", re.I)),
-    (3, re.compile(
-        r"^[\w.$]*(Error|Exception)\b|\b(error|err|exception|failed|failure|unable to"
-        r"|cannot|can't|could not|refused|denied|unauthorized|forbidden|invalid|missing"
-        r"|not found|timed out|timeout|killed|abort(ed|ing)?)\b", re.I)),
-    (2, re.compile(r"\bwarn(ing)?\b", re.I)),
+    (3, re.compile(r"^[\w.$]*(Error|Exception)\b|^[Ee]rror\b|\b(ERROR|ERR|FATAL|Exception)\b"
+                   r"|^E\d{4} |\blevel=(error|fatal)\b")),
+    (2, re.compile(
+        r"\b(error|exception|failed|failure|unable to|cannot|can't|could not|refused|denied"
+        r"|unauthorized|forbidden|invalid|missing|not found|timed out|timeout|killed"
+        r"|abort(ed|ing)?)\b", re.I)),
 )
+#: lines that name an error but only point elsewhere (npm's boilerplate around the real one)
+_BOILERPLATE = re.compile(r"^npm (ERR!|error) |^npm notice ")
 #: stack frames and their markers: never the telling line (the line above or below is)
 _FRAME = re.compile(r"^(\s|Traceback \(most recent call last\)|goroutine \d+ \[|\.\.\. \d+ "
-                    r"more|During handling of the above exception|The above exception)")
+                    r"more|During handling of the above exception|The above exception"
+                    r"|created by |\S+\.go:\d+( \+0x[0-9a-f]+)?$"
+                    r"|[\w./*()-]+\(((0x[0-9a-f]+|\{[^}]*\}|\.\.\.)(, )?)*\)$)")
 #: a log level that says the line is routine
 _ROUTINE = re.compile(r"\blevel=(info|debug|trace)\b|\"level\":\s*\"(info|debug|trace)\""
-                      r"|^\S*\s*\[?(INFO|DEBUG|TRACE)\]?\b|\s\[?(INFO|DEBUG|TRACE)\]?\s")
-#: a leading timestamp (RFC 3339, or date and time with a space), left off a lifted line
-_STAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?"
+                      r"|^\S*\s*\[?(INFO|DEBUG|TRACE)\]?\b|\s\[?(INFO|DEBUG|TRACE)\]?\s"
+                      r"|^(info|debug|trace): ")
+#: a leading timestamp (RFC 3339, or date and time with a space; Python's logging writes a
+#: comma before the milliseconds), left off a lifted line
+_STAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d([.,]\d+)?(Z|[+-]\d\d:?\d\d)?"
                     r"( UTC)?\]?\s+")
+#: colour (SGR) sequences, which many loggers write: left off before a line is judged
+SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def telling_line(lines: Sequence[str]) -> str | None:
     """The line of a log's end that tells the most about why the container ended, as it is
-    shown (a leading timestamp left off; a JSON log line as ``level: msg: error``): the
-    last line of the strongest kind (a panic, a fatal error, a named cause such as
-    "permission denied" or "address already in use", then errors and exceptions, then
-    warnings; a stack frame never, a routine INFO line only as a last resort), else the
-    last line that is not blank. None for a log with nothing but blank lines."""
-    best: tuple[int, str] | None = None
-    last = None
+    shown (colours and a leading timestamp left off; a JSON log line as
+    ``level: msg: error``): the last line of the strongest kind (a panic or a Java root
+    cause, a fatal error or a named cause such as "permission denied" or "address already
+    in use", then error and exception lines, then generic failure words; npm's pointers to
+    its debug log and routine INFO lines only as a last resort; a stack frame never), else
+    the last line that is neither blank nor a stack frame. None for a log with nothing but
+    blank lines."""
+    found = _telling(lines)
+    return found[0] if found is not None else None
+
+
+def _telling(lines: Sequence[str]) -> tuple[str, int] | None:
+    """telling_line and the strength of its kind (0: no line named a cause; the last)."""
+    best: tuple[str, int] | None = None
+    last = frame = None
     for raw in lines:
-        text = _readable(raw)
+        plain = SGR.sub("", raw)
+        text = _readable(plain)
         if not text:
             continue
-        last = text
-        if _FRAME.match(raw):
+        if _FRAME.match(plain):
+            frame = text
             continue
+        last = text
         tier = next((t for t, pattern in _TIERS if pattern.search(text)), 0)
-        if tier and _ROUTINE.search(raw):
+        if tier and (_ROUTINE.search(plain) or _BOILERPLATE.match(text)):
             tier = 1
-        if tier and (best is None or tier >= best[0]):
-            best = (tier, text)
-    return best[1] if best is not None else last
+        if tier and (best is None or tier >= best[1]):
+            best = (text, tier)
+    if best is not None:
+        return best
+    if last is not None or frame is not None:
+        return (last or frame or "", 0)
+    return None
 
 
 def _readable(line: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kubectl_podwhy.crashlog import SGR
 from kubectl_podwhy.report import (
     Change,
     Evidence,
@@ -119,7 +120,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 def _evidence_dict(e: Evidence) -> dict[str, Any]:
     doc: dict[str, Any] = {"source": e.source, "text": e.text, "count": e.count,
                            "lastSeen": e.last_seen}
-    if e.lines:  # a container log (logs:previous, logs:current): its last lines
+    if e.source.startswith("logs:"):  # a container log: its last lines
         doc["lines"] = list(e.lines)
     return doc
 
@@ -426,7 +427,7 @@ def _finding_body(f: Finding, now: datetime) -> list[str]:
         lines.append("Evidence:")
         lines += [_evidence_line(e, now) for e in f.evidence]
     for e in f.evidence:
-        if e.lines:
+        if e.source.startswith("logs:"):
             lines.append(_log_block(f, e))
     return lines + _advice(f, POD_LABELS)
 
@@ -441,9 +442,14 @@ def _log_block(f: Finding, e: Evidence) -> str:
     log line can pass for podwhy's own."""
     run = "previous run" if e.source == "logs:previous" else "last run"
     n = len(e.lines)
+    if not n:
+        return POD_LABELS.line("Logs", f"{run} of {name(f.container or '-')}: "
+                                       f"{sanitize(e.text, single_line=True)}")
     head = f"{run} of {name(f.container or '-')}, last {n} line{'s' if n != 1 else ''}:"
+    # colours are left off; every other control character is shown escaped
     return POD_LABELS.lines("Logs", [head, *(
-        "| " + sanitize(line.expandtabs(4).replace("\n", "\\n"), limit=MAX_LOG_LINE_SHOWN)
+        "| " + sanitize(SGR.sub("", line).expandtabs(4).replace("\n", "\\n"),
+                        limit=MAX_LOG_LINE_SHOWN)
         for line in e.lines)])
 
 

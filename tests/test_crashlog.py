@@ -15,7 +15,8 @@ from kubectl_podwhy.crashlog import (
     telling_line,
     with_log,
 )
-from kubectl_podwhy.report import Finding, PodReport
+from kubectl_podwhy.report import Evidence, Finding, PodReport
+from kubectl_podwhy.rules.workload import group_text
 from kubectl_podwhy.snapshot import ContainerLog, Gathered, LogRequest, build_snapshots
 from kubectl_podwhy.verdict import assemble, diagnose_pod
 from tests.podfactory import crashloop_statuses, pod
@@ -69,6 +70,39 @@ JSON_LOGS = """\
 no such file or directory"}
 {"level":"info","ts":1732183199,"msg":"shutting down"}
 """
+
+
+GO_FATAL = "fatal error: concurrent map writes\n\n" + "".join(
+    f"goroutine {i} [running]:\nnet/http.(*conn).serve(0xc000{i:03d}, {{0x7f, 0xc0}})\n"
+    f"\t/usr/local/go/src/net/http/server.go:3285 +0x4b4\ncreated by net/http.(*Server).Serve"
+    f" in goroutine 1\n\t/usr/local/go/src/net/http/server.go:3415 +0x485\n\n"
+    for i in range(30))
+NPM = """\
+Error: Cannot find module 'express'
+Require stack:
+- /app/server.js
+npm ERR! code 1
+npm ERR! A complete log of this run can be found in:
+npm ERR!     /root/.npm/_logs/2026-11-30T10_00_00_000Z-debug-0.log
+"""
+
+
+@pytest.mark.parametrize(("log", "line"), [
+    (GO_FATAL, "fatal error: concurrent map writes"),
+    (NPM, "Error: Cannot find module 'express'"),
+    ("\x1b[31mERROR\x1b[0m cannot load /etc/app.yaml\n\x1b[32mINFO\x1b[0m exiting with "
+     "status 3\n", "ERROR cannot load /etc/app.yaml"),
+    ('ERROR: relation "users" already exists\nmigration failed\n',
+     'ERROR: relation "users" already exists'),
+    ("2026-11-30 10:00:00,123 ERROR boom\n", "ERROR boom"),
+    ("E1130 10:00:00.000000       1 main.go:42] open /etc/x: no such file or directory\n"
+     "I1130 10:00:00.100000       1 main.go:50] exiting\n",
+     "E1130 10:00:00.000000       1 main.go:42] open /etc/x: no such file or directory"),
+], ids=["go-fatal-error-above-180-frame-lines", "npm-boilerplate-below-the-error",
+        "ansi-colours", "an-error-line-over-a-generic-failure", "python-logging-comma-stamp",
+        "klog"])
+def test_the_telling_line_is_found_past_noise(log: str, line: str) -> None:
+    assert telling_line(log.splitlines()[-FETCH_LINES:]) == line
 
 
 @pytest.mark.parametrize(("log", "line"), [
@@ -188,9 +222,23 @@ def test_a_message_that_already_holds_the_line_is_not_repeated() -> None:
     assert out.verdict.evidence[-1].text == "FATAL: bad config"
 
 
-def test_an_empty_log_changes_nothing() -> None:
+def test_an_empty_log_is_evidence_without_a_summary_line() -> None:
     r = _report("web-0")
-    assert with_log(r, _log(r, ""), shown=10) is r
+    out = with_log(r, _log(r, "\n  \n"), shown=10)
+    assert out.verdict is not None
+    assert r.verdict is not None
+    assert out.verdict.summary == r.verdict.summary
+    assert out.verdict.evidence[-1] == Evidence("logs:previous", "the log is empty")
+
+
+def test_a_log_naming_no_cause_gives_its_last_line_as_such() -> None:
+    r = _report("web-0")
+    out = with_log(r, _log(r, "starting\nWARN slow request 12s\ndeadlock detected in pool\n"),
+                   shown=10)
+    assert out.verdict is not None
+    assert r.verdict is not None
+    assert out.verdict.summary == r.verdict.summary + \
+        "; last log line: deadlock detected in pool"
 
 
 def test_a_megabyte_line_is_cut_in_the_middle() -> None:
@@ -227,8 +275,10 @@ def test_assemble_reads_logs_once_per_group_and_attaches_them() -> None:
     assert verdicts[0] is not None
     assert verdicts[0].summary.endswith("; log: FATAL: no db")
     assert all(v is not None and "log:" not in v.summary for v in verdicts[1:])
-    # the group's line (its first pod's verdict) says it
+    # the group's line (its first pod's verdict) says it, and whose log it is
     assert report.owners[0].groups[0].verdict is verdicts[0]
+    assert group_text(report.owners[0].groups[0], 3).endswith(
+        "; log of pod web-0: FATAL: no db")
     # with --log-lines 0 nothing is read
     asked.clear()
     assemble(Gathered(pods=pods), None, NOW, log_lines=0, read_logs=read)  # type: ignore[arg-type]

@@ -980,3 +980,23 @@ def test_json_gives_a_log_evidence_item_its_lines_and_other_items_none() -> None
          "count": 4, "lastSeen": "2026-11-21T09:59:00Z"},
         {"source": "logs:previous", "text": "FATAL: b", "count": None, "lastSeen": None,
          "lines": ["a", "FATAL: b"]}]
+
+
+def test_a_log_that_was_read_and_is_empty_says_so() -> None:
+    f = replace(error_finding(), evidence=(Evidence("logs:previous", "the log is empty"),))
+    r = PodReport(pod=snap("web-1", "u1"), status="CrashLoopBackOff", state="failing",
+                  verdict=f, findings=(f,))
+    text = render_table(Report(pods=(r,), as_of=NOW, as_of_basis="flag"), PLAIN)
+    assert ("  - logs:previous: the log is empty\n"
+            "Logs:      previous run of app: the log is empty\n") in text
+    doc = json.loads(render_json(Report(pods=(r,), as_of=NOW), PLAIN))
+    assert doc["items"][0]["verdict"]["evidence"] == [
+        {"source": "logs:previous", "text": "the log is empty", "count": None,
+         "lastSeen": None, "lines": []}]
+
+
+def test_colours_in_a_log_are_left_off_the_logs_block() -> None:
+    lines = ("\x1b[31mERROR\x1b[0m boom",)
+    text = render_table(Report(pods=(logged_pod(lines, "ERROR boom"),), as_of=NOW,
+                               as_of_basis="flag"), PLAIN)
+    assert "           | ERROR boom\n" in text

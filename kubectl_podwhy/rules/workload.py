@@ -184,7 +184,13 @@ def group_text(g: PodGroup, total: int) -> str:
         return f"{head}: healthy"
     kind = "" if v.container_type in (None, "app") else f"{v.container_type} "
     where = f" in {kind}container {v.container}" if v.container else ""
-    return f"{head}: {v.reason}{where}: {v.summary}"
+    summary = v.summary
+    if g.count > 1 and any(e.source.startswith("logs:") for e in v.evidence):
+        # one pod's log stands for the group (crashlog reads one per group): say whose
+        pod = g.reports[0].pod.name
+        for said in ("; log: ", "; last log line: "):
+            summary = summary.replace(said, f"{said[:-2]} of pod {pod}: ", 1)
+    return f"{head}: {v.reason}{where}: {summary}"
 
 
 def _cond_ev(w: Workload, type_: str) -> list[Evidence]:

@@ -212,6 +212,8 @@ def _flatten(obj: Any, name: str,
         ann = meta.get("annotations") if isinstance(meta, dict) else None
         if isinstance(ann, dict) and isinstance(ann.get(CAPTURED_AT), str):
             yield {"kind": _CAPTURE, "at": ann[CAPTURED_AT]}
+        if isinstance(ann, dict) and CONTAINER_LOGS in ann:
+            yield {"kind": _LOGS, "logs": ann[CONTAINER_LOGS]}
         item_kind = _LIST_ITEM_KIND.get(kind)
         child = (item_kind, str(obj.get("apiVersion") or "v1")) if item_kind else None
         for item in obj["items"]:
@@ -221,6 +223,7 @@ def _flatten(obj: Any, name: str,
 
 
 _CAPTURE = "\0capture"  # a marker _flatten yields for a List's capture time
+_LOGS = "\0logs"  # and for the container logs a --dump recorded
 
 
 #: how recent a copy of an object is: its capture's time, then its resourceVersion
@@ -257,7 +260,7 @@ def _add(g: Gathered, obj: dict[str, Any], pods: dict[str, dict[str, Any]],
          workloads: dict[str, dict[str, Any]], ranks: dict[str, _Rank],
          captured: datetime | None) -> None:
     kind = obj.get("kind")
-    if kind == _CAPTURE or not isinstance(kind, str):
+    if kind in (_CAPTURE, _LOGS) or not isinstance(kind, str):
         return  # a kind that is not a name (kind: [Pod]) is no object podwhy reads
     raw_meta = obj.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
@@ -291,10 +294,9 @@ def load(paths: Iterable[str]) -> Gathered:
                 if obj.get("kind") == _CAPTURE:
                     at = parse_time(obj.get("at"))
                     captured = max(captured, at) if captured and at else captured or at
-                if obj.get("kind") == CONTAINER_LOG and obj.get("apiVersion") == LOG_API:
-                    log = _container_log(name, obj)
-                    g.logs[log.request.key] = log
-                    continue
+                if obj.get("kind") == _LOGS:
+                    for log in _container_logs(name, obj["logs"]):
+                        g.logs[log.request.key] = log
                 _add(g, obj, pods, workloads, ranks, captured)
         if captured is not None:
             # the run's reference is the latest capture; each object is judged at its own
@@ -403,53 +405,67 @@ class FileSource:
         """Files hold only the logs a --dump recorded (loaded by gather): nothing to read."""
 
 
-#: a container log a --dump recorded (kubectl_podwhy.crashlog): a List item of its own kind
-CONTAINER_LOG = "ContainerLog"
-LOG_API = "podwhy/v1"
+#: the List annotation where a --dump records the container logs it read (crashlog): a JSON
+#: array of {namespace, pod, podUID, container, previous, truncated, lines}. An annotation, so
+#: that kubectl still reads the dump as any List.
+CONTAINER_LOGS = "kubectl-podwhy/container-logs"
 
 
-def _container_log(name: str, obj: dict[str, Any]) -> ContainerLog:
-    """A ContainerLog item as write_dump writes it; InputError when it is damaged."""
-    ns, pod = meta_str(obj, "namespace") or "default", meta_str(obj)
-    uid = obj.get("podUID")
+def _container_logs(name: str, text: object) -> list[ContainerLog]:
+    """The logs of a CONTAINER_LOGS annotation; InputError when it is damaged."""
+    try:
+        doc = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        doc = None
+    if not isinstance(doc, list):
+        raise InputError(f"{name}: the annotation {CONTAINER_LOGS} is not a JSON array of "
+                         "container logs (was the dump edited?)")
+    return [_container_log(name, i, item) for i, item in enumerate(doc)]
+
+
+def _container_log(name: str, i: int, obj: object) -> ContainerLog:
+    if not isinstance(obj, dict):
+        raise InputError(f"{name}: {CONTAINER_LOGS}[{i}] is not an object")
+    ns, pod, uid = obj.get("namespace") or "default", obj.get("pod"), obj.get("podUID")
     container, previous, lines = obj.get("container"), obj.get("previous"), obj.get("lines")
     truncated = obj.get("truncated", False)
-    if (pod and (uid is None or isinstance(uid, str)) and isinstance(container, str)
+    if (isinstance(ns, str) and isinstance(pod, str) and pod
+            and (uid is None or isinstance(uid, str)) and isinstance(container, str)
             and container and isinstance(previous, bool) and isinstance(truncated, bool)
             and isinstance(lines, list) and all(isinstance(x, str) for x in lines)):
         req = LogRequest(ns, pod, uid or f"Pod/{ns}/{pod}", container, previous, len(lines))
         return ContainerLog(req, tuple(lines), truncated)
-    problem = ("metadata.name (the pod) is missing" if not pod else
+    problem = ("namespace is not a name" if not isinstance(ns, str) else
+               "pod is not a name" if not isinstance(pod, str) or not pod else
                "podUID is not a string" if uid is not None and not isinstance(uid, str) else
                "container is not a name" if not isinstance(container, str) or not container
                else "previous is not true or false" if not isinstance(previous, bool) else
                "truncated is not true or false" if not isinstance(truncated, bool) else
                "lines is not a list of strings")
-    raise InputError(f"{name}: {CONTAINER_LOG} {ns}/{pod or '?'}: {problem}")
+    raise InputError(f"{name}: {CONTAINER_LOGS}[{i}]: {problem}")
 
 
-def _log_item(log: ContainerLog) -> dict[str, Any]:
+def _log_doc(log: ContainerLog) -> dict[str, Any]:
     r = log.request
-    item: dict[str, Any] = {"apiVersion": LOG_API, "kind": CONTAINER_LOG,
-                            "metadata": {"namespace": r.namespace, "name": r.pod}}
+    doc: dict[str, Any] = {"namespace": r.namespace, "pod": r.pod}
     if not r.pod_key.startswith("Pod/"):
-        item["podUID"] = r.pod_key
-    item.update({"container": r.container, "previous": r.previous,
-                 "truncated": log.truncated, "lines": list(log.lines)})
-    return item
+        doc["podUID"] = r.pod_key
+    doc.update({"container": r.container, "previous": r.previous,
+                "truncated": log.truncated, "lines": list(log.lines)})
+    return doc
 
 
 def write_dump(path: str, g: Gathered, captured_at: datetime) -> None:
     """Write what a live run gathered, as kubectl prints it (the cluster source already
-    dropped managedFields), the container logs it read as items of kind ContainerLog
-    (apiVersion podwhy/v1; kubectl ignores what it does not know only when reading, so such
-    a file is for podwhy -f), with when it was read in the List's metadata so that ``-f``
-    judges ages against it (kubectl reads the file as any List). YAML for a path ending in
+    dropped managedFields), with when it was read and the container logs it read in the
+    List's annotations (CAPTURED_AT, CONTAINER_LOGS) so that ``-f`` judges ages against it
+    and shows the same logs (kubectl reads the file as any List). YAML for a path ending in
     .yaml/.yml, else JSON. Raises UsageError when the file cannot be written."""
-    items = [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values(),
-             *(_log_item(log) for log in g.logs.values())]
-    doc = {"apiVersion": "v1", "kind": "List",
-           "metadata": {"annotations": {CAPTURED_AT: format_time(captured_at)}},
+    items = [*g.workloads, *g.pods, *g.events, *g.nodes.values(), *g.pvcs.values()]
+    annotations = {CAPTURED_AT: format_time(captured_at)}
+    if g.logs:
+        annotations[CONTAINER_LOGS] = json.dumps([_log_doc(x) for x in g.logs.values()])
+    doc = {"apiVersion": "v1", "kind": "List", "metadata": {"annotations": annotations},
            "items": items}
     try:
         with open(path, "w", encoding="utf-8") as fh:

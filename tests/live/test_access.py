@@ -258,6 +258,9 @@ READ_POD_RULES: list[dict[str, Any]] = [
     {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]},
     {"apiGroups": [""], "resources": ["events"], "verbs": ["list"]},
 ]
+READ_LOG_RULES: list[dict[str, Any]] = [
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+]
 READ_NODE_RULES: list[dict[str, Any]] = [
     {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]},
 ]
@@ -266,8 +269,7 @@ READ_ALL_RULES: list[dict[str, Any]] = [
      "verbs": ["get", "list", "watch"]},
 ]
 #: what the README lists, crash logs included
-READ_ALL_WITH_LOGS_RULES: list[dict[str, Any]] = [
-    *READ_ALL_RULES, {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}]
+READ_ALL_WITH_LOGS_RULES: list[dict[str, Any]] = [*READ_ALL_RULES, *READ_LOG_RULES]
 
 
 # --- kubeconfig files -------------------------------------------------------------------------
@@ -491,7 +493,8 @@ def test_token_and_certificate_users_work_once_granted(
     assert "forbidden" in before.error_line()
 
     role = f"reader-{user}"
-    grant_in_namespace(live_cluster, oom_ns, role, [user], READ_POD_RULES)
+    grant_in_namespace(live_cluster, oom_ns, role, [user],
+                       [*READ_POD_RULES, *READ_LOG_RULES])
     try:
         with grant_cluster_wide(live_cluster, f"podwhy-nodes-{user}", [user], READ_NODE_RULES):
             wait_until_allowed(live_cluster, user, "list", "events", oom_ns)
