@@ -28,8 +28,8 @@ DEFAULT_LOG_LINES = 10
 #: found above a stack trace (a Go crash dumps every goroutine) or the shutdown lines that
 #: follow it; what is judged does not depend on --log-lines below this
 FETCH_LINES = 200
-#: bytes asked for at most per log (limitBytes); with MAX_LOG_REQUESTS this bounds a run's
-#: log reading at 1.25 MiB
+#: bytes asked for at most per log (limitBytes); a source reads a few times this at most,
+#: whatever a server sends (sources.cluster.MAX_LOG_BYTES)
 LIMIT_BYTES = 64 * 1024
 #: logs read per run at most: one per verdict group, the failing groups first
 MAX_LOG_REQUESTS = 20
@@ -100,7 +100,8 @@ def with_log(r: PodReport, log: ContainerLog, shown: int) -> PodReport:
     v = r.verdict
     if v is None:
         return r
-    lines = tuple(_cut(line, MAX_LINE_CHARS) for line in log.lines)
+    # the tail a run asks for at most, however many lines a server or a file holds
+    lines = tuple(_cut(line, MAX_LINE_CHARS) for line in log.lines[-tail_lines(shown):])
     found = _telling(lines)
     which = "previous" if log.request.previous else "current"
     summary = v.summary

@@ -283,3 +283,12 @@ def test_assemble_reads_logs_once_per_group_and_attaches_them() -> None:
     asked.clear()
     assemble(Gathered(pods=pods), None, NOW, log_lines=0, read_logs=read)  # type: ignore[arg-type]
     assert asked == []
+
+
+def test_only_the_tail_a_run_asks_for_is_judged_however_long_a_log_is() -> None:
+    r = _report("web-0")
+    req = LogRequest("shop", "web-0", "uid-web-0", "app", True, 10)
+    log = ContainerLog(req, ("FATAL: early",) + ("a",) * 1_000_000)
+    out = with_log(r, log, shown=10)
+    assert out.verdict is not None
+    assert out.verdict.evidence[-1].text == "a"  # FATAL is far above the tail

@@ -69,6 +69,8 @@ class Logs(BaseHTTPRequestHandler):
                     self.wfile.write(b"x" * (1 << 20))
             except OSError:
                 pass
+        elif pod == "many":  # tailLines ignored
+            self._send(200, b"a\n" * 100_000)
         elif pod == "escapes":
             self._send(200, b"\x1b]52;c;ZXZpbA==\x07\x1b[2J\r\nFATAL: \xff\xfe bad bytes\n")
 
@@ -181,6 +183,27 @@ def test_escape_sequences_and_bad_bytes_are_kept_as_text_for_the_renderer_to_esc
 
 def test_names_cannot_reach_another_path(tmp_path: Path, server: LogServer) -> None:
     g = Gathered()
-    source(tmp_path, server).read_logs(g, [LogRequest("shop", "../../secrets/x", "u", "app",
-                                                      True, 10)])
-    assert server.asked[0][0] == "/api/v1/namespaces/shop/pods/..%2F..%2Fsecrets%2Fx/log"
+    source(tmp_path, server).read_logs(g, [
+        LogRequest("shop", "../../secrets/x", "u", "app", True, 10),
+        LogRequest("shop", "..", "u2", "app", True, 10),
+        LogRequest(".", "web", "u3", "app", True, 10)])
+    assert [path for path, _ in server.asked] == [
+        "/api/v1/namespaces/shop/pods/..%2F..%2Fsecrets%2Fx/log"]
+
+
+def test_one_forbidden_namespace_keeps_the_logs_read_elsewhere(tmp_path: Path,
+                                                               server: LogServer) -> None:
+    g = Gathered()
+    source(tmp_path, server).read_logs(g, [request("forbidden"), request("crashed")])
+    assert list(g.logs) == [("uid-crashed", "app", True)]
+    assert g.notes[""] == [
+        'cannot read 1 of 2 container logs (pods "forbidden" is forbidden: User "viewer" '
+        'cannot get resource "pods/log" in API group "" in the namespace "shop"); the verdicts '
+        "are shown without those (reading them needs get on pods/log)"]
+
+
+def test_a_server_ignoring_tail_lines_leaves_only_the_tail_asked_for(
+        tmp_path: Path, server: LogServer) -> None:
+    g = Gathered()
+    source(tmp_path, server).read_logs(g, [request("many")])
+    assert len(g.logs[("uid-many", "app", True)].lines) == FETCH_LINES

@@ -473,6 +473,9 @@ class ClusterSource:
         leaves the verdict as it is, with a one-line note in ``g.notes[""]``: one for all when
         pods/log is forbidden (RBAC: get on pods/log), else one per log (MAX_LOG_NOTES).
         Never raises for a log: the diagnosis stands without it."""
+        # "." and ".." would be dot segments of the path, not names (no API server has
+        # such a pod or namespace; a server that claims one gets no request)
+        requests = [r for r in requests if not {r.namespace, r.pod} & {".", ".."}]
         if not requests:
             return
         results: list[ContainerLog | ApiException | ClusterError | None] = [None] * len(
@@ -503,16 +506,14 @@ class ClusterSource:
         for t in threads:
             t.join(max(0.0, end - time.monotonic()))
         notes: list[str] = []
+        forbidden: list[str] = []
         for req, res in zip(requests, results, strict=True):
             what = (f"the {'previous' if req.previous else 'current'} log of container "
                     f"{req.container} of pod {req.namespace}/{req.pod}")
             if isinstance(res, ContainerLog):
                 g.logs[req.key] = res
             elif isinstance(res, ApiException) and res.status == 403:
-                self._note(g, "", f"cannot read container logs ({_status_message(res)}); "
-                                  "the verdicts are shown without them (reading them needs "
-                                  "get on pods/log)")
-                return
+                forbidden.append(_status_message(res))
             elif isinstance(res, ApiException) and res.status == 404 and _is_status(res) \
                     and "pods " in _status_message(res):
                 continue  # the pod is gone since it was read: nothing to tell
@@ -523,6 +524,12 @@ class ClusterSource:
                 notes.append(f"{what} could not be read: {res.message}")
             else:
                 notes.append(f"{what} was not read within {budget:g}s")
+        if forbidden:  # one line for all (RBAC forbids a namespace or the whole cluster)
+            some = "" if len(forbidden) == len(requests) else \
+                f"{len(forbidden)} of {len(requests)} "
+            self._note(g, "", f"cannot read {some}container logs ({forbidden[0]}); the "
+                              f"verdicts are shown without {'them' if not some else 'those'} "
+                              "(reading them needs get on pods/log)")
         for text in notes[:MAX_LOG_NOTES]:
             self._note(g, "", text)
         if len(notes) > MAX_LOG_NOTES:
@@ -563,7 +570,8 @@ class ClusterSource:
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        return ContainerLog(req, tuple(line.rstrip("\r") for line in lines),
+        # only the tail asked for, whatever the server sent
+        return ContainerLog(req, tuple(line.rstrip("\r") for line in lines[-req.tail_lines:]),
                             truncated=len(data) >= LIMIT_BYTES)
 
     def _note(self, g: Gathered, key: str, text: str) -> None:

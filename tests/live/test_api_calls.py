@@ -61,7 +61,7 @@ def test_namespace_run_lists_each_kind_once(live_cluster: LiveCluster, local_con
     assert counted[("get", "nodes")] + 3 * counted[("list", "nodes")] <= 3
     assert set(counted) <= {("list", "pods"), ("list", "events"),
                             ("list", "persistentvolumeclaims"), ("get", "nodes"),
-                            ("list", "nodes")}
+                            ("list", "nodes"), ("get", "pods/log")}
 
 
 def test_workload_run_lists_owners_once(live_cluster: LiveCluster, local_control_plane: Any,
