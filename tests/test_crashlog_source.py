@@ -69,6 +69,12 @@ class Logs(BaseHTTPRequestHandler):
                     self.wfile.write(b"x" * (1 << 20))
             except OSError:
                 pass
+        elif pod == "long-tail":  # as a kubelet: limitBytes from the start of the tail
+            q = parse_qs(url.query)
+            tail = int(q["tailLines"][0])
+            lines = [f"line {i} " + "x" * 2000 for i in range(300)] + ["FATAL: the end"]
+            body = "".join(x + "\n" for x in lines[-tail:]).encode()
+            self._send(200, body[:int(q["limitBytes"][0])])
         elif pod == "many":  # tailLines ignored
             self._send(200, b"a\n" * 100_000)
         elif pod == "escapes":
@@ -206,4 +212,16 @@ def test_a_server_ignoring_tail_lines_leaves_only_the_tail_asked_for(
         tmp_path: Path, server: LogServer) -> None:
     g = Gathered()
     source(tmp_path, server).read_logs(g, [request("many")])
-    assert len(g.logs[("uid-many", "app", True)].lines) == FETCH_LINES
+    # 200 KB, past limitBytes: asked again for the last 20, and given 100,000 again
+    assert len(g.logs[("uid-many", "app", True)].lines) == 20
+
+
+def test_a_tail_longer_than_limit_bytes_is_asked_for_again_shorter_to_keep_its_end(
+        tmp_path: Path, server: LogServer) -> None:
+    g = Gathered()
+    source(tmp_path, server).read_logs(g, [request("long-tail")])
+    log = g.logs[("uid-long-tail", "app", True)]
+    assert log.lines[-1] == "FATAL: the end"
+    assert len(log.lines) == 20
+    assert log.truncated
+    assert [q["tailLines"] for _, q in server.asked] == [str(FETCH_LINES), "20"]

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -71,6 +72,8 @@ LOG_CONCURRENCY = 4
 LOG_SECONDS = 10.0
 #: the bytes of one log read at most, whatever the server does with limitBytes
 MAX_LOG_BYTES = 256 << 10
+#: the lines asked for again when a tail did not fit in limitBytes (its end was cut off)
+SHORT_TAIL = 20
 #: what a run says about logs it could not read, at most (then "and N more")
 MAX_LOG_NOTES = 3
 
@@ -538,8 +541,17 @@ class ClusterSource:
 
     def _fetch_log(self, req: LogRequest) -> ContainerLog:
         """GET pods/{name}/log with tailLines and limitBytes (core/v1 PodLogOptions); the
-        body is read up to MAX_LOG_BYTES whatever the server does. Raises ApiException for
-        an HTTP error, ClusterError when the server cannot be reached."""
+        body is read up to MAX_LOG_BYTES whatever the server does. The kubelet applies
+        limitBytes from the start of the tail, so a tail longer than it loses its end, where
+        the crash is: then the last SHORT_TAIL lines are asked for once more. Raises
+        ApiException for an HTTP error, ClusterError when the server cannot be reached."""
+        log = self._fetch_tail(req)
+        if log.truncated and req.tail_lines > SHORT_TAIL:
+            short = self._fetch_tail(replace(req, tail_lines=SHORT_TAIL))
+            return ContainerLog(req, short.lines, truncated=True)
+        return log
+
+    def _fetch_tail(self, req: LogRequest) -> ContainerLog:
         # names as the bundle holds them: quoted, so that no name can reach another path
         path = f"{POD.path(quote(req.namespace, safe=''), quote(req.pod, safe=''))}/log"
         query = [("container", req.container), ("previous", "true" if req.previous else
