@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import secrets
 import select
 import signal
@@ -357,8 +358,9 @@ def test_wait_tolerates_a_failure_that_may_clear_for_fail_after(live_cluster: Li
     assert w.wait.get("outcome") == "failing", w.show()
     assert 3.0 <= w.wait["elapsedSeconds"] < 5.0, w.show()
     assert w.seconds < 3 + FAST, w.show()
-    assert w.wait["reason"].startswith(
-        f"Deployment/{namespace}/web has been failing for 3s (--fail-after 3s): PW221 "), w.show()
+    # counted from the verdict's own start, which a loaded machine sees a tick late: 3-4s
+    assert re.match(rf"Deployment/{namespace}/web has been failing for [34]s \(--fail-after "
+                    r"3s\): PW221 ", w.wait["reason"]), w.show()
 
 
 # --- Jobs ----------------------------------------------------------------------------------------
