@@ -120,7 +120,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 def _evidence_dict(e: Evidence) -> dict[str, Any]:
     doc: dict[str, Any] = {"source": e.source, "text": e.text, "count": e.count,
                            "lastSeen": e.last_seen}
-    if e.source.startswith("logs:"):  # a container log: its last lines
+    if e.from_log:  # a container log: its last lines
         doc["lines"] = list(e.lines)
     return doc
 
@@ -427,7 +427,7 @@ def _finding_body(f: Finding, now: datetime) -> list[str]:
         lines.append("Evidence:")
         lines += [_evidence_line(e, now) for e in f.evidence]
     for e in f.evidence:
-        if e.source.startswith("logs:"):
+        if e.from_log:
             lines.append(_log_block(f, e))
     return lines + _advice(f, POD_LABELS)
 

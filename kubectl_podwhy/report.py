@@ -51,6 +51,11 @@ class Evidence:
     def from_event(self) -> bool:
         return self.source.startswith("event:")
 
+    @property
+    def from_log(self) -> bool:
+        """A container log (logs:previous, logs:current; kubectl_podwhy.crashlog)."""
+        return self.source.startswith("logs:")
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -297,8 +297,7 @@ def assemble(g: Gathered, workload_targets: Sequence[tuple[str, str, str]] | Non
             for p in build_snapshots(g, lower_bounds=basis == "inferred")]
     if log_lines > 0:
         wanted = log_requests(pods, log_lines, g.logs) if read_logs is not None else []
-        if wanted:
-            assert read_logs is not None
+        if read_logs is not None and wanted:
             read_logs(g, wanted)
         pods = attach_logs(pods, g.logs, log_lines)
     views = build_views(g, pods, workload_targets, now)

@@ -8,9 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,6 +17,7 @@ import yaml
 from kubectl_podwhy.crashlog import FETCH_LINES, LIMIT_BYTES
 from kubectl_podwhy.snapshot import Gathered, LogRequest
 from kubectl_podwhy.sources.cluster import MAX_LOG_BYTES, ClusterSource
+from tests.test_hostile_server import Hostile, HostileServer
 
 PYTHON_CRASH = (b"starting\nTraceback (most recent call last):\n  File \"app.py\", line 3\n"
                 b"KeyError: 'DATABASE_URL'\n")
@@ -29,25 +28,18 @@ def _status(code: int, reason: str, message: str) -> bytes:
                        "message": message, "reason": reason, "code": code}).encode()
 
 
-class Logs(BaseHTTPRequestHandler):
+class Logs(Hostile):
+    """The log endpoint of each test pod (the pod's name says what it does); the quiet log
+    and ``_send`` are the hostile server's."""
+
     server: LogServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def _send(self, code: int, body: bytes, ctype: str = "text/plain") -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         self.server.asked.append((url.path, {k: v[0] for k, v in parse_qs(url.query).items()}))
         pod = url.path.split("/")[-2]
         if pod == "crashed":
-            self._send(200, PYTHON_CRASH)
+            self._send(200, PYTHON_CRASH, "text/plain")
         elif pod == "forbidden":
             self._send(403, _status(403, "Forbidden", 'pods "forbidden" is forbidden: User '
                                     '"viewer" cannot get resource "pods/log" in API group "" '
@@ -74,16 +66,15 @@ class Logs(BaseHTTPRequestHandler):
             tail = int(q["tailLines"][0])
             lines = [f"line {i} " + "x" * 2000 for i in range(300)] + ["FATAL: the end"]
             body = "".join(x + "\n" for x in lines[-tail:]).encode()
-            self._send(200, body[:int(q["limitBytes"][0])])
+            self._send(200, body[:int(q["limitBytes"][0])], "text/plain")
         elif pod == "many":  # tailLines ignored
-            self._send(200, b"a\n" * 100_000)
+            self._send(200, b"a\n" * 100_000, "text/plain")
         elif pod == "escapes":
-            self._send(200, b"\x1b]52;c;ZXZpbA==\x07\x1b[2J\r\nFATAL: \xff\xfe bad bytes\n")
+            self._send(200, b"\x1b]52;c;ZXZpbA==\x07\x1b[2J\r\nFATAL: \xff\xfe bad bytes\n",
+                       "text/plain")
 
 
-class LogServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class LogServer(HostileServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Logs)
         self.asked: list[tuple[str, dict[str, str]]] = []

@@ -185,7 +185,7 @@ def group_text(g: PodGroup, total: int) -> str:
     kind = "" if v.container_type in (None, "app") else f"{v.container_type} "
     where = f" in {kind}container {v.container}" if v.container else ""
     summary = v.summary
-    if g.count > 1 and any(e.source.startswith("logs:") for e in v.evidence):
+    if g.count > 1 and any(e.from_log for e in v.evidence):
         # one pod's log stands for the group (crashlog reads one per group): say whose
         pod = g.reports[0].pod.name
         for said in ("; log: ", "; last log line: "):

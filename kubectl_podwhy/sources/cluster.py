@@ -226,15 +226,19 @@ class ClusterSource:
                                "server?")
         return _slim(doc)
 
-    def _read(self, raw: Any, path: str) -> bytes:
+    def _read(self, raw: Any, path: str, cut_at: int | None = None) -> bytes:
         """The body of urllib3 response ``raw`` (not read yet: the client does not preload),
         in 1 MiB chunks; ClusterError past MAX_RESPONSE_BYTES, so a server cannot fill the
-        memory (a page of PAGE_SIZE real objects is tens of MB)."""
+        memory (a page of PAGE_SIZE real objects is tens of MB). With ``cut_at`` (a log:
+        its start is worth having) the body is cut there instead, without an error."""
         chunks: list[bytes] = []
         total = 0
         try:
-            for chunk in raw.stream(1 << 20):
+            for chunk in raw.stream(1 << 20 if cut_at is None else min(1 << 20, cut_at)):
                 total += len(chunk)
+                if cut_at is not None and total >= cut_at:
+                    chunks.append(chunk)
+                    break
                 if total > MAX_RESPONSE_BYTES:
                     raise UnusableAnswer(
                         f"the server's answer to {path} is larger than "
@@ -243,7 +247,7 @@ class ClusterSource:
                 chunks.append(chunk)
         finally:
             raw.release_conn()
-        return b"".join(chunks)
+        return b"".join(chunks)[:cut_at]
 
     def _json(self, path: str, data: bytes) -> Any:
         """The body as JSON, whatever the server sent: HTML from a proxy, a body nested too
@@ -563,18 +567,7 @@ class ClusterSource:
         with self._errors(f"read the log of pod {req.pod}"):
             resp = self._api.call_api(method, url, header_params=headers,
                                       _request_timeout=self.timeout or LOG_SECONDS)
-            raw = resp.response
-            chunks: list[bytes] = []
-            total = 0
-            try:
-                for chunk in raw.stream(64 << 10):
-                    chunks.append(chunk)
-                    total += len(chunk)
-                    if total >= MAX_LOG_BYTES:
-                        break
-            finally:
-                raw.release_conn()
-        data = b"".join(chunks)[:MAX_LOG_BYTES]
+            data = self._read(resp.response, path, cut_at=MAX_LOG_BYTES)
         if not 200 <= resp.status <= 299:
             raise ApiException(status=resp.status, reason=resp.reason,
                                body=data.decode("utf-8", "replace") if data else None)
