@@ -57,8 +57,18 @@ cluster-down:
 demo-cluster: $(STAMP)
 	$(BIN)/python scripts/demo_cluster.py --dir $(CLUSTER_DIR)
 
+## dist: the wheel, the sdist, the krew archive of this platform (PyInstaller, one folder: no
+## Python needed) and dist/krew-manifest.yaml with its sha256 (docs/release.md)
+.PHONY: dist krew-manifest
+dist:
+	$(PYTHON) scripts/dist.py build
+
+## krew-manifest: copy the manifest of the archives in dist/ to krew-manifest.yaml (releases)
+krew-manifest:
+	$(PYTHON) scripts/dist.py manifest --out krew-manifest.yaml
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info
 
 ## bench: build a kwok cluster (5,000+ pods, 20,000+ events) and time podwhy against kubectl
 ## (writes benchmarks/results.json; BENCH_ARGS=--quick for a smoke run, --profile to profile,
