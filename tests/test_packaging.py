@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from kubectl_podwhy import __version__
+from tests.distlib import dist
 
 ROOT = Path(__file__).parent.parent
 
@@ -27,7 +28,7 @@ def test_krew_manifest_is_a_valid_v1alpha2_plugin_for_podwhy() -> None:
         assert p["uri"].startswith("https://")
         assert re.fullmatch(r"[0-9a-f]{64}", p["sha256"])
         assert p["bin"] == "kubectl-podwhy"
-        assert p["selector"]["matchExpressions"]
+        assert p["selector"].get("matchLabels") or p["selector"].get("matchExpressions")
         assert any(f["from"] == p["bin"] for f in p["files"])
 
 
@@ -39,3 +40,16 @@ def test_console_script_is_kubectl_podwhy_so_kubectl_finds_the_plugin() -> None:
     deps = cfg["options"]["install_requires"]
     for dep in ("kubernetes", "click", "tabulate", "PyYAML"):
         assert dep in deps
+
+
+def test_committed_krew_manifest_is_the_templates_output_for_the_platforms_it_lists() -> None:
+    """Edit scripts/krew-manifest.yaml.in, never krew-manifest.yaml: `make dist krew-manifest`
+    writes it (a release, with the sha256 of its archives: docs/release.md)."""
+    text = (ROOT / "krew-manifest.yaml").read_text()
+    platforms = [dist.Platform(p["selector"]["matchLabels"]["os"],
+                               p["selector"]["matchLabels"]["arch"], p["sha256"])
+                 for p in yaml.safe_load(text)["spec"]["platforms"]]
+    assert platforms
+    assert all(set(p.sha256) != {"0"} for p in platforms)  # no placeholder
+    assert text == dist.render_manifest(__version__, platforms)
+
