@@ -53,3 +53,11 @@ def test_committed_krew_manifest_is_the_templates_output_for_the_platforms_it_li
     assert all(set(p.sha256) != {"0"} for p in platforms)  # no placeholder
     assert text == dist.render_manifest(__version__, platforms)
 
+
+def test_readme_install_names_the_current_versions_artefacts() -> None:
+    readme = (ROOT / "README.md").read_text()
+    install = readme.split("## Install\n", 1)[1].split("\n## ", 1)[0]
+    assert f"dist/{dist.archive_name(__version__, 'linux', 'amd64')}" in install
+    assert f"dist/kubectl_podwhy-{__version__}-py3-none-any.whl" in install
+    assert dist.release_uri(__version__, "krew-manifest.yaml") in install
+    assert "--manifest=dist/krew-manifest.yaml" in install
