@@ -211,23 +211,28 @@ def make_archive(tree: Path, out: Path, epoch: int) -> None:
     Raises DistError for a symlink or special file (krew extracts only regular files and
     directories)."""
     entries = sorted(tree.rglob("*"), key=lambda p: p.relative_to(tree).as_posix())
+    for path in entries:
+        if path.is_symlink() or not (path.is_dir() or path.is_file()):
+            raise DistError(f"{path}: krew archives hold only regular files and directories")
     tmp = out.with_name(out.name + ".tmp")
-    with tmp.open("wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz, \
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path in entries:
-            info = tarfile.TarInfo(path.relative_to(tree).as_posix())
-            info.mtime, info.uid, info.gid, info.uname, info.gname = epoch, 0, 0, "", ""
-            if path.is_symlink() or not (path.is_dir() or path.is_file()):
-                raise DistError(f"{path}: krew archives hold only regular files and directories")
-            if path.is_dir():
-                info.type, info.mode = tarfile.DIRTYPE, 0o755
-                tar.addfile(info)
-                continue
-            info.size = path.stat().st_size
-            info.mode = 0o755 if path.stat().st_mode & 0o111 else 0o644
-            with path.open("rb") as f:
-                tar.addfile(info, f)
+    try:
+        with (tmp.open("wb") as raw,
+              gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz,
+              tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar):
+            for path in entries:
+                info = tarfile.TarInfo(path.relative_to(tree).as_posix())
+                info.mtime, info.uid, info.gid, info.uname, info.gname = epoch, 0, 0, "", ""
+                if path.is_dir():
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+                    continue
+                info.size = path.stat().st_size
+                info.mode = 0o755 if path.stat().st_mode & 0o111 else 0o644
+                with path.open("rb") as f:
+                    tar.addfile(info, f)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(out)
 
 

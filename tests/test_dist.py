@@ -217,3 +217,30 @@ def test_pipx_installs_the_wheel_and_its_command_gives_the_dev_installs_verdicts
     assert (pipx_bin / "kubectl-podwhy").exists()
     _same_as_the_dev_install([str(pipx_bin / "kubectl-podwhy")],
                              _offline_env(tmp_path, "/nonexistent"))
+
+
+def test_make_archive_refuses_a_symlink_that_krew_could_not_extract(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "kubectl-podwhy").write_text("x")
+    (tree / "link").symlink_to("kubectl-podwhy")
+    out = tmp_path / "a.tar.gz"
+    with pytest.raises(dist.DistError, match="only regular files and directories"):
+        dist.make_archive(tree, out, dist.DEFAULT_EPOCH)
+    assert list(tmp_path.glob("a.tar.gz*")) == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["manifest", "--dist", "{tmp}"], "no krew archive kubectl-podwhy_v"),
+    (["manifest", "--dist", "{tmp}/missing"], "(run make dist first)"),
+])
+def test_dist_script_says_what_is_wrong_in_one_line(args: list[str], message: str,
+                                                    tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "dist.py"),
+                        *[a.format(tmp=tmp_path) for a in args]],
+                       capture_output=True, text=True, check=False, timeout=60)
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert r.stderr.startswith("dist: error: ")
+    assert message in r.stderr
+    assert r.stderr.count("\n") == 1
