@@ -59,9 +59,10 @@ test-offline: $(STAMP)
 test-live: $(STAMP)
 	$(BIN)/pytest -m live
 
-## docs: regenerate docs/rules.md from the rule catalog
+## docs: regenerate docs/rules.md from the rule catalog, and the README's example output
 docs: $(STAMP)
 	$(BIN)/python -m kubectl_podwhy.rules.docs > docs/rules.md
+	$(BIN)/python scripts/readme_examples.py --write
 
 ## cluster-up: start a local control plane (built once per machine) and print its kubeconfig
 cluster-up: $(STAMP)
