@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from kubectl_podwhy.rules.catalog import RULES
+from kubectl_podwhy.rules.docs import find_rule
 from tests import podfactory as pf
 
 ROOT = Path(__file__).parent.parent
@@ -79,6 +80,18 @@ def test_explain_finds_a_rule_by_name_and_suggests_close_names() -> None:
     assert r.stdout.startswith("PW221 crashloop-exit"), r.stdout
     assert_one_line_error(run("--explain", "crashloop"), 2,
                           "(did you mean crashloop-exit, crashloop-oomkilled, ")
+
+
+def test_explain_takes_every_name_as_list_rules_prints_it_in_any_case() -> None:
+    # ID  level  severity  name  title
+    listed = [(f[0], f[3]) for f in map(str.split, run("--list-rules").stdout.splitlines())]
+    assert [(find_rule(name).id, name) for _, name in listed] == listed
+    assert [find_rule(name.upper()).id for _, name in listed] == [i for i, _ in listed]
+    by_name = run("--explain", "CrashLoop-Exit", "-o", "json")
+    assert by_name.returncode == 0
+    assert by_name.stdout == run("--explain", "PW221", "-o", "json").stdout
+    doc = yaml.safe_load(run("--explain", "crashloop-exit", "-o", "yaml").stdout)
+    assert (doc["id"], doc["name"]) == ("PW221", "crashloop-exit")
 
 
 def test_explain_says_a_rule_with_a_deadline_waits_before_it_is_an_error() -> None:
