@@ -112,6 +112,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "rule": f.rule, "level": f.level, "severity": f.severity, "reason": f.reason,
         "container": f.container, "containerType": f.container_type,
         "summary": f.summary, "detail": f.detail, "hint": f.hint, "docs": f.docs,
+        # the table's "Next:" line: kubectl logs POD -n NS -c app --previous, ...
+        "nextCommand": f.next_command,
         "since": format_time(f.since), "deadline": format_time(f.deadline),
         "evidence": [_evidence_dict(e) for e in f.evidence],
     }

@@ -187,8 +187,11 @@ def test_json_output_has_exactly_the_documented_shape(tmp_path: Path) -> None:
     assert item["healthy"] is False
     v = item["verdict"]
     assert set(v) == {"rule", "level", "severity", "reason", "container", "containerType",
-                      "summary", "detail", "hint", "docs", "since", "deadline", "evidence"}
+                      "summary", "detail", "hint", "docs", "nextCommand", "since", "deadline",
+                      "evidence"}
     assert (v["severity"], v["since"], v["deadline"]) == ("error", None, None)
+    # the table's "Next:" line
+    assert v["nextCommand"] == "kubectl logs web-0 -n default -c app --previous"
     assert (v["rule"], v["level"], v["reason"], v["container"], v["containerType"]) == \
         ("PW220", "container", "OOMKilled", "app", "app")
     assert item["findings"][0] == v

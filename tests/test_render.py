@@ -6,6 +6,8 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import yaml
+
 from kubectl_podwhy.render import (
     RenderOptions,
     render_json,
@@ -114,6 +116,18 @@ def test_json_reports_states_counts_and_the_reference_time() -> None:
     v = doc["items"][1]["verdict"]
     assert (v["severity"], v["since"], v["deadline"]) == (
         "waiting", "2026-11-21T09:57:00Z", "2026-11-21T10:07:00Z")
+
+
+def test_json_and_yaml_carry_the_next_command_the_table_shows() -> None:
+    pods = (report("a", "u1", "failing", error_finding(), "CrashLoopBackOff"),
+            report("b", "u2", "progressing", waiting_finding(), "ContainerCreating"))
+    result = Report(pods=pods, as_of=NOW)
+    doc = json.loads(render_json(result, PLAIN))
+    assert [i["verdict"]["nextCommand"] for i in doc["items"]] == [
+        None, "kubectl describe node node-1"]
+    assert yaml.safe_load(render_yaml(result, PLAIN)) == doc
+    one = render_table(Report(pods=pods[1:], as_of=NOW), PLAIN)
+    assert "\nNext:      kubectl describe node node-1\n" in one
 
 
 def test_a_stuck_wait_is_labelled_stuck_with_its_passed_deadline() -> None:
@@ -648,6 +662,7 @@ ONE_REPORT_JSON = """\
         "detail": "",
         "hint": "Check the kubelet.",
         "docs": "https://kubernetes.io/docs/x/",
+        "nextCommand": "kubectl describe node node-1",
         "since": "2026-11-21T09:57:00Z",
         "deadline": "2026-11-21T10:07:00Z",
         "evidence": [
@@ -671,6 +686,7 @@ ONE_REPORT_JSON = """\
           "detail": "",
           "hint": "Check the kubelet.",
           "docs": "https://kubernetes.io/docs/x/",
+          "nextCommand": "kubectl describe node node-1",
           "since": "2026-11-21T09:57:00Z",
           "deadline": "2026-11-21T10:07:00Z",
           "evidence": [
@@ -775,6 +791,7 @@ items:
     detail: ''
     hint: Check the kubelet.
     docs: https://kubernetes.io/docs/x/
+    nextCommand: kubectl describe node node-1
     since: '2026-11-21T09:57:00Z'
     deadline: '2026-11-21T10:07:00Z'
     evidence:
@@ -793,6 +810,7 @@ items:
     detail: ''
     hint: Check the kubelet.
     docs: https://kubernetes.io/docs/x/
+    nextCommand: kubectl describe node node-1
     since: '2026-11-21T09:57:00Z'
     deadline: '2026-11-21T10:07:00Z'
     evidence:
