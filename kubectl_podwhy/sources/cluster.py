@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import platform
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,12 +25,14 @@ from urllib.parse import quote
 
 import urllib3
 import yaml
+from kubernetes import __version__ as CLIENT_VERSION
 from kubernetes.client.api_client import ApiClient
 from kubernetes.client.configuration import Configuration
 from kubernetes.client.exceptions import ApiException as ApiException  # noqa: PLC0414 (re-export)
 from kubernetes.config import kube_config
 from kubernetes.config.config_exception import ConfigException
 
+from kubectl_podwhy import __version__
 from kubectl_podwhy.crashlog import LIMIT_BYTES
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
 from kubectl_podwhy.kinds import KINDS, POD, WORKLOAD_KINDS
@@ -76,6 +80,31 @@ MAX_LOG_BYTES = 256 << 10
 SHORT_TAIL = 20
 #: what a run says about logs it could not read, at most (then "and N more")
 MAX_LOG_NOTES = 3
+
+
+#: Python's names for operating systems and machines, as Go (GOOS, GOARCH) spells them
+_GOOS = {"win32": "windows", "cygwin": "windows"}
+_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
+           "i386": "386", "i686": "386", "x86": "386", "armv7l": "arm", "armv6l": "arm"}
+
+
+def go_platform(system: str, machine: str) -> str:
+    """``os/arch`` as Go names them (``linux/amd64``, ``darwin/arm64``, ``windows/amd64``)
+    from Python's ``sys.platform`` and ``platform.machine()``; other machines lower-cased
+    (``ppc64le``, ``s390x`` are the same in both)."""
+    os_name = _GOOS.get(system, re.sub(r"\d+$", "", system))  # linux2, freebsd14 -> freebsd
+    return f"{os_name}/{_GOARCH.get(machine.lower(), machine.lower() or 'unknown')}"
+
+
+def user_agent() -> str:
+    """The User-Agent of every request: ``kubectl-podwhy/0.1.0 (linux/amd64)
+    kubernetes-python/33.1.0``, in the shape of kubectl's ``kubectl/v1.33.0 (linux/amd64)
+    kubernetes/<commit>`` (client-go rest.DefaultKubernetesUserAgent,
+    staging/src/k8s.io/client-go/rest/config.go), so that audit logs and API priority and
+    fairness tell podwhy's requests from kubectl's (the client's default says only
+    ``OpenAPI-Generator/<version>/python``)."""
+    return (f"kubectl-podwhy/{__version__} ({go_platform(sys.platform, platform.machine())}) "
+            f"kubernetes-python/{CLIENT_VERSION}")
 
 
 def _is_status(exc: ApiException) -> bool:
@@ -145,6 +174,7 @@ class ClusterSource:
         cfg.retries = False  # fail fast: one attempt, bounded by --request-timeout
         self.server = str(cfg.host)
         self._api = ApiClient(cfg)
+        self._api.user_agent = user_agent()
 
     # --- plumbing ---------------------------------------------------------------------------
 
