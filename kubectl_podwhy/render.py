@@ -27,7 +27,13 @@ from kubectl_podwhy.report import (
     WorkloadReport,
 )
 from kubectl_podwhy.rules.workload import group_text
-from kubectl_podwhy.timeutil import age, format_time, human_duration, parse_time
+from kubectl_podwhy.timeutil import (
+    age,
+    format_time,
+    human_duration,
+    kubectl_duration,
+    parse_time,
+)
 from kubectl_podwhy.verdict import overall_state
 from kubectl_podwhy.workloads import (
     owner_standing,
@@ -251,20 +257,38 @@ def _shown(r: PodReport) -> Finding | None:
     return r.verdict or next(iter(r.findings), None)
 
 
-def _of_shown(text: Callable[[Finding], str]) -> Callable[[PodReport], str]:
+#: a cell of the pod table: its text for a pod, at the report's reference time
+Cell = Callable[[PodReport, datetime], str]
+
+
+def _of_shown(text: Callable[[Finding], str]) -> Cell:
     """A cell taken from the finding the row shows; "-" when there is none."""
-    def cell(r: PodReport) -> str:
+    def cell(r: PodReport, now: datetime) -> str:
         shown = _shown(r)
         return text(shown) if shown else "-"
     return cell
 
 
-def _summary(r: PodReport) -> str:
+def _summary(r: PodReport, now: datetime) -> str:
     shown = _shown(r)
     if shown is None:
         return "healthy"
     summary = sanitize(shown.summary, single_line=True)
     return summary if r.verdict is not None else f"healthy; warning: {summary}"
+
+
+def _restarts(r: PodReport, now: datetime) -> str:
+    """RESTARTS as kubectl prints it: ``5 (2m ago)``, or ``0``."""
+    if r.restarts and r.last_restart is not None:
+        return f"{r.restarts} ({kubectl_duration((now - r.last_restart).total_seconds())} ago)"
+    return str(r.restarts)
+
+
+def _age(r: PodReport, now: datetime) -> str:
+    """AGE as kubectl prints it (translateTimestampSince), at the report's reference time, so
+    that -f output does not change with the clock."""
+    created = r.pod.created
+    return "<unknown>" if created is None else kubectl_duration((now - created).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -273,35 +297,39 @@ class Column:
     every table, priority 1 only with -o wide."""
 
     header: str
-    cell: Callable[[PodReport], str]
+    cell: Cell
     priority: int = 0
     #: painted in the colour of the pod's state when colour is on
     painted: bool = False
 
-    def text(self, r: PodReport, color: bool) -> str:
-        return _paint(self.cell(r), STATE_COLOR[r.state], color and self.painted)
+    def text(self, r: PodReport, now: datetime, color: bool) -> str:
+        return _paint(self.cell(r, now), STATE_COLOR[r.state], color and self.painted)
 
 
 #: the pod table's columns, in order: -o table shows those of priority 0, -o wide all
+#: (READY, STATUS, RESTARTS and AGE where kubectl get pods puts them)
 POD_COLUMNS: tuple[Column, ...] = (
-    Column("NAMESPACE", lambda r: name(r.pod.namespace)),
-    Column("NAME", lambda r: name(r.pod.name)),
-    Column("STATUS", lambda r: sanitize(r.status, single_line=True), painted=True),
-    Column("STATE", lambda r: r.state, painted=True),
+    Column("NAMESPACE", lambda r, _: name(r.pod.namespace)),
+    Column("NAME", lambda r, _: name(r.pod.name)),
+    Column("READY", lambda r, _: f"{r.ready[0]}/{r.ready[1]}", priority=1),
+    Column("STATUS", lambda r, _: sanitize(r.status, single_line=True), painted=True),
+    Column("RESTARTS", _restarts, priority=1),
+    Column("AGE", _age, priority=1),
+    Column("STATE", lambda r, _: r.state, painted=True),
     Column("RULE", _of_shown(lambda f: f.rule), priority=1),
     Column("LEVEL", _of_shown(lambda f: f.level)),
     Column("CONTAINER", _of_shown(lambda f: name(f.container or "-"))),
     Column("REASON", _of_shown(lambda f: sanitize(f.reason, single_line=True))),
-    Column("NODE", lambda r: name(r.pod.node_name or "<none>"), priority=1),
+    Column("NODE", lambda r, _: name(r.pod.node_name or "<none>"), priority=1),
     Column("SUMMARY", _summary),
 )
 
 
-def _table(reports: Sequence[PodReport], wide: bool, color: bool) -> str:
+def _table(reports: Sequence[PodReport], now: datetime, wide: bool, color: bool) -> str:
     from tabulate import tabulate  # costs ~40 ms (importlib.metadata): only for tables
 
     columns = [c for c in POD_COLUMNS if c.priority == 0 or wide]
-    rows = [[c.text(r, color) for c in columns] for r in reports]
+    rows = [[c.text(r, now, color) for c in columns] for r in reports]
     return tabulate(rows, headers=[c.header for c in columns], tablefmt="plain",
                     disable_numparse=True) + "\n"
 
@@ -526,7 +554,7 @@ def _many(result: Report, options: RenderOptions, wide: bool) -> str:
     pods = sorted(result.pods, key=sort_key_severity)
     listed = [r for r in pods if show_healthy or not r.healthy or r.findings]
     if listed:
-        out += _table(listed, wide=wide, color=color)
+        out += _table(listed, now, wide=wide, color=color)
     out += ("\n" if listed else "") + _pod_counts(pods, show_healthy, result.replaced) + "\n"
     states = workload_states(result)
     if states:
@@ -558,7 +586,7 @@ def _many(result: Report, options: RenderOptions, wide: bool) -> str:
 
 
 def _single(result: Report, options: RenderOptions, wide: bool) -> str:
-    return (_table(result.pods, wide=wide, color=options.color) + "\n"
+    return (_table(result.pods, result.as_of, wide=wide, color=options.color) + "\n"
             + render_detail(result.pods[0], result.as_of, options.color) + as_of_line(result))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -228,11 +229,14 @@ def test_single_pod_table_shows_detail_block_with_next_command(tmp_path: Path) -
     assert "Next:      kubectl logs web-0 -n default -c app --previous" in r.stdout
 
 
-def test_wide_output_adds_rule_and_node(tmp_path: Path) -> None:
+def test_wide_output_adds_kubectls_ready_restarts_age_and_rule_and_node(tmp_path: Path) -> None:
     f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
-    head = run("-f", f, "-o", "wide").stdout.splitlines()[0].split()
-    assert head == ["NAMESPACE", "NAME", "STATUS", "STATE", "RULE", "LEVEL", "CONTAINER",
-                    "REASON", "NODE", "SUMMARY"]
+    lines = run("-f", f, "-o", "wide", "--now", pf.NOW).stdout.splitlines()
+    assert [re.split(r"\s{2,}", ln)[:11] for ln in lines[:2]] == [
+        ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "STATE", "RULE", "LEVEL",
+         "CONTAINER", "REASON"],
+        ["default", "web-0", "0/1", "CrashLoopBackOff", "7 (5m ago)", "60m", "failing", "PW221",
+         "container", "app", "Error"]]
 
 
 def test_terminal_escapes_from_the_cluster_never_reach_the_screen(tmp_path: Path) -> None:
