@@ -136,6 +136,10 @@ def rules_text(output: str, explain: str | None) -> str:
               help="Time to wait for each API request (0: no limit).")
 @click.option("-o", "--output", type=click.Choice(sorted(RENDERERS)), default="table",
               show_default=True, help="Output format.")
+@click.option("--no-headers", is_flag=True,
+              help="Table and wide output: print the pod rows only (no header, workloads, "
+                   "counts or pod block), like kubectl get --no-headers; ignored for json and "
+                   "yaml.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour output (auto: on a terminal, unless NO_COLOR).")
 @click.option("-f", "--filename", multiple=True,
@@ -174,7 +178,7 @@ def rules_text(output: str, explain: str | None) -> str:
 @click.version_option(__version__, prog_name="kubectl-podwhy")
 def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: bool,
             selector: str | None, show_healthy: bool, context: str | None,
-            kubeconfig: str | None, request_timeout: str, output: str,
+            kubeconfig: str | None, request_timeout: str, output: str, no_headers: bool,
             color: str, filename: tuple[str, ...], dump: str | None, log_lines: int,
             list_rules: bool,
             explain: str | None, now: str | None, debug: bool, wait_: bool, watch_: bool,
@@ -222,7 +226,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         follow_run(FollowFlags(wait_, watch_, timeout, fail_after, max_restarts),
                    wanted, namespace, all_namespaces, selector, show_healthy, kubeconfig,
                    context, request_seconds, output, use_color, filename, dump, now,
-                   log_lines)
+                   log_lines, no_headers)
     for flag, given in (("--timeout", timeout), ("--fail-after", fail_after),
                         ("--max-restarts", max_restarts)):
         if given is not None:
@@ -253,7 +257,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     notes = sorted({n for r in result.pods for n in r.pod.notes} | set(g.notes.get("", [])))
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
-    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy))
+    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy,
+                                                   no_headers=no_headers))
     code = int(exit_code(result))
     _VERDICT_CODE[0] = code  # the exit code still holds if the reader stops early (| head)
     write(text, color=use_color)
@@ -273,7 +278,7 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
                all_namespaces: bool, selector: str | None, show_healthy: bool,
                kubeconfig: str | None, context: str | None, request_seconds: float | None,
                output: str, use_color: bool, filename: tuple[str, ...], dump: str | None,
-               now: str | None, log_lines: int = 0) -> NoReturn:
+               now: str | None, log_lines: int = 0, no_headers: bool = False) -> NoReturn:
     """--wait and --watch: follow the cluster through watches (kubectl_podwhy.follow)."""
     if filename:
         raise UsageError("--wait and --watch follow a cluster; they cannot be combined with -f")
@@ -332,7 +337,8 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
     notes = sorted({n for r in result.pods for n in r.pod.notes} | set(wait.notes))
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
-    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy))
+    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy,
+                                                   no_headers=no_headers))
     code = int(ExitCode.HEALTHY if wait.outcome == "healthy" else ExitCode.PROBLEM)
     _VERDICT_CODE[0] = code
     write(text, color=use_color)
@@ -359,7 +365,7 @@ _VERDICT_CODE = [0]  # --list-rules, --explain: no verdict, success
 
 _VALUED_SHORT = frozenset({"-n", "-l", "-o", "-f"})
 _BOOL_FLAGS = frozenset({"-A", "--all-namespaces", "--show-healthy", "--list-rules", "--debug",
-                         "--wait", "-w", "--watch"})
+                         "--wait", "-w", "--watch", "--no-headers"})
 _TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 

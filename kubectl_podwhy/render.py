@@ -53,6 +53,8 @@ class RenderOptions:
     color: bool = False
     #: list healthy pods without warnings too (--show-healthy)
     show_healthy: bool = False
+    #: table and wide: the pod rows alone, as kubectl get --no-headers prints them
+    no_headers: bool = False
 
 #: what must never reach a terminal as it is: C0 and C1 controls and DEL (escape sequences
 #: start with them: CSI, OSC 52 clipboard writes, ...), bidi and invisible formatting
@@ -325,13 +327,14 @@ POD_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _table(reports: Sequence[PodReport], now: datetime, wide: bool, color: bool) -> str:
+def _table(reports: Sequence[PodReport], now: datetime, wide: bool, color: bool,
+           headers: bool = True) -> str:
     from tabulate import tabulate  # costs ~40 ms (importlib.metadata): only for tables
 
     columns = [c for c in POD_COLUMNS if c.priority == 0 or wide]
     rows = [[c.text(r, now, color) for c in columns] for r in reports]
-    return tabulate(rows, headers=[c.header for c in columns], tablefmt="plain",
-                    disable_numparse=True) + "\n"
+    return tabulate(rows, headers=[c.header for c in columns] if headers else (),
+                    tablefmt="plain", disable_numparse=True) + "\n"
 
 
 def _evidence_line(e: Evidence, now: datetime) -> str:
@@ -590,6 +593,21 @@ def _single(result: Report, options: RenderOptions, wide: bool) -> str:
             + render_detail(result.pods[0], result.as_of, options.color) + as_of_line(result))
 
 
+def _rows(result: Report, options: RenderOptions, wide: bool) -> str:
+    """--no-headers: only the rows of the pod table the text for people shows (one pod's
+    row; else the listed pods, in its order), as ``kubectl get --no-headers`` prints only
+    rows: no header, workload blocks, pod block, counts, groups, reference time or --wait
+    summary. Nothing at all when no pod is listed."""
+    if len(result.pods) == 1 and not result.workloads:
+        listed: Sequence[PodReport] = result.pods
+    else:
+        listed = [r for r in sorted(result.pods, key=sort_key_severity)
+                  if options.show_healthy or not r.healthy or r.findings]
+    if not listed:
+        return ""
+    return _table(listed, result.as_of, wide=wide, color=options.color, headers=False)
+
+
 def _for_people(result: Report, options: RenderOptions, wide: bool) -> str:
     """The text for people: one pod's row and block, else the workloads and the pod table;
     ``wide`` adds the pod table's columns of priority 1."""
@@ -623,10 +641,14 @@ def _with_wait(result: Report, options: RenderOptions, text: str) -> str:
 
 
 def render_table(result: Report, options: RenderOptions) -> str:
+    if options.no_headers:
+        return _rows(result, options, wide=False)
     return _with_wait(result, options, _for_people(result, options, wide=False))
 
 
 def render_wide(result: Report, options: RenderOptions) -> str:
+    if options.no_headers:
+        return _rows(result, options, wide=True)
     return _with_wait(result, options, _for_people(result, options, wide=True))
 
 

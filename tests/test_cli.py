@@ -239,6 +239,21 @@ def test_wide_output_adds_kubectls_ready_restarts_age_and_rule_and_node(tmp_path
          "container", "app", "Error"]]
 
 
+def test_no_headers_prints_rows_only_and_is_ignored_by_json_like_kubectl(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
+    rows = run("-f", f, "--no-headers", "--now", pf.NOW)
+    assert rows.returncode == 1  # the verdict's exit code, as without it
+    assert rows.stdout == (
+        "default  web-0  CrashLoopBackOff  failing  container  app  Error  container app keeps "
+        "crashing: exit code 1 (application error), restarted 7 times\n")
+    assert run("-f", f, "--no-headers=false", "--now", pf.NOW).stdout.startswith("NAMESPACE ")
+    assert run("-f", f, "--no-headers=true", "--now", pf.NOW).stdout == rows.stdout
+    assert run("-f", f, "--no-headers", "-o", "json", "--now", pf.NOW).stdout == \
+        run("-f", f, "-o", "json", "--now", pf.NOW).stdout
+    assert_one_line_error(run("-f", f, "--no-headers=yes"), 2,
+                          "invalid value 'yes' for --no-headers: use true or false")
+
+
 def test_terminal_escapes_from_the_cluster_never_reach_the_screen(tmp_path: Path) -> None:
     evil = "boom \x1b[2J\x1b]0;pwned\x07\x1b[31mred\x9b1m \x07bell"
     f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses(message=evil)), "e.json")

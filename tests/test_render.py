@@ -468,6 +468,46 @@ def test_wide_ages_are_measured_at_the_reports_reference_time_not_the_clock() ->
         "-            -         node-1  healthy"]
 
 
+NO_HEADERS = RenderOptions(no_headers=True)
+
+
+def test_no_headers_prints_only_the_listed_pods_rows_like_kubectl_get() -> None:
+    """No header, pod block, counts, groups or reference time: what a script reads line by
+    line (kubectl get --no-headers prints only rows)."""
+    assert render_table(many_pods(), NO_HEADERS) == (
+        "shop  api-7f9-aaaaa  CrashLoopBackOff  failing      container  app  Error          "
+        "container app keeps crashing\n"
+        "shop  api-7f9-bbbbb  CrashLoopBackOff  failing      container  app  Error          "
+        "container app keeps crashing\n"
+        "shop  db-0           Pending           progressing  pod        -    Unschedulable  "
+        "no node fits: 0/3 nodes are available: 3 Insufficient cpu\n"
+        "shop  web-2          Running           healthy      container  app  Restarted      "
+        "healthy; warning: container app restarted 2 times (last exit 137)\n")
+    everyone = render_wide(many_pods(), replace(NO_HEADERS, show_healthy=True)).splitlines()
+    assert [line.split()[1] for line in everyone] == [
+        "api-7f9-aaaaa", "api-7f9-bbbbb", "db-0", "web-2", "api-7f9-ccccc"]
+    assert everyone[0].split()[2:5] == ["0/1", "CrashLoopBackOff", "7"]
+
+
+def test_no_headers_gives_a_single_pod_its_row_alone_even_healthy_and_drops_the_wait() -> None:
+    assert render_wide(Report(pods=(unscheduled_pod(),), as_of=NOW), NO_HEADERS) == (
+        "shop  db-0  0/1  Pending  0  60m  progressing  PW101  pod  -  Unschedulable  <none>  "
+        "no node fits: 0/3 nodes are available: 3 Insufficient cpu\n")
+    healthy = Report(pods=(report("web-4", "u4", "healthy", None),), as_of=NOW)
+    assert render_table(healthy, NO_HEADERS) == (
+        "shop  web-4  Running  healthy  -  -  -  healthy\n")
+    assert render_table(replace(healthy, wait=waited("healthy", "ok").wait), NO_HEADERS) == \
+        render_table(healthy, NO_HEADERS)
+    nothing_listed = Report(pods=(report("a", "u1", "healthy", None),
+                                  report("b", "u2", "healthy", None)), as_of=NOW)
+    assert render_table(nothing_listed, NO_HEADERS) == ""
+
+
+def test_no_headers_changes_nothing_in_json_and_yaml_as_in_kubectl() -> None:
+    assert render_json(many_pods(), NO_HEADERS) == render_json(many_pods(), PLAIN)
+    assert render_yaml(many_pods(), NO_HEADERS) == render_yaml(many_pods(), PLAIN)
+
+
 def test_colour_paints_a_single_pods_status_state_note_verdict_and_severities_exactly() -> None:
     result = Report(pods=(colour_pod(),), as_of=NOW)
     assert render_table(result, COLOUR) == (
