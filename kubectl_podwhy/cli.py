@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from kubectl_podwhy import __version__, follow
+from kubectl_podwhy import __version__, completion, follow
 from kubectl_podwhy.crashlog import DEFAULT_LOG_LINES
 from kubectl_podwhy.errors import ExitCode, PodwhyError, UsageError
 from kubectl_podwhy.gate import DEFAULT_MAX_RESTARTS
@@ -74,6 +74,11 @@ Examples:
   # The rules, and one rule's documentation
   kubectl podwhy --list-rules
   kubectl podwhy --explain PW220
+
+\b
+  # Shell completion for kubectl-podwhy (zsh_source, fish_source likewise); for
+  # kubectl podwhy, kubectl 1.26+ runs kubectl_complete-podwhy, installed alongside
+  eval "$(_KUBECTL_PODWHY_COMPLETE=bash_source kubectl-podwhy)"
 """
 
 
@@ -124,14 +129,18 @@ def rules_text(output: str, explain: str | None) -> str:
 
 @click.command(name=PROG, epilog=EPILOG,
                context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("targets", nargs=-1, metavar="[POD | TYPE/NAME ...]")
-@click.option("-n", "--namespace", help="Namespace (default: the context's, else default).")
+@click.argument("targets", nargs=-1, metavar="[POD | TYPE/NAME ...]",
+                shell_complete=completion.targets)
+@click.option("-n", "--namespace", help="Namespace (default: the context's, else default).",
+              shell_complete=completion.namespaces)
 @click.option("-A", "--all-namespaces", is_flag=True, help="Diagnose pods in every namespace.")
 @click.option("-l", "--selector", help="Only pods matching this label selector (app=web,tier!=db).")
 @click.option("--show-healthy", is_flag=True,
               help="List healthy pods too when diagnosing many pods (they are counted anyway).")
-@click.option("--context", help="The kubeconfig context to use.")
-@click.option("--kubeconfig", help="Path to the kubeconfig file.")
+@click.option("--context", help="The kubeconfig context to use.",
+              shell_complete=completion.contexts)
+@click.option("--kubeconfig", help="Path to the kubeconfig file.",
+              shell_complete=completion.files)
 @click.option("--request-timeout", default="30s", show_default=True,
               help="Time to wait for each API request (0: no limit).")
 @click.option("-o", "--output", type=click.Choice(sorted(RENDERERS)), default="table",
@@ -142,16 +151,16 @@ def rules_text(output: str, explain: str | None) -> str:
                    "yaml.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour output (auto: on a terminal, unless NO_COLOR).")
-@click.option("-f", "--filename", multiple=True,
+@click.option("-f", "--filename", multiple=True, shell_complete=completion.files,
               help="Read objects from a file or directory (- for stdin) instead of a cluster.")
-@click.option("--dump", metavar="FILE",
+@click.option("--dump", metavar="FILE", shell_complete=completion.files,
               help="Write what a live run gathered as a kubectl List (.json or .yaml).")
 @click.option("--log-lines", type=click.IntRange(0, MAX_LOG_LINES), default=DEFAULT_LOG_LINES,
               show_default=True, metavar="N",
               help="Lines of a crashed container's log shown with its verdict (read through "
                    "pods/log, one log per group of pods with the same verdict); 0: none.")
 @click.option("--list-rules", is_flag=True, help="List every rule, one per line, and exit.")
-@click.option("--explain", metavar="ID",
+@click.option("--explain", metavar="ID", shell_complete=completion.rules,
               help="Print a rule's documentation (by ID or name) and exit.")
 @click.option("--debug", is_flag=True,
               help="Show the traceback of an internal error (also PODWHY_DEBUG=1).")
@@ -404,6 +413,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     # lines with a file path each, nothing the user can act on.
     if not _debug():
         warnings.simplefilter("ignore")
+    instruction = os.environ.get(completion.COMPLETE_VAR)
+    if instruction:  # a completion script asks (see kubectl_podwhy.completion)
+        from click.shell_completion import shell_complete
+
+        sys.exit(shell_complete(command, {}, "kubectl-podwhy", completion.COMPLETE_VAR,
+                                instruction))
     try:
         command.main(args=kubectl_style(sys.argv[1:] if argv is None else argv),
                      prog_name=PROG, standalone_mode=False)
@@ -445,3 +460,23 @@ def _internal(exc: BaseException, why: str) -> NoReturn:
 
 
 _SECRET = re.compile(r"(Bearer|Basic|token|password)[\s:=\"']+[^\s'\"]+", re.IGNORECASE)
+
+
+def kubectl_complete(argv: list[str] | None = None) -> NoReturn:
+    """``kubectl_complete-podwhy ARG ... WORD``: kubectl's plugin completion (kubectl 1.26+
+    runs it for ``kubectl podwhy ARG ... WORD<TAB>``; see kubectl_podwhy.completion). Prints
+    the completions of WORD after ARGs, and exits 0 whatever happens: a completion that
+    fails offers nothing, never an error on the user's prompt."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    incomplete = args.pop() if args else ""
+    logging.getLogger().addHandler(logging.NullHandler())
+    warnings.simplefilter("ignore")
+    try:
+        from click.shell_completion import ShellComplete
+
+        items = ShellComplete(command, {}, PROG, completion.COMPLETE_VAR).get_completions(
+            kubectl_style(args), incomplete)
+        click.echo(completion.for_kubectl(items), nl=False)
+    except Exception:  # -A=maybe, or a bug: nothing to offer
+        click.echo(f":{completion.DIRECTIVE_NO_FILES}")
+    sys.exit(0)

@@ -80,6 +80,8 @@ MAX_LOG_BYTES = 256 << 10
 SHORT_TAIL = 20
 #: what a run says about logs it could not read, at most (then "and N more")
 MAX_LOG_NOTES = 3
+#: shell completion: the names offered at most (one page of one LIST)
+COMPLETION_LIMIT = 500
 
 
 #: Python's names for operating systems and machines, as Go (GOOS, GOARCH) spells them
@@ -464,6 +466,17 @@ class ClusterSource:
                                 ) from None
         return self._check(obj, t.kind, KINDS[t.kind].api_version, namespace, t.name)
 
+    def names(self, kind: str, namespace: str) -> list[str]:
+        """Shell completion: the names of the first COMPLETION_LIMIT objects of ``kind`` (a
+        KINDS name, or "Namespace": then ``namespace`` is ignored), sorted. One LIST of one
+        page, bounded by --request-timeout like every request."""
+        path = "/api/v1/namespaces" if kind == "Namespace" else KINDS[kind].path(namespace)
+        with self._errors(f"list {kind.lower()}s"):
+            doc = self._fetch(path, limit=COMPLETION_LIMIT)
+        items = doc.get("items")
+        return sorted(meta_str(i, "name") for i in items if isinstance(i, dict)) \
+            if isinstance(items, list) else []
+
     def _list_kind(self, kind: str, namespace: str) -> list[JSON]:
         with self._errors(f"list {kind.lower()}s in namespace {namespace}"):
             items, _ = self._list(KINDS[kind].path(namespace))
@@ -816,6 +829,25 @@ def _first_current_context(paths: str) -> str | None:
         if isinstance(doc, dict) and doc.get("current-context"):
             return str(doc["current-context"])
     return None
+
+
+def context_names(kubeconfig: str | None) -> list[str]:
+    """Shell completion: the context names of the kubeconfig (--kubeconfig, else every file
+    of KUBECONFIG, else ~/.kube/config), sorted; read as plain YAML: no credentials are
+    loaded or run. Files that cannot be read are skipped."""
+    paths = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+    names: set[str] = set()
+    for f in (paths.split(os.pathsep) if not kubeconfig else [paths]):
+        try:
+            with open(os.path.expanduser(f), encoding="utf-8") as fh:
+                doc = yaml.safe_load(fh)
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            continue
+        contexts = doc.get("contexts") if isinstance(doc, dict) else None
+        if isinstance(contexts, list):
+            names.update(c["name"] for c in contexts
+                         if isinstance(c, dict) and isinstance(c.get("name"), str))
+    return sorted(names)
 
 
 def _tls_reason(reason: str) -> str:
