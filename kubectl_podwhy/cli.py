@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from kubectl_podwhy import __version__, follow
+from kubectl_podwhy import __version__, completion, follow
 from kubectl_podwhy.crashlog import DEFAULT_LOG_LINES
 from kubectl_podwhy.errors import ExitCode, PodwhyError, UsageError
 from kubectl_podwhy.gate import DEFAULT_MAX_RESTARTS
@@ -74,6 +74,11 @@ Examples:
   # The rules, and one rule's documentation
   kubectl podwhy --list-rules
   kubectl podwhy --explain PW220
+
+\b
+  # Shell completion for kubectl-podwhy (zsh_source, fish_source likewise); for
+  # kubectl podwhy, kubectl 1.26+ runs kubectl_complete-podwhy, installed alongside
+  eval "$(_KUBECTL_PODWHY_COMPLETE=bash_source kubectl-podwhy)"
 """
 
 
@@ -124,30 +129,38 @@ def rules_text(output: str, explain: str | None) -> str:
 
 @click.command(name=PROG, epilog=EPILOG,
                context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("targets", nargs=-1, metavar="[POD | TYPE/NAME ...]")
-@click.option("-n", "--namespace", help="Namespace (default: the context's, else default).")
+@click.argument("targets", nargs=-1, metavar="[POD | TYPE/NAME ...]",
+                shell_complete=completion.targets)
+@click.option("-n", "--namespace", help="Namespace (default: the context's, else default).",
+              shell_complete=completion.namespaces)
 @click.option("-A", "--all-namespaces", is_flag=True, help="Diagnose pods in every namespace.")
 @click.option("-l", "--selector", help="Only pods matching this label selector (app=web,tier!=db).")
 @click.option("--show-healthy", is_flag=True,
               help="List healthy pods too when diagnosing many pods (they are counted anyway).")
-@click.option("--context", help="The kubeconfig context to use.")
-@click.option("--kubeconfig", help="Path to the kubeconfig file.")
+@click.option("--context", help="The kubeconfig context to use.",
+              shell_complete=completion.contexts)
+@click.option("--kubeconfig", help="Path to the kubeconfig file.",
+              shell_complete=completion.files)
 @click.option("--request-timeout", default="30s", show_default=True,
               help="Time to wait for each API request (0: no limit).")
 @click.option("-o", "--output", type=click.Choice(sorted(RENDERERS)), default="table",
               show_default=True, help="Output format.")
+@click.option("--no-headers", is_flag=True,
+              help="Table and wide output: print the pod rows only (no header, workloads, "
+                   "counts or pod block), like kubectl get --no-headers; ignored for json and "
+                   "yaml.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour output (auto: on a terminal, unless NO_COLOR).")
-@click.option("-f", "--filename", multiple=True,
+@click.option("-f", "--filename", multiple=True, shell_complete=completion.files,
               help="Read objects from a file or directory (- for stdin) instead of a cluster.")
-@click.option("--dump", metavar="FILE",
+@click.option("--dump", metavar="FILE", shell_complete=completion.files,
               help="Write what a live run gathered as a kubectl List (.json or .yaml).")
 @click.option("--log-lines", type=click.IntRange(0, MAX_LOG_LINES), default=DEFAULT_LOG_LINES,
               show_default=True, metavar="N",
               help="Lines of a crashed container's log shown with its verdict (read through "
                    "pods/log, one log per group of pods with the same verdict); 0: none.")
 @click.option("--list-rules", is_flag=True, help="List every rule, one per line, and exit.")
-@click.option("--explain", metavar="ID",
+@click.option("--explain", metavar="ID", shell_complete=completion.rules,
               help="Print a rule's documentation (by ID or name) and exit.")
 @click.option("--debug", is_flag=True,
               help="Show the traceback of an internal error (also PODWHY_DEBUG=1).")
@@ -174,7 +187,7 @@ def rules_text(output: str, explain: str | None) -> str:
 @click.version_option(__version__, prog_name="kubectl-podwhy")
 def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: bool,
             selector: str | None, show_healthy: bool, context: str | None,
-            kubeconfig: str | None, request_timeout: str, output: str,
+            kubeconfig: str | None, request_timeout: str, output: str, no_headers: bool,
             color: str, filename: tuple[str, ...], dump: str | None, log_lines: int,
             list_rules: bool,
             explain: str | None, now: str | None, debug: bool, wait_: bool, watch_: bool,
@@ -222,7 +235,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         follow_run(FollowFlags(wait_, watch_, timeout, fail_after, max_restarts),
                    wanted, namespace, all_namespaces, selector, show_healthy, kubeconfig,
                    context, request_seconds, output, use_color, filename, dump, now,
-                   log_lines)
+                   log_lines, no_headers)
     for flag, given in (("--timeout", timeout), ("--fail-after", fail_after),
                         ("--max-restarts", max_restarts)):
         if given is not None:
@@ -253,7 +266,8 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     notes = sorted({n for r in result.pods for n in r.pod.notes} | set(g.notes.get("", [])))
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
-    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy))
+    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy,
+                                                   no_headers=no_headers))
     code = int(exit_code(result))
     _VERDICT_CODE[0] = code  # the exit code still holds if the reader stops early (| head)
     write(text, color=use_color)
@@ -273,7 +287,7 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
                all_namespaces: bool, selector: str | None, show_healthy: bool,
                kubeconfig: str | None, context: str | None, request_seconds: float | None,
                output: str, use_color: bool, filename: tuple[str, ...], dump: str | None,
-               now: str | None, log_lines: int = 0) -> NoReturn:
+               now: str | None, log_lines: int = 0, no_headers: bool = False) -> NoReturn:
     """--wait and --watch: follow the cluster through watches (kubectl_podwhy.follow)."""
     if filename:
         raise UsageError("--wait and --watch follow a cluster; they cannot be combined with -f")
@@ -332,7 +346,8 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
     notes = sorted({n for r in result.pods for n in r.pod.notes} | set(wait.notes))
     for n in notes:
         click.echo(f"warning: {sanitize(n, single_line=True)}", err=True)
-    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy))
+    text = RENDERERS[output](result, RenderOptions(color=use_color, show_healthy=show_healthy,
+                                                   no_headers=no_headers))
     code = int(ExitCode.HEALTHY if wait.outcome == "healthy" else ExitCode.PROBLEM)
     _VERDICT_CODE[0] = code
     write(text, color=use_color)
@@ -359,7 +374,7 @@ _VERDICT_CODE = [0]  # --list-rules, --explain: no verdict, success
 
 _VALUED_SHORT = frozenset({"-n", "-l", "-o", "-f"})
 _BOOL_FLAGS = frozenset({"-A", "--all-namespaces", "--show-healthy", "--list-rules", "--debug",
-                         "--wait", "-w", "--watch"})
+                         "--wait", "-w", "--watch", "--no-headers"})
 _TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 
@@ -398,6 +413,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     # lines with a file path each, nothing the user can act on.
     if not _debug():
         warnings.simplefilter("ignore")
+    instruction = os.environ.get(completion.COMPLETE_VAR)
+    if instruction:  # a completion script asks (see kubectl_podwhy.completion)
+        from click.shell_completion import shell_complete
+
+        sys.exit(shell_complete(command, {}, "kubectl-podwhy", completion.COMPLETE_VAR,
+                                instruction))
     try:
         command.main(args=kubectl_style(sys.argv[1:] if argv is None else argv),
                      prog_name=PROG, standalone_mode=False)
@@ -439,3 +460,23 @@ def _internal(exc: BaseException, why: str) -> NoReturn:
 
 
 _SECRET = re.compile(r"(Bearer|Basic|token|password)[\s:=\"']+[^\s'\"]+", re.IGNORECASE)
+
+
+def kubectl_complete(argv: list[str] | None = None) -> NoReturn:
+    """``kubectl_complete-podwhy ARG ... WORD``: kubectl's plugin completion (kubectl 1.26+
+    runs it for ``kubectl podwhy ARG ... WORD<TAB>``; see kubectl_podwhy.completion). Prints
+    the completions of WORD after ARGs, and exits 0 whatever happens: a completion that
+    fails offers nothing, never an error on the user's prompt."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    incomplete = args.pop() if args else ""
+    logging.getLogger().addHandler(logging.NullHandler())
+    warnings.simplefilter("ignore")
+    try:
+        from click.shell_completion import ShellComplete
+
+        items = ShellComplete(command, {}, PROG, completion.COMPLETE_VAR).get_completions(
+            kubectl_style(args), incomplete)
+        click.echo(completion.for_kubectl(items), nl=False)
+    except Exception:  # -A=maybe, or a bug: nothing to offer
+        click.echo(f":{completion.DIRECTIVE_NO_FILES}")
+    sys.exit(0)

@@ -27,7 +27,13 @@ from kubectl_podwhy.report import (
     WorkloadReport,
 )
 from kubectl_podwhy.rules.workload import group_text
-from kubectl_podwhy.timeutil import age, format_time, human_duration, parse_time
+from kubectl_podwhy.timeutil import (
+    age,
+    format_time,
+    human_duration,
+    kubectl_duration,
+    parse_time,
+)
 from kubectl_podwhy.verdict import overall_state
 from kubectl_podwhy.workloads import (
     owner_standing,
@@ -47,6 +53,8 @@ class RenderOptions:
     color: bool = False
     #: list healthy pods without warnings too (--show-healthy)
     show_healthy: bool = False
+    #: table and wide: the pod rows alone, as kubectl get --no-headers prints them
+    no_headers: bool = False
 
 #: what must never reach a terminal as it is: C0 and C1 controls and DEL (escape sequences
 #: start with them: CSI, OSC 52 clipboard writes, ...), bidi and invisible formatting
@@ -112,6 +120,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "rule": f.rule, "level": f.level, "severity": f.severity, "reason": f.reason,
         "container": f.container, "containerType": f.container_type,
         "summary": f.summary, "detail": f.detail, "hint": f.hint, "docs": f.docs,
+        # the table's "Next:" line: kubectl logs POD -n NS -c app --previous, ...
+        "nextCommand": f.next_command,
         "since": format_time(f.since), "deadline": format_time(f.deadline),
         "evidence": [_evidence_dict(e) for e in f.evidence],
     }
@@ -249,20 +259,38 @@ def _shown(r: PodReport) -> Finding | None:
     return r.verdict or next(iter(r.findings), None)
 
 
-def _of_shown(text: Callable[[Finding], str]) -> Callable[[PodReport], str]:
+#: a cell of the pod table: its text for a pod, at the report's reference time
+Cell = Callable[[PodReport, datetime], str]
+
+
+def _of_shown(text: Callable[[Finding], str]) -> Cell:
     """A cell taken from the finding the row shows; "-" when there is none."""
-    def cell(r: PodReport) -> str:
+    def cell(r: PodReport, now: datetime) -> str:
         shown = _shown(r)
         return text(shown) if shown else "-"
     return cell
 
 
-def _summary(r: PodReport) -> str:
+def _summary(r: PodReport, now: datetime) -> str:
     shown = _shown(r)
     if shown is None:
         return "healthy"
     summary = sanitize(shown.summary, single_line=True)
     return summary if r.verdict is not None else f"healthy; warning: {summary}"
+
+
+def _restarts(r: PodReport, now: datetime) -> str:
+    """RESTARTS as kubectl prints it: ``5 (2m ago)``, or ``0``."""
+    if r.restarts and r.last_restart is not None:
+        return f"{r.restarts} ({kubectl_duration((now - r.last_restart).total_seconds())} ago)"
+    return str(r.restarts)
+
+
+def _age(r: PodReport, now: datetime) -> str:
+    """AGE as kubectl prints it (translateTimestampSince), at the report's reference time, so
+    that -f output does not change with the clock."""
+    created = r.pod.created
+    return "<unknown>" if created is None else kubectl_duration((now - created).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -271,37 +299,42 @@ class Column:
     every table, priority 1 only with -o wide."""
 
     header: str
-    cell: Callable[[PodReport], str]
+    cell: Cell
     priority: int = 0
     #: painted in the colour of the pod's state when colour is on
     painted: bool = False
 
-    def text(self, r: PodReport, color: bool) -> str:
-        return _paint(self.cell(r), STATE_COLOR[r.state], color and self.painted)
+    def text(self, r: PodReport, now: datetime, color: bool) -> str:
+        return _paint(self.cell(r, now), STATE_COLOR[r.state], color and self.painted)
 
 
 #: the pod table's columns, in order: -o table shows those of priority 0, -o wide all
+#: (READY, STATUS, RESTARTS and AGE where kubectl get pods puts them)
 POD_COLUMNS: tuple[Column, ...] = (
-    Column("NAMESPACE", lambda r: name(r.pod.namespace)),
-    Column("NAME", lambda r: name(r.pod.name)),
-    Column("STATUS", lambda r: sanitize(r.status, single_line=True), painted=True),
-    Column("STATE", lambda r: r.state, painted=True),
+    Column("NAMESPACE", lambda r, _: name(r.pod.namespace)),
+    Column("NAME", lambda r, _: name(r.pod.name)),
+    Column("READY", lambda r, _: f"{r.ready[0]}/{r.ready[1]}", priority=1),
+    Column("STATUS", lambda r, _: sanitize(r.status, single_line=True), painted=True),
+    Column("RESTARTS", _restarts, priority=1),
+    Column("AGE", _age, priority=1),
+    Column("STATE", lambda r, _: r.state, painted=True),
     Column("RULE", _of_shown(lambda f: f.rule), priority=1),
     Column("LEVEL", _of_shown(lambda f: f.level)),
     Column("CONTAINER", _of_shown(lambda f: name(f.container or "-"))),
     Column("REASON", _of_shown(lambda f: sanitize(f.reason, single_line=True))),
-    Column("NODE", lambda r: name(r.pod.node_name or "<none>"), priority=1),
+    Column("NODE", lambda r, _: name(r.pod.node_name or "<none>"), priority=1),
     Column("SUMMARY", _summary),
 )
 
 
-def _table(reports: Sequence[PodReport], wide: bool, color: bool) -> str:
+def _table(reports: Sequence[PodReport], now: datetime, wide: bool, color: bool,
+           headers: bool = True) -> str:
     from tabulate import tabulate  # costs ~40 ms (importlib.metadata): only for tables
 
     columns = [c for c in POD_COLUMNS if c.priority == 0 or wide]
-    rows = [[c.text(r, color) for c in columns] for r in reports]
-    return tabulate(rows, headers=[c.header for c in columns], tablefmt="plain",
-                    disable_numparse=True) + "\n"
+    rows = [[c.text(r, now, color) for c in columns] for r in reports]
+    return tabulate(rows, headers=[c.header for c in columns] if headers else (),
+                    tablefmt="plain", disable_numparse=True) + "\n"
 
 
 def _evidence_line(e: Evidence, now: datetime) -> str:
@@ -524,7 +557,7 @@ def _many(result: Report, options: RenderOptions, wide: bool) -> str:
     pods = sorted(result.pods, key=sort_key_severity)
     listed = [r for r in pods if show_healthy or not r.healthy or r.findings]
     if listed:
-        out += _table(listed, wide=wide, color=color)
+        out += _table(listed, now, wide=wide, color=color)
     out += ("\n" if listed else "") + _pod_counts(pods, show_healthy, result.replaced) + "\n"
     states = workload_states(result)
     if states:
@@ -556,8 +589,23 @@ def _many(result: Report, options: RenderOptions, wide: bool) -> str:
 
 
 def _single(result: Report, options: RenderOptions, wide: bool) -> str:
-    return (_table(result.pods, wide=wide, color=options.color) + "\n"
+    return (_table(result.pods, result.as_of, wide=wide, color=options.color) + "\n"
             + render_detail(result.pods[0], result.as_of, options.color) + as_of_line(result))
+
+
+def _rows(result: Report, options: RenderOptions, wide: bool) -> str:
+    """--no-headers: only the rows of the pod table the text for people shows (one pod's
+    row; else the listed pods, in its order), as ``kubectl get --no-headers`` prints only
+    rows: no header, workload blocks, pod block, counts, groups, reference time or --wait
+    summary. Nothing at all when no pod is listed."""
+    if len(result.pods) == 1 and not result.workloads:
+        listed: Sequence[PodReport] = result.pods
+    else:
+        listed = [r for r in sorted(result.pods, key=sort_key_severity)
+                  if options.show_healthy or not r.healthy or r.findings]
+    if not listed:
+        return ""
+    return _table(listed, result.as_of, wide=wide, color=options.color, headers=False)
 
 
 def _for_people(result: Report, options: RenderOptions, wide: bool) -> str:
@@ -593,10 +641,14 @@ def _with_wait(result: Report, options: RenderOptions, text: str) -> str:
 
 
 def render_table(result: Report, options: RenderOptions) -> str:
+    if options.no_headers:
+        return _rows(result, options, wide=False)
     return _with_wait(result, options, _for_people(result, options, wide=False))
 
 
 def render_wide(result: Report, options: RenderOptions) -> str:
+    if options.no_headers:
+        return _rows(result, options, wide=True)
     return _with_wait(result, options, _for_people(result, options, wide=True))
 
 

@@ -98,6 +98,12 @@ class PodReport:
     state: State
     verdict: Finding | None
     findings: tuple[Finding, ...] = field(default=())
+    #: kubectl's READY column: (ready, containers), sidecars counted (status.PodColumns)
+    ready: tuple[int, int] = (0, 0)
+    #: kubectl's RESTARTS column: the restarts, and when the latest restarted container last
+    #: terminated (None: no status says)
+    restarts: int = 0
+    last_restart: datetime | None = None
 
     @property
     def healthy(self) -> bool:

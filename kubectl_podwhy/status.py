@@ -1,9 +1,13 @@
-"""The STATUS column exactly as ``kubectl get pod`` prints it (printPod in kubectl's printers)."""
+"""The READY, STATUS and RESTARTS columns exactly as ``kubectl get pod`` prints them (printPod
+in pkg/printers/internalversion/printers.go of the kubernetes repository)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kubectl_podwhy.rawjson import as_dict, as_list
+from kubectl_podwhy.timeutil import parse_time
 
 
 def _ready_condition_true(status: dict[str, Any]) -> bool:
@@ -29,7 +33,32 @@ def _terminated_text(t: dict[str, Any], prefix: str = "") -> str:
     return f"{prefix}ExitCode:{_int(t.get('exitCode'))}"
 
 
-def kubectl_status(pod: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class PodColumns:
+    """What ``kubectl get pod`` shows of a pod's containers: READY as ``ready/total`` (app
+    containers, plus restartable init containers: native sidecars), STATUS, and RESTARTS
+    (``restarts``, with the time the latest restarted container last terminated,
+    ``last_restart``, None when no status says)."""
+
+    ready: int
+    total: int
+    status: str
+    restarts: int
+    last_restart: datetime | None
+
+
+def _later(t: datetime | None, container_status: dict[str, Any]) -> datetime | None:
+    """``t``, or when the container last terminated if that is later."""
+    term = as_dict(as_dict(container_status.get("lastState")).get("terminated"))
+    finished = parse_time(term.get("finishedAt"))
+    return finished if finished is not None and (t is None or finished > t) else t
+
+
+def pod_columns(pod: dict[str, Any]) -> PodColumns:
+    """printPod's READY, STATUS and RESTARTS, step by step: init container statuses in
+    order up to the first one that has not completed (a started sidecar counts as ready
+    when it is; their restarts count), then, once initialised, the app containers' (their
+    restarts and the sidecars' only)."""
     meta = as_dict(pod.get("metadata"))
     spec = as_dict(pod.get("spec"))
     status = as_dict(pod.get("status"))
@@ -43,6 +72,12 @@ def kubectl_status(pod: dict[str, Any]) -> str:
     init_specs = {str(as_dict(c).get("name")): as_dict(c)
                   for c in as_list(spec.get("initContainers"))}
     n_init = len(as_list(spec.get("initContainers")))
+    total = len(as_list(spec.get("containers"))) + sum(
+        1 for c in as_list(spec.get("initContainers"))
+        if as_dict(c).get("restartPolicy") == "Always")
+    ready = restarts = sidecar_restarts = 0
+    last: datetime | None = None
+    last_sidecar: datetime | None = None
 
     initializing = False
     for i, cs in enumerate(as_list(status.get("initContainerStatuses"))):
@@ -51,9 +86,16 @@ def kubectl_status(pod: dict[str, Any]) -> str:
         term = state.get("terminated")
         waiting = state.get("waiting")
         restartable = init_specs.get(str(cs.get("name")), {}).get("restartPolicy") == "Always"
+        restarts += _int(cs.get("restartCount"))
+        last = _later(last, cs)
+        if restartable:
+            sidecar_restarts += _int(cs.get("restartCount"))
+            last_sidecar = _later(last_sidecar, cs)
         if isinstance(term, dict) and _int(term.get("exitCode")) == 0:
             continue
         if restartable and cs.get("started") is True:
+            if cs.get("ready"):
+                ready += 1
             continue
         if isinstance(term, dict):
             reason = _terminated_text(term, "Init:")
@@ -66,9 +108,12 @@ def kubectl_status(pod: dict[str, Any]) -> str:
         break
 
     if not initializing or _initialized_true(status):
+        restarts, last = sidecar_restarts, last_sidecar
         has_running = False
         for cs in reversed(as_list(status.get("containerStatuses"))):
             cs = as_dict(cs)
+            restarts += _int(cs.get("restartCount"))
+            last = _later(last, cs)
             state = as_dict(cs.get("state"))
             waiting = state.get("waiting")
             term = state.get("terminated")
@@ -78,6 +123,7 @@ def kubectl_status(pod: dict[str, Any]) -> str:
                 reason = _terminated_text(term)
             elif cs.get("ready") and isinstance(state.get("running"), dict):
                 has_running = True
+                ready += 1
         if reason == "Completed" and has_running:
             reason = "Running" if _ready_condition_true(status) else "NotReady"
 
@@ -85,4 +131,5 @@ def kubectl_status(pod: dict[str, Any]) -> str:
         reason = "Unknown"
     elif meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
         reason = "Terminating"
-    return reason or "Unknown"
+    return PodColumns(ready, total, reason or "Unknown", restarts, last)
+

@@ -85,6 +85,37 @@ def human_duration(seconds: float) -> str:
     return f"{d // 365}y"
 
 
+def kubectl_duration(seconds: float) -> str:
+    """kubectl's AGE and "(2m ago)": duration.HumanDuration exactly
+    (staging/src/k8s.io/apimachinery/pkg/util/duration/duration.go): 45s, 5m30s, 3h2m, 2d5h,
+    400d, 3y20d; "0s" up to 2 s in the future (clock skew), "<invalid>" beyond."""
+    s = int(seconds)  # Go's int(d.Seconds()) truncates toward zero
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    m = s // 60
+    if m < 10:
+        return f"{m}m{s % 60}s" if s % 60 else f"{m}m"
+    if m < 180:
+        return f"{m}m"
+    h = m // 60
+    if h < 8:
+        return f"{h}h{m % 60}m" if m % 60 else f"{h}h"
+    if h < 48:
+        return f"{h}h"
+    if h < 24 * 8:
+        return f"{h // 24}d{h % 24}h" if h % 24 else f"{h // 24}d"
+    if h < 24 * 365 * 2:
+        return f"{h // 24}d"
+    if h < 24 * 365 * 8:
+        days = h // 24 % 365
+        return f"{h // 24 // 365}y{days}d" if days else f"{h // 24 // 365}y"
+    return f"{h // 24 // 365}y"
+
+
 def age(then: datetime | None, now: datetime) -> str:
     if then is None:
         return "<unknown>"

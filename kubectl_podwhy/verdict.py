@@ -58,7 +58,7 @@ from kubectl_podwhy.snapshot import (
     build_snapshots,
     object_key,
 )
-from kubectl_podwhy.status import kubectl_status
+from kubectl_podwhy.status import pod_columns
 from kubectl_podwhy.workloads import build_views, owner_groups, owner_state, replaced
 
 
@@ -172,8 +172,10 @@ def diagnose_pod(pod: PodSnapshot, now: datetime) -> PodReport:
     if not any(f.severity == "error" for f in findings):
         findings += DAMAGED(pod, now)
     state, verdict = decide(findings, is_serving)
-    return PodReport(pod=pod, status=kubectl_status(dict(pod.raw)), state=state,
-                     verdict=verdict, findings=tuple(findings))
+    columns = pod_columns(dict(pod.raw))
+    return PodReport(pod=pod, status=columns.status, state=state, verdict=verdict,
+                     findings=tuple(findings), ready=(columns.ready, columns.total),
+                     restarts=columns.restarts, last_restart=columns.last_restart)
 
 
 def diagnose_all(pods: Iterable[PodSnapshot], now: datetime) -> list[PodReport]:

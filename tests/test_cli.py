@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import yaml
 
 from kubectl_podwhy.rules.catalog import RULES
+from kubectl_podwhy.rules.docs import find_rule
 from tests import podfactory as pf
 
 ROOT = Path(__file__).parent.parent
@@ -79,6 +81,18 @@ def test_explain_finds_a_rule_by_name_and_suggests_close_names() -> None:
     assert r.stdout.startswith("PW221 crashloop-exit"), r.stdout
     assert_one_line_error(run("--explain", "crashloop"), 2,
                           "(did you mean crashloop-exit, crashloop-oomkilled, ")
+
+
+def test_explain_takes_every_name_as_list_rules_prints_it_in_any_case() -> None:
+    # ID  level  severity  name  title
+    listed = [(f[0], f[3]) for f in map(str.split, run("--list-rules").stdout.splitlines())]
+    assert [(find_rule(name).id, name) for _, name in listed] == listed
+    assert [find_rule(name.upper()).id for _, name in listed] == [i for i, _ in listed]
+    by_name = run("--explain", "CrashLoop-Exit", "-o", "json")
+    assert by_name.returncode == 0
+    assert by_name.stdout == run("--explain", "PW221", "-o", "json").stdout
+    doc = yaml.safe_load(run("--explain", "crashloop-exit", "-o", "yaml").stdout)
+    assert (doc["id"], doc["name"]) == ("PW221", "crashloop-exit")
 
 
 def test_explain_says_a_rule_with_a_deadline_waits_before_it_is_an_error() -> None:
@@ -174,8 +188,11 @@ def test_json_output_has_exactly_the_documented_shape(tmp_path: Path) -> None:
     assert item["healthy"] is False
     v = item["verdict"]
     assert set(v) == {"rule", "level", "severity", "reason", "container", "containerType",
-                      "summary", "detail", "hint", "docs", "since", "deadline", "evidence"}
+                      "summary", "detail", "hint", "docs", "nextCommand", "since", "deadline",
+                      "evidence"}
     assert (v["severity"], v["since"], v["deadline"]) == ("error", None, None)
+    # the table's "Next:" line
+    assert v["nextCommand"] == "kubectl logs web-0 -n default -c app --previous"
     assert (v["rule"], v["level"], v["reason"], v["container"], v["containerType"]) == \
         ("PW220", "container", "OOMKilled", "app", "app")
     assert item["findings"][0] == v
@@ -212,11 +229,29 @@ def test_single_pod_table_shows_detail_block_with_next_command(tmp_path: Path) -
     assert "Next:      kubectl logs web-0 -n default -c app --previous" in r.stdout
 
 
-def test_wide_output_adds_rule_and_node(tmp_path: Path) -> None:
+def test_wide_output_adds_kubectls_ready_restarts_age_and_rule_and_node(tmp_path: Path) -> None:
     f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
-    head = run("-f", f, "-o", "wide").stdout.splitlines()[0].split()
-    assert head == ["NAMESPACE", "NAME", "STATUS", "STATE", "RULE", "LEVEL", "CONTAINER",
-                    "REASON", "NODE", "SUMMARY"]
+    lines = run("-f", f, "-o", "wide", "--now", pf.NOW).stdout.splitlines()
+    assert [re.split(r"\s{2,}", ln)[:11] for ln in lines[:2]] == [
+        ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "STATE", "RULE", "LEVEL",
+         "CONTAINER", "REASON"],
+        ["default", "web-0", "0/1", "CrashLoopBackOff", "7 (5m ago)", "60m", "failing", "PW221",
+         "container", "app", "Error"]]
+
+
+def test_no_headers_prints_rows_only_and_is_ignored_by_json_like_kubectl(tmp_path: Path) -> None:
+    f = write(tmp_path, pf.pod(statuses=pf.crashloop_statuses()))
+    rows = run("-f", f, "--no-headers", "--now", pf.NOW)
+    assert rows.returncode == 1  # the verdict's exit code, as without it
+    assert rows.stdout == (
+        "default  web-0  CrashLoopBackOff  failing  container  app  Error  container app keeps "
+        "crashing: exit code 1 (application error), restarted 7 times\n")
+    assert run("-f", f, "--no-headers=false", "--now", pf.NOW).stdout.startswith("NAMESPACE ")
+    assert run("-f", f, "--no-headers=true", "--now", pf.NOW).stdout == rows.stdout
+    assert run("-f", f, "--no-headers", "-o", "json", "--now", pf.NOW).stdout == \
+        run("-f", f, "-o", "json", "--now", pf.NOW).stdout
+    assert_one_line_error(run("-f", f, "--no-headers=yes"), 2,
+                          "invalid value 'yes' for --no-headers: use true or false")
 
 
 def test_terminal_escapes_from_the_cluster_never_reach_the_screen(tmp_path: Path) -> None:

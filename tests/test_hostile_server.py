@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import platform
+import re
 import secrets
 import subprocess
 import sys
@@ -15,8 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import kubernetes
 import pytest
 import yaml
+
+from kubectl_podwhy import __version__
+from kubectl_podwhy.sources.cluster import go_platform
 
 ROOT = Path(__file__).parent.parent
 
@@ -37,6 +43,7 @@ class Hostile(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
+        self.server.agents.append(self.headers.get("User-Agent", ""))
         mode = self.server.mode
         try:
             if mode == "html":
@@ -171,11 +178,14 @@ class Hostile(BaseHTTPRequestHandler):
 class HostileServer(ThreadingHTTPServer):
     daemon_threads = True
     mode = "html"
+    #: the User-Agent header of each request, in order
+    agents: list[str]
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[HostileServer]:
     srv = HostileServer(("127.0.0.1", 0), Hostile)
+    srv.agents = []
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
     try:
@@ -394,3 +404,29 @@ def test_a_list_with_foreign_objects_items_not_objects_or_a_broken_continue_is_e
     code, out, err, _ = podwhy(kubeconfig(tmp_path, server.server_port))
     assert code == 3, (out, err)
     assert needle in err
+
+
+def test_every_request_carries_podwhys_own_user_agent(server: HostileServer,
+                                                      tmp_path: Path) -> None:
+    server.mode = "wrong-node"  # GET the pod, LIST its events, GET its node
+    server.agents.clear()
+    podwhy(kubeconfig(tmp_path, server.server_port), "web")
+    agent = (f"kubectl-podwhy/{__version__} ({go_platform(sys.platform, platform.machine())}) "
+             f"kubernetes-python/{kubernetes.__version__}")
+    assert len(server.agents) >= 3
+    assert set(server.agents) == {agent}
+    assert re.fullmatch(r"kubectl-podwhy/\d+\.\d+\.\d+ \((linux|darwin|windows)/[a-z0-9]+\) "
+                        r"kubernetes-python/\d+\.\d+\.\d+\S*", agent)
+
+
+@pytest.mark.parametrize(("system", "machine", "shown"), [
+    ("linux", "x86_64", "linux/amd64"),
+    ("linux", "aarch64", "linux/arm64"),
+    ("darwin", "arm64", "darwin/arm64"),
+    ("win32", "AMD64", "windows/amd64"),
+    ("freebsd14", "amd64", "freebsd/amd64"),
+    ("linux", "ppc64le", "linux/ppc64le"),
+])
+def test_the_user_agent_names_os_and_arch_as_kubectl_does(system: str, machine: str,
+                                                          shown: str) -> None:
+    assert go_platform(system, machine) == shown

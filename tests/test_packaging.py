@@ -32,11 +32,14 @@ def test_krew_manifest_is_a_valid_v1alpha2_plugin_for_podwhy() -> None:
         assert any(f["from"] == p["bin"] for f in p["files"])
 
 
-def test_console_script_is_kubectl_podwhy_so_kubectl_finds_the_plugin() -> None:
+def test_console_scripts_are_the_plugin_and_its_kubectl_completion() -> None:
+    """kubectl finds the plugin as kubectl-podwhy on PATH, and (1.26+) its completion as
+    kubectl_complete-podwhy (kubectl's pkg/cmd/plugin/plugin_completion.go)."""
     cfg = configparser.ConfigParser()
     cfg.read(ROOT / "setup.cfg")
-    scripts = cfg["options.entry_points"]["console_scripts"].strip()
-    assert scripts == "kubectl-podwhy = kubectl_podwhy.__main__:main"
+    scripts = cfg["options.entry_points"]["console_scripts"].strip().splitlines()
+    assert scripts == ["kubectl-podwhy = kubectl_podwhy.__main__:main",
+                       "kubectl_complete-podwhy = kubectl_podwhy.cli:kubectl_complete"]
     deps = cfg["options"]["install_requires"]
     for dep in ("kubernetes", "click", "tabulate", "PyYAML"):
         assert dep in deps

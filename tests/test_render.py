@@ -6,6 +6,8 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import yaml
+
 from kubectl_podwhy.render import (
     RenderOptions,
     render_json,
@@ -58,7 +60,8 @@ def error_finding() -> Finding:
 def report(name: str, uid: str, state: State, verdict: Finding | None,
            status: str = "Running") -> PodReport:
     return PodReport(pod=snap(name, uid), status=status, state=state, verdict=verdict,
-                     findings=(verdict,) if verdict else ())
+                     findings=(verdict,) if verdict else (),
+                     ready=(1, 1) if state == "healthy" else (0, 1))
 
 
 def test_a_progressing_pod_says_what_it_waits_for_since_when_and_its_deadline() -> None:
@@ -114,6 +117,18 @@ def test_json_reports_states_counts_and_the_reference_time() -> None:
     v = doc["items"][1]["verdict"]
     assert (v["severity"], v["since"], v["deadline"]) == (
         "waiting", "2026-11-21T09:57:00Z", "2026-11-21T10:07:00Z")
+
+
+def test_json_and_yaml_carry_the_next_command_the_table_shows() -> None:
+    pods = (report("a", "u1", "failing", error_finding(), "CrashLoopBackOff"),
+            report("b", "u2", "progressing", waiting_finding(), "ContainerCreating"))
+    result = Report(pods=pods, as_of=NOW)
+    doc = json.loads(render_json(result, PLAIN))
+    assert [i["verdict"]["nextCommand"] for i in doc["items"]] == [
+        None, "kubectl describe node node-1"]
+    assert yaml.safe_load(render_yaml(result, PLAIN)) == doc
+    one = render_table(Report(pods=pods[1:], as_of=NOW), PLAIN)
+    assert "\nNext:      kubectl describe node node-1\n" in one
 
 
 def test_a_stuck_wait_is_labelled_stuck_with_its_passed_deadline() -> None:
@@ -199,7 +214,8 @@ def failing_pod() -> PodReport:
 
 def warned_pod(name: str = "web-2", uid: str = "u2") -> PodReport:
     return PodReport(pod=snap(name, uid), status="Running", state="healthy", verdict=None,
-                     findings=(warning_finding(),))
+                     findings=(warning_finding(),), ready=(1, 1), restarts=2,
+                     last_restart=NOW - timedelta(minutes=30))
 
 
 def unscheduled_pod() -> PodReport:
@@ -211,14 +227,20 @@ def unscheduled_pod() -> PodReport:
                                    "2026-11-21T09:58:00Z"),),
                 since=NOW - timedelta(minutes=5), deadline=NOW + timedelta(minutes=10))
     pod = replace(snap("db-0", "u4"), node_name="", phase="Pending")
-    return PodReport(pod=pod, status="Pending", state="progressing", verdict=f, findings=(f,))
+    return PodReport(pod=pod, status="Pending", state="progressing", verdict=f, findings=(f,),
+                     ready=(0, 1))
 
 
 def many_pods() -> Report:
     """Pods of every state, one unscheduled, two crashing ones of one owner with an outlier,
     read from two captures."""
-    crash_a = report("api-7f9-aaaaa", "u1", "failing", error_finding(), "CrashLoopBackOff")
-    crash_b = report("api-7f9-bbbbb", "u2", "failing", error_finding(), "CrashLoopBackOff")
+    crash_a = replace(report("api-7f9-aaaaa", "u1", "failing", error_finding(),
+                             "CrashLoopBackOff"), restarts=7, last_restart=NOW - timedelta(
+                                 minutes=2, seconds=30))
+    crash_b = replace(report("api-7f9-bbbbb", "u2", "failing", error_finding(),
+                             "CrashLoopBackOff"), restarts=12, last_restart=NOW - timedelta(
+                                 hours=50))
+    crash_b = replace(crash_b, pod=replace(crash_b.pod, created=NOW - timedelta(days=3)))
     ok = report("api-7f9-ccccc", "u3", "healthy", None)
     pending = unscheduled_pod()
     owners = (OwnerView("ReplicaSet", "shop", "api-7f9", "", None,
@@ -284,7 +306,7 @@ def hostile_pod() -> PodReport:
                 next_command="kubectl logs\nrm -rf /")
     pod = replace(snap("web-1", "u1"), name="web\x1b[2J-1", node_name="node\u202e1")
     return PodReport(pod=pod, status="Crash\x9bLoop", state="failing", verdict=f,
-                     findings=(f,))
+                     findings=(f,), ready=(0, 1))
 
 
 def colour_pod() -> PodReport:
@@ -338,13 +360,15 @@ def test_a_failing_pod_shows_its_row_then_verdict_message_evidence_fix_next_and_
         "As of:     2026-11-21T10:00:00Z (set with --now)\n")
 
 
-def test_wide_adds_rule_and_node_columns_to_an_unscheduled_pods_row_and_keeps_its_block() -> None:
+def test_wide_adds_ready_restarts_age_rule_and_node_to_a_pods_row_and_keeps_its_block(
+        ) -> None:
     result = Report(pods=(unscheduled_pod(),), as_of=NOW)
     assert render_wide(result, PLAIN) == (
-        "NAMESPACE    NAME    STATUS    STATE        RULE    LEVEL    CONTAINER    REASON         "
-        "NODE    SUMMARY\n"
-        "shop         db-0    Pending   progressing  PW101   pod      -            Unschedulable  "
-        "<none>  no node fits: 0/3 nodes are available: 3 Insufficient cpu\n"
+        "NAMESPACE    NAME    READY    STATUS    RESTARTS    AGE    STATE        RULE    LEVEL    "
+        "CONTAINER    REASON         NODE    SUMMARY\n"
+        "shop         db-0    0/1      Pending   0           60m    progressing  PW101   pod      "
+        "-            Unschedulable  <none>  no node fits: 0/3 nodes are available: 3 "
+        "Insufficient cpu\n"
         "\n"
         "Pod:       shop/db-0 (not scheduled)\n"
         "Status:    Pending (phase Pending)\n"
@@ -407,25 +431,81 @@ def test_many_pods_table_lists_unhealthy_and_warned_counts_states_and_groups_by_
         "(recorded by --dump)\n")
 
 
-def test_many_pods_wide_adds_rule_and_node_columns_and_show_healthy_lists_healthy_ones() -> None:
+def test_many_pods_wide_adds_kubectls_ready_restarts_age_and_show_healthy_lists_all(
+        ) -> None:
     result = replace(many_pods(), owners=(), as_of_basis="clock")
     assert render_wide(result, RenderOptions(show_healthy=True)) == (
-        "NAMESPACE    NAME           STATUS            STATE        RULE    LEVEL      "
-        "CONTAINER    REASON         NODE    SUMMARY\n"
-        "shop         api-7f9-aaaaa  CrashLoopBackOff  failing      PW221   container  "
-        "app          Error          node-1  container app keeps crashing\n"
-        "shop         api-7f9-bbbbb  CrashLoopBackOff  failing      PW221   container  "
-        "app          Error          node-1  container app keeps crashing\n"
-        "shop         db-0           Pending           progressing  PW101   pod        "
-        "-            Unschedulable  <none>  no node fits: 0/3 nodes are available: 3 "
-        "Insufficient cpu\n"
-        "shop         web-2          Running           healthy      PW240   container  "
-        "app          Restarted      node-1  healthy; warning: container app restarted 2 times "
-        "(last exit 137)\n"
-        "shop         api-7f9-ccccc  Running           healthy      -       -          "
-        "-            -              node-1  healthy\n"
+        "NAMESPACE    NAME           READY    STATUS            RESTARTS       AGE    STATE        "
+        "RULE    LEVEL      CONTAINER    REASON         NODE    SUMMARY\n"
+        "shop         api-7f9-aaaaa  0/1      CrashLoopBackOff  7 (2m30s ago)  60m    failing      "
+        "PW221   container  app          Error          node-1  container app keeps crashing\n"
+        "shop         api-7f9-bbbbb  0/1      CrashLoopBackOff  12 (2d2h ago)  3d     failing      "
+        "PW221   container  app          Error          node-1  container app keeps crashing\n"
+        "shop         db-0           0/1      Pending           0              60m    progressing  "
+        "PW101   pod        -            Unschedulable  <none>  no node fits: 0/3 nodes are "
+        "available: 3 Insufficient cpu\n"
+        "shop         web-2          1/1      Running           2 (30m ago)    60m    healthy      "
+        "PW240   container  app          Restarted      node-1  healthy; warning: container app "
+        "restarted 2 times (last exit 137)\n"
+        "shop         api-7f9-ccccc  1/1      Running           0              60m    healthy      "
+        "-       -          -            -              node-1  healthy\n"
         "\n"
         "5 pods: 2 failing, 1 progressing, 2 healthy (1 with warnings)\n")
+
+
+def test_wide_ages_are_measured_at_the_reports_reference_time_not_the_clock() -> None:
+    restarted = replace(report("web-1", "u1", "healthy", None), restarts=1,
+                        last_restart=NOW - timedelta(seconds=90))
+    unknown = report("web-2", "u2", "healthy", None)
+    unknown = replace(unknown, pod=replace(unknown.pod, created=None))
+    result = Report(pods=(restarted, unknown), as_of=NOW + timedelta(days=2))
+    assert render_wide(result, RenderOptions(show_healthy=True)).splitlines()[:3] == [
+        "NAMESPACE    NAME    READY    STATUS    RESTARTS    AGE        STATE    RULE    LEVEL    "
+        "CONTAINER    REASON    NODE    SUMMARY",
+        "shop         web-1   1/1      Running   1 (2d ago)  2d1h       healthy  -       -        "
+        "-            -         node-1  healthy",
+        "shop         web-2   1/1      Running   0           <unknown>  healthy  -       -        "
+        "-            -         node-1  healthy"]
+
+
+NO_HEADERS = RenderOptions(no_headers=True)
+
+
+def test_no_headers_prints_only_the_listed_pods_rows_like_kubectl_get() -> None:
+    """No header, pod block, counts, groups or reference time: what a script reads line by
+    line (kubectl get --no-headers prints only rows)."""
+    assert render_table(many_pods(), NO_HEADERS) == (
+        "shop  api-7f9-aaaaa  CrashLoopBackOff  failing      container  app  Error          "
+        "container app keeps crashing\n"
+        "shop  api-7f9-bbbbb  CrashLoopBackOff  failing      container  app  Error          "
+        "container app keeps crashing\n"
+        "shop  db-0           Pending           progressing  pod        -    Unschedulable  "
+        "no node fits: 0/3 nodes are available: 3 Insufficient cpu\n"
+        "shop  web-2          Running           healthy      container  app  Restarted      "
+        "healthy; warning: container app restarted 2 times (last exit 137)\n")
+    everyone = render_wide(many_pods(), replace(NO_HEADERS, show_healthy=True)).splitlines()
+    assert [line.split()[1] for line in everyone] == [
+        "api-7f9-aaaaa", "api-7f9-bbbbb", "db-0", "web-2", "api-7f9-ccccc"]
+    assert everyone[0].split()[2:5] == ["0/1", "CrashLoopBackOff", "7"]
+
+
+def test_no_headers_gives_a_single_pod_its_row_alone_even_healthy_and_drops_the_wait() -> None:
+    assert render_wide(Report(pods=(unscheduled_pod(),), as_of=NOW), NO_HEADERS) == (
+        "shop  db-0  0/1  Pending  0  60m  progressing  PW101  pod  -  Unschedulable  <none>  "
+        "no node fits: 0/3 nodes are available: 3 Insufficient cpu\n")
+    healthy = Report(pods=(report("web-4", "u4", "healthy", None),), as_of=NOW)
+    assert render_table(healthy, NO_HEADERS) == (
+        "shop  web-4  Running  healthy  -  -  -  healthy\n")
+    assert render_table(replace(healthy, wait=waited("healthy", "ok").wait), NO_HEADERS) == \
+        render_table(healthy, NO_HEADERS)
+    nothing_listed = Report(pods=(report("a", "u1", "healthy", None),
+                                  report("b", "u2", "healthy", None)), as_of=NOW)
+    assert render_table(nothing_listed, NO_HEADERS) == ""
+
+
+def test_no_headers_changes_nothing_in_json_and_yaml_as_in_kubectl() -> None:
+    assert render_json(many_pods(), NO_HEADERS) == render_json(many_pods(), PLAIN)
+    assert render_yaml(many_pods(), NO_HEADERS) == render_yaml(many_pods(), PLAIN)
 
 
 def test_colour_paints_a_single_pods_status_state_note_verdict_and_severities_exactly() -> None:
@@ -578,13 +658,14 @@ def test_hostile_names_and_texts_in_a_pods_row_and_block_are_shown_escaped() -> 
 def test_hostile_names_and_texts_in_the_wide_pod_list_are_shown_escaped() -> None:
     result = Report(pods=(hostile_pod(), warned_pod()), as_of=NOW)
     assert render_wide(result, PLAIN) == (
-        "NAMESPACE    NAME            STATUS         STATE    RULE    LEVEL      CONTAINER     "
-        "REASON     NODE           SUMMARY\n"
-        'shop         "web\\x1b[2J-1"  Crash\\x9bLoop  failing  PW221   container  "app\\x1b[2J"  '
-        'Err or     "node\\u202e1"  crash \\x1b]52;c;ZXZpbA==\\x07 \\u202eenil\\u202c\n'
-        "shop         web-2           Running        healthy  PW240   container  app           "
-        "Restarted  node-1         healthy; warning: container app restarted 2 times (last exit "
-        "137)\n"
+        "NAMESPACE    NAME            READY    STATUS         RESTARTS     AGE    STATE    RULE    "
+        "LEVEL      CONTAINER     REASON     NODE           SUMMARY\n"
+        'shop         "web\\x1b[2J-1"  0/1      Crash\\x9bLoop  0            60m    failing  '
+        'PW221   container  "app\\x1b[2J"  Err or     "node\\u202e1"  crash '
+        '\\x1b]52;c;ZXZpbA==\\x07 \\u202eenil\\u202c\n'
+        "shop         web-2           1/1      Running        2 (30m ago)  60m    healthy  PW240   "
+        "container  app           Restarted  node-1         healthy; warning: container app "
+        "restarted 2 times (last exit 137)\n"
         "\n"
         "2 pods: 1 failing, 0 progressing, 1 healthy (1 with warnings)\n")
 
@@ -648,6 +729,7 @@ ONE_REPORT_JSON = """\
         "detail": "",
         "hint": "Check the kubelet.",
         "docs": "https://kubernetes.io/docs/x/",
+        "nextCommand": "kubectl describe node node-1",
         "since": "2026-11-21T09:57:00Z",
         "deadline": "2026-11-21T10:07:00Z",
         "evidence": [
@@ -671,6 +753,7 @@ ONE_REPORT_JSON = """\
           "detail": "",
           "hint": "Check the kubelet.",
           "docs": "https://kubernetes.io/docs/x/",
+          "nextCommand": "kubectl describe node node-1",
           "since": "2026-11-21T09:57:00Z",
           "deadline": "2026-11-21T10:07:00Z",
           "evidence": [
@@ -775,6 +858,7 @@ items:
     detail: ''
     hint: Check the kubelet.
     docs: https://kubernetes.io/docs/x/
+    nextCommand: kubectl describe node node-1
     since: '2026-11-21T09:57:00Z'
     deadline: '2026-11-21T10:07:00Z'
     evidence:
@@ -793,6 +877,7 @@ items:
     detail: ''
     hint: Check the kubelet.
     docs: https://kubernetes.io/docs/x/
+    nextCommand: kubectl describe node node-1
     since: '2026-11-21T09:57:00Z'
     deadline: '2026-11-21T10:07:00Z'
     evidence:

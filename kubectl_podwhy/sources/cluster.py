@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import platform
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,12 +25,14 @@ from urllib.parse import quote
 
 import urllib3
 import yaml
+from kubernetes import __version__ as CLIENT_VERSION
 from kubernetes.client.api_client import ApiClient
 from kubernetes.client.configuration import Configuration
 from kubernetes.client.exceptions import ApiException as ApiException  # noqa: PLC0414 (re-export)
 from kubernetes.config import kube_config
 from kubernetes.config.config_exception import ConfigException
 
+from kubectl_podwhy import __version__
 from kubectl_podwhy.crashlog import LIMIT_BYTES
 from kubectl_podwhy.errors import ClusterError, NotFoundError, PodwhyError
 from kubectl_podwhy.kinds import KINDS, POD, WORKLOAD_KINDS
@@ -76,6 +80,33 @@ MAX_LOG_BYTES = 256 << 10
 SHORT_TAIL = 20
 #: what a run says about logs it could not read, at most (then "and N more")
 MAX_LOG_NOTES = 3
+#: shell completion: the names offered at most (one page of one LIST)
+COMPLETION_LIMIT = 500
+
+
+#: Python's names for operating systems and machines, as Go (GOOS, GOARCH) spells them
+_GOOS = {"win32": "windows", "cygwin": "windows"}
+_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
+           "i386": "386", "i686": "386", "x86": "386", "armv7l": "arm", "armv6l": "arm"}
+
+
+def go_platform(system: str, machine: str) -> str:
+    """``os/arch`` as Go names them (``linux/amd64``, ``darwin/arm64``, ``windows/amd64``)
+    from Python's ``sys.platform`` and ``platform.machine()``; other machines lower-cased
+    (``ppc64le``, ``s390x`` are the same in both)."""
+    os_name = _GOOS.get(system, re.sub(r"\d+$", "", system))  # linux2, freebsd14 -> freebsd
+    return f"{os_name}/{_GOARCH.get(machine.lower(), machine.lower() or 'unknown')}"
+
+
+def user_agent() -> str:
+    """The User-Agent of every request: ``kubectl-podwhy/0.1.0 (linux/amd64)
+    kubernetes-python/33.1.0``, in the shape of kubectl's ``kubectl/v1.33.0 (linux/amd64)
+    kubernetes/<commit>`` (client-go rest.DefaultKubernetesUserAgent,
+    staging/src/k8s.io/client-go/rest/config.go), so that audit logs and API priority and
+    fairness tell podwhy's requests from kubectl's (the client's default says only
+    ``OpenAPI-Generator/<version>/python``)."""
+    return (f"kubectl-podwhy/{__version__} ({go_platform(sys.platform, platform.machine())}) "
+            f"kubernetes-python/{CLIENT_VERSION}")
 
 
 def _is_status(exc: ApiException) -> bool:
@@ -145,6 +176,7 @@ class ClusterSource:
         cfg.retries = False  # fail fast: one attempt, bounded by --request-timeout
         self.server = str(cfg.host)
         self._api = ApiClient(cfg)
+        self._api.user_agent = user_agent()
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -433,6 +465,17 @@ class ClusterSource:
             raise NotFoundError(self._missing_message(namespace, t.kind.lower(), t.name)
                                 ) from None
         return self._check(obj, t.kind, KINDS[t.kind].api_version, namespace, t.name)
+
+    def names(self, kind: str, namespace: str) -> list[str]:
+        """Shell completion: the names of the first COMPLETION_LIMIT objects of ``kind`` (a
+        KINDS name, or "Namespace": then ``namespace`` is ignored), sorted. One LIST of one
+        page, bounded by --request-timeout like every request."""
+        path = "/api/v1/namespaces" if kind == "Namespace" else KINDS[kind].path(namespace)
+        with self._errors(f"list {kind.lower()}s"):
+            doc = self._fetch(path, limit=COMPLETION_LIMIT)
+        items = doc.get("items")
+        return sorted(meta_str(i, "name") for i in items if isinstance(i, dict)) \
+            if isinstance(items, list) else []
 
     def _list_kind(self, kind: str, namespace: str) -> list[JSON]:
         with self._errors(f"list {kind.lower()}s in namespace {namespace}"):
@@ -786,6 +829,25 @@ def _first_current_context(paths: str) -> str | None:
         if isinstance(doc, dict) and doc.get("current-context"):
             return str(doc["current-context"])
     return None
+
+
+def context_names(kubeconfig: str | None) -> list[str]:
+    """Shell completion: the context names of the kubeconfig (--kubeconfig, else every file
+    of KUBECONFIG, else ~/.kube/config), sorted; read as plain YAML: no credentials are
+    loaded or run. Files that cannot be read are skipped."""
+    paths = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+    names: set[str] = set()
+    for f in (paths.split(os.pathsep) if not kubeconfig else [paths]):
+        try:
+            with open(os.path.expanduser(f), encoding="utf-8") as fh:
+                doc = yaml.safe_load(fh)
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            continue
+        contexts = doc.get("contexts") if isinstance(doc, dict) else None
+        if isinstance(contexts, list):
+            names.update(c["name"] for c in contexts
+                         if isinstance(c, dict) and isinstance(c.get("name"), str))
+    return sorted(names)
 
 
 def _tls_reason(reason: str) -> str:

@@ -649,6 +649,29 @@ def test_kubectl_runs_the_plugin_like_the_console_script(
                 f'error: pod "no-such-pod" not found in namespace "{oom_ns}"')
 
 
+def test_kubectl_completes_the_plugins_flags_and_the_namespaces_pods(
+        live_cluster: Cluster, oom_ns: str) -> None:
+    """kubectl (1.26+) asks kubectl_complete-podwhy, beside the plugin on PATH, what
+    ``kubectl podwhy ... <TAB>`` offers: here -o's values, and the pods of the namespace,
+    read from the cluster of the plugin's own --kubeconfig and --context."""
+    kubectl = shutil.which("kubectl")
+    assert kubectl is not None
+    assert (BIN_DIR / "kubectl_complete-podwhy").is_file()
+    env = _base_env(PATH=os.pathsep.join([str(BIN_DIR), os.environ.get("PATH", "")]))
+
+    def offered(*words: str) -> str:
+        r = subprocess.run([kubectl, "__complete", "podwhy", *words], capture_output=True,
+                           text=True, env=env, timeout=60, check=False)
+        assert r.returncode == 0, r
+        return r.stdout
+
+    assert offered("-o", "") == "json\ntable\nwide\nyaml\n:4\n"
+    assert offered("--kubeconfig", live_cluster.kubeconfig, "--context", live_cluster.context,
+                   "-n", oom_ns, "") == "oom\n:4\n"
+    assert offered("--kubeconfig", live_cluster.kubeconfig, "--context", live_cluster.context,
+                   "-n", oom_ns, "x") == ":4\n"
+
+
 # =============================================================================================
 # 5. error paths
 # =============================================================================================

@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from typing import Any
 
+from kubectl_podwhy import __version__
+from kubectl_podwhy.sources.cluster import user_agent
 from tests.live.conftest import LiveCluster, wait_for
 from tests.live.test_scenarios import ROOT
 from tests.live.test_workloads import deployment
@@ -126,3 +128,34 @@ def test_event_and_pod_lists_are_filtered_by_the_server(live_cluster: LiveCluste
     assert any("fieldSelector=involvedObject.kind%21%3DPod%2Creason%3DFailedCreate" in u
                for u in events)
     assert all("limit=2000" in u for u in ns_mode if "/pods?" in u or "/events?" in u)
+
+
+def test_every_request_carries_podwhys_user_agent(live_cluster: LiveCluster,
+                                                  local_control_plane: Any,
+                                                  namespace: str) -> None:
+    """GET, LIST, the crash log and --wait's WATCHes all say kubectl-podwhy/<version>, never
+    the client library's default (OpenAPI-Generator/...)."""
+    cp = local_control_plane
+    live_cluster.apply([live_cluster.scenario_pod("ok"),
+                        live_cluster.scenario_pod("oom", "crashloop-oom")], namespace)
+    wait_for("pods running", lambda: all(
+        p["status"].get("phase") == "Running"
+        for p in live_cluster.get_json("pods", "-n", namespace)["items"]), timeout=40)
+    user = f"podwhy-agent-{secrets.token_hex(3)}"
+    kc = cp.make_user_kubeconfig(user, ("system:masters",))
+    since = time.time() - 1
+    for args in (["-n", namespace], ["deploy/none", "ok", "-n", namespace, "--wait",
+                                     "--timeout", "1s"]):
+        r = subprocess.run([sys.executable, "-m", "kubectl_podwhy", "--kubeconfig", str(kc),
+                            "-o", "json", *args], capture_output=True, text=True,
+                           check=False, cwd=ROOT, timeout=60)
+        assert "Traceback" not in r.stderr, r.stderr
+
+    def seen() -> list[dict[str, Any]] | None:  # the audit backend writes asynchronously
+        evs = cp.audit_events(user=user, since=since)
+        return evs if {"get", "list", "watch"} <= {e["verb"] for e in evs} else None
+
+    evs = wait_for("podwhy's GETs, LISTs and WATCHes in the audit log", seen, timeout=20)
+    assert any((e.get("objectRef") or {}).get("subresource") == "log" for e in evs)
+    assert {e.get("userAgent") for e in evs} == {user_agent()}
+    assert user_agent().startswith(f"kubectl-podwhy/{__version__} (")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -210,6 +211,56 @@ def test_pod_with_a_running_sidecar_is_healthy(live_cluster: LiveCluster,
     item = expect_verdict(live_cluster, namespace, "with-sidecar", None)
     assert item["findings"] == []
     assert item["pod"]["status"] == kubectl_status(live_cluster, namespace, "with-sidecar")
+
+
+#: kubectl get pods --no-headers: NAME READY STATUS RESTARTS ("3" or "3 (10s ago)") AGE
+_KUBECTL_ROW = re.compile(r"(\S+)\s+(\S+)\s+(\S+)\s+(\d+)(?: \([^)]*\))?\s+\S+")
+
+
+def test_wide_ready_status_and_restarts_are_what_kubectl_get_pods_prints(
+        live_cluster: LiveCluster, local_control_plane: Any, namespace: str,
+        tmp_path: Path) -> None:
+    """Same objects, same columns: a healthy pod, one with a running sidecar (1 of 2 counted
+    as kubectl counts it), an app and an init container crash-looping (restarts)."""
+    sidecar = live_cluster.scenario_pod("with-sidecar")
+    sidecar["spec"]["initContainers"] = [{"name": "proxy", "image": "registry.example/proxy:1",
+                                          "restartPolicy": "Always"}]
+    live_cluster.apply([live_cluster.scenario_pod("ok"), sidecar,
+                        live_cluster.scenario_pod("oom", "crashloop-oom"),
+                        live_cluster.scenario_pod("init", "init-crash")], namespace)
+
+    def restarted() -> bool:
+        pods = {p["metadata"]["name"]: p["status"] for p in
+                live_cluster.get_json("pods", "-n", namespace)["items"]}
+        return all(cs.get("restartCount", 0) > 0 for name, key in
+                   (("oom", "containerStatuses"), ("init", "initContainerStatuses"))
+                   for cs in pods.get(name, {}).get(key) or [{}])
+
+    wait_for("both crash loops restarted", restarted, timeout=60)
+
+    def kubectl_rows() -> dict[str, tuple[str, str, str]]:
+        out = live_cluster.kubectl("get", "pods", "-n", namespace, "--no-headers").stdout
+        rows = [m.groups() for m in map(_KUBECTL_ROW.fullmatch, out.splitlines()) if m]
+        return {name: (ready, status, restarts) for name, ready, status, restarts in rows}
+
+    def same_pods_twice() -> tuple[dict[str, tuple[str, str, str]], str] | None:
+        before = kubectl_rows()
+        objects = live_cluster.kubectl("get", "pods", "-n", namespace, "-o", "json").stdout
+        return (before, objects) if kubectl_rows() == before and len(before) == 4 else None
+
+    shown, objects = wait_for("a moment the pods do not change", same_pods_twice, timeout=30)
+    saved = tmp_path / "pods.json"
+    saved.write_text(objects)
+    r = subprocess.run([sys.executable, "-m", "kubectl_podwhy", "-f", str(saved), "-o", "wide",
+                        "--show-healthy"], capture_output=True, text=True, check=False,
+                       cwd=ROOT, timeout=60)
+    head, *rows = r.stdout.split("\n\n")[0].splitlines()
+    assert re.split(r"\s{2,}", head)[1:5] == ["NAME", "READY", "STATUS", "RESTARTS"]
+    ours = {cells[1]: (cells[2], cells[3], cells[4].split()[0])
+            for cells in (re.split(r"\s{2,}", row) for row in rows)}
+    assert ours == shown
+    assert shown["with-sidecar"][0] == "2/2"
+    assert shown["oom"][1] == "CrashLoopBackOff"
 
 
 def test_completed_job_pod_with_a_sidecar_is_healthy(live_cluster: LiveCluster,
