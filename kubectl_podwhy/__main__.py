@@ -1,7 +1,7 @@
 """``python -m kubectl_podwhy`` and the ``kubectl-podwhy`` command: the same entry point.
 
-Importing the command takes a few hundred milliseconds; a Ctrl-C during it is one line and
-exit 130 too, as everywhere else (never a traceback).
+Importing the command takes tens of milliseconds (the engine is imported when it runs); a
+Ctrl-C during it is one line and exit 130 too, as everywhere else (never a traceback).
 """
 from __future__ import annotations
 

@@ -18,12 +18,11 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from kubectl_podwhy.defaults import DEFAULT_LOG_LINES as DEFAULT_LOG_LINES  # noqa: PLC0414
 from kubectl_podwhy.rawjson import controller_uid
 from kubectl_podwhy.report import STATES, Evidence, PodReport, group_key
 from kubectl_podwhy.snapshot import ContainerLog, LogKey, LogRequest, object_key
 
-#: lines shown by default (--log-lines)
-DEFAULT_LOG_LINES = 10
 #: lines asked for (tailLines) at least: more than are shown, so that the telling line is
 #: found above a stack trace (a Go crash dumps every goroutine) or the shutdown lines that
 #: follow it; what is judged does not depend on --log-lines below this
