@@ -74,6 +74,17 @@ def test_a_file_run_loads_neither_the_client_nor_the_follower() -> None:
     assert loaded(modules, FOLLOWING + CLIENT + NEVER + ("logging",)) == []
 
 
+def test_json_input_and_output_load_no_yaml_and_no_table(tmp_path: Path) -> None:
+    import yaml
+
+    docs = list(yaml.safe_load_all(Path(EXAMPLE).read_text()))
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(docs[0] if len(docs) == 1 else docs))
+    code, modules = loaded_by("-f", str(path), "-o", "json")
+    assert code == 1
+    assert loaded(modules, ("yaml", "tabulate") + FOLLOWING + CLIENT + NEVER) == []
+
+
 def test_output_choices_are_the_renderers() -> None:
     # the CLI declares -o's choices without importing the renderers
     assert sorted(OUTPUT_FORMATS) == sorted(RENDERERS)
