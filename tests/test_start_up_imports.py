@@ -25,10 +25,12 @@ FOLLOWING = ("kubectl_podwhy.follow", "kubectl_podwhy.gate", "kubectl_podwhy.sou
 #: what only live runs need: the kubernetes client and its HTTP stack
 CLIENT = ("kubernetes", "urllib3", "kubectl_podwhy.sources.cluster")
 #: what no run needs: the generated client code (pydantic models, API classes), the
-#: client's package-level extras, and python-dateutil (the client's date parser)
+#: client's package-level extras, python-dateutil (the client's date parser), and requests
+#: (only an OIDC token refresh needs it)
 NEVER = ("pydantic", "dateutil", "kubernetes.client.api_client", "kubernetes.client.api",
          "kubernetes.client.models", "kubernetes.dynamic", "kubernetes.stream",
-         "kubernetes.watch", "kubernetes.utils.create_from_yaml", "requests_oauthlib")
+         "kubernetes.watch", "kubernetes.utils.create_from_yaml", "requests_oauthlib",
+         "requests")
 #: the engine: the rules, the snapshot, the renderers
 ENGINE = ("kubectl_podwhy.verdict", "kubectl_podwhy.rules.chain", "kubectl_podwhy.snapshot",
           "kubectl_podwhy.render", "tabulate", "yaml")
@@ -83,6 +85,21 @@ def test_json_input_and_output_load_no_yaml_and_no_table(tmp_path: Path) -> None
     code, modules = loaded_by("-f", str(path), "-o", "json")
     assert code == 1
     assert loaded(modules, ("yaml", "tabulate") + FOLLOWING + CLIENT + NEVER) == []
+
+
+def test_a_live_run_loads_the_client_lean(tmp_path: Path) -> None:
+    # a server that refuses the connection: the client is loaded, no request gets through
+    config = tmp_path / "kubeconfig"
+    config.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "c",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:9"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
+    code, modules = loaded_by("web", "-n", "shop", "--request-timeout", "5s",
+                              env={"KUBECONFIG": str(config)})
+    assert code == 3  # cannot reach the cluster
+    assert "kubernetes.config.kube_config" in modules
+    assert loaded(modules, FOLLOWING + NEVER) == []
 
 
 def test_output_choices_are_the_renderers() -> None:
