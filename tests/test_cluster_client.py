@@ -42,11 +42,11 @@ class Recorder(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
-    def _answer(self, doc: dict[str, Any]) -> None:
+    def _answer(self, doc: dict[str, Any], code: int = 200) -> None:
         self.server.requests.append({"line": self.requestline,
                                      "headers": sorted(self.headers.items())})
         body = json.dumps(doc).encode()
-        self.send_response(200)
+        self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -60,6 +60,10 @@ class Recorder(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.server.refuse_refresh:
+            # what oauthlib raises InvalidClientIdError for: kube_config then keeps the token
+            self._answer({"error": "invalid_request"}, 400)
+            return
         self._answer({"access_token": "a", "token_type": "Bearer", "expires_in": 3600,
                       "id_token": jwt(time.time() + 3600, "fresh"),
                       "refresh_token": "refresh-2"})
@@ -68,6 +72,7 @@ class Recorder(BaseHTTPRequestHandler):
 class RecordingServer(ThreadingHTTPServer):
     requests: list[dict[str, Any]]
     url: str
+    refuse_refresh = False
 
 
 @pytest.fixture
@@ -147,10 +152,14 @@ def test_the_usual_import_is_used_when_kubernetes_is_imported_already(
     assert server.requests[0] == server.requests[1]
 
 
+@pytest.mark.parametrize(("refused", "subject"), [(False, "fresh"), (True, "stale")])
 def test_an_expired_oidc_token_is_refreshed_as_with_the_usual_import(
-        tmp_path: Path, server: RecordingServer) -> None:
+        tmp_path: Path, server: RecordingServer, refused: bool, subject: str) -> None:
     """kube_config refreshes an expired auth-provider oidc id-token at load time, through
-    ApiClient and requests_oauthlib's OAuth2Session: stand-ins in a lean import."""
+    ApiClient and requests_oauthlib's OAuth2Session, and keeps the old one when the identity
+    provider refuses with what oauthlib calls InvalidClientIdError: stand-ins in a lean
+    import."""
+    server.refuse_refresh = refused
     config = kubeconfig(tmp_path, server.url, {"auth-provider": {"name": "oidc", "config": {
         "client-id": "podwhy", "client-secret": "s3cret", "refresh-token": "refresh-1",
         "id-token": jwt(time.time() - 60, "stale"), "idp-issuer-url": server.url}}})
@@ -161,7 +170,7 @@ def test_an_expired_oidc_token_is_refreshed_as_with_the_usual_import(
     assert (lean["lean"], usual["lean"]) == (True, False)
     token = lean["raw"][2]["authorization"].removeprefix("Bearer ")
     claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-    assert claims["sub"] == "fresh"
+    assert claims["sub"] == subject
     assert lean["raw"] == usual["raw"]
     lines = [r["line"].split(" HTTP/")[0] for r in server.requests]
     discovery, refresh = "GET /.well-known/openid-configuration", "POST /token"

@@ -25,12 +25,12 @@ FOLLOWING = ("kubectl_podwhy.follow", "kubectl_podwhy.gate", "kubectl_podwhy.sou
 #: what only live runs need: the kubernetes client and its HTTP stack
 CLIENT = ("kubernetes", "urllib3", "kubectl_podwhy.sources.cluster")
 #: what no run needs: the generated client code (pydantic models, API classes), the
-#: client's package-level extras, python-dateutil (the client's date parser), and requests
-#: (only an OIDC token refresh needs it)
+#: client's package-level extras, python-dateutil (the client's date parser), and the OAuth
+#: libraries with requests (only an OIDC token refresh needs them)
 NEVER = ("pydantic", "dateutil", "kubernetes.client.api_client", "kubernetes.client.api",
          "kubernetes.client.models", "kubernetes.dynamic", "kubernetes.stream",
          "kubernetes.watch", "kubernetes.utils.create_from_yaml", "requests_oauthlib",
-         "requests")
+         "requests", "oauthlib")
 #: the engine: the rules, the snapshot, the renderers
 ENGINE = ("kubectl_podwhy.verdict", "kubectl_podwhy.rules.chain", "kubectl_podwhy.snapshot",
           "kubectl_podwhy.render", "tabulate", "yaml")

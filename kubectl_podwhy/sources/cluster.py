@@ -62,23 +62,24 @@ from kubectl_podwhy.targets import Target, check_namespace
 # __init__ files, which import the rest of the client: dynamic, watch, stream (websockets),
 # informers, leader election, utils.create_from_yaml, and ApiClient, whose module loads
 # pydantic and python-dateutil for the generated models podwhy never builds; and kube_config
-# imports requests_oauthlib (with requests) for one thing, refreshing an OIDC token. Measured on
-# kubernetes 37.0.2: 1,000M instructions (about 0.2 s) for the usual import, 480M for what is
-# used, most of the rest of a one-pod run's start-up.
+# imports oauthlib and requests_oauthlib (with requests) for one thing, refreshing an OIDC
+# token. Measured on kubernetes 37.0.2: 1,000M instructions (about 0.2 s) for the usual import,
+# 440M for what is used, most of the rest of a one-pod run's start-up.
 #
 # So the four packages are registered in sys.modules as what their __init__ would make (a
 # package object from the real spec: real __path__, so submodules import as usual) without
 # running the __init__; each runs it on first access of a name it would have defined (a PEP 562
 # module __getattr__), so code that later uses the package gets all of it. kube_config's
 # module-level ``from kubernetes.client import ApiClient, Configuration`` finds the real
-# Configuration and a stand-in for ApiClient, its ``from requests_oauthlib import
-# OAuth2Session`` a stand-in in a placeholder module that is gone once kube_config is loaded:
-# both import the real class when called (only an OIDC token refresh calls them). Requests go
-# through RawApi instead of ApiClient (below).
+# Configuration and a stand-in for ApiClient; its ``import oauthlib.oauth2`` and ``from
+# requests_oauthlib import OAuth2Session`` find placeholder modules, in sys.modules only while
+# kube_config loads. Each stand-in imports the real thing when it is used (only an OIDC token
+# refresh uses them). Requests go through RawApi instead of ApiClient (below).
 #
 # Risk: this depends on the client's layout (those modules importing nothing but each other,
-# urllib3, yaml, oauthlib and those two names). Any import error on the way, or a package
-# imported before (by anyone), falls back to the usual import: slower, never different.
+# urllib3, yaml and those names, and using the names only when called). Any import error on
+# the way, or a package imported before (by anyone), falls back to the usual import: slower,
+# never different.
 # tests/test_cluster_client.py compares RawApi's requests with ApiClient's, the lean modules
 # with the usual ones, and refreshes an OIDC token through the stand-ins.
 
@@ -110,6 +111,29 @@ class _OAuth2SessionOnDemand:
         return OAuth2Session(*args, **kwargs)
 
 
+class _PackageOnDemand(types.ModuleType):
+    """What kube_config finds as ``oauthlib`` in a lean import (it names
+    ``oauthlib.oauth2.rfc6749.errors.InvalidClientIdError`` when an OIDC refresh fails): each
+    attribute is the real package's, or its submodule's, imported on first use."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if sys.modules.get(self.__name__) is self:  # still a placeholder: no real package yet
+            raise AttributeError(f"placeholder module {self.__name__!r} has no {attr!r}")
+        real = importlib.import_module(self.__name__)
+        if hasattr(real, attr):
+            return getattr(real, attr)
+        return importlib.import_module(f"{self.__name__}.{attr}")
+
+
+def _placeholders() -> dict[str, types.ModuleType]:
+    """What kube_config imports at module level only for an OIDC token refresh."""
+    requests_oauthlib = types.ModuleType("requests_oauthlib")
+    requests_oauthlib.OAuth2Session = _OAuth2SessionOnDemand  # type: ignore[attr-defined]
+    oauthlib = _PackageOnDemand("oauthlib")
+    return {"oauthlib": oauthlib, "oauthlib.oauth2": _PackageOnDemand("oauthlib.oauth2"),
+            "requests_oauthlib": requests_oauthlib}
+
+
 def _import_client() -> bool:
     """Load _CLIENT_MODULES without the packages' __init__ files; True if that worked. False
     when a package was imported already or the lean import failed (everything it registered
@@ -132,17 +156,16 @@ def _import_client() -> bool:
         client.Configuration = importlib.import_module(  # type: ignore[attr-defined]
             "kubernetes.client.configuration").Configuration
         client.ApiClient = _ApiClientOnDemand  # type: ignore[attr-defined]
-        placeholder = None
-        if "requests_oauthlib" not in sys.modules:
-            placeholder = types.ModuleType("requests_oauthlib")
-            placeholder.OAuth2Session = _OAuth2SessionOnDemand  # type: ignore[attr-defined]
-            sys.modules["requests_oauthlib"] = placeholder
+        placeholders = {name: module for name, module in _placeholders().items()
+                        if name.split(".")[0] not in sys.modules}
+        sys.modules.update(placeholders)
         try:
             for name in _CLIENT_MODULES:
                 importlib.import_module(name)
         finally:
-            if placeholder is not None and sys.modules.get("requests_oauthlib") is placeholder:
-                del sys.modules["requests_oauthlib"]
+            for name, module in placeholders.items():
+                if sys.modules.get(name) is module:
+                    del sys.modules[name]
     except Exception:
         for name in [m for m in sys.modules if m.split(".")[0] == "kubernetes"]:
             del sys.modules[name]
