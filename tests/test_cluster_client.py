@@ -65,8 +65,12 @@ class Recorder(BaseHTTPRequestHandler):
             self._answer({"error": "invalid_request"}, 400)
             return
         self._answer({"access_token": "a", "token_type": "Bearer", "expires_in": 3600,
-                      "id_token": jwt(time.time() + 3600, "fresh"),
+                      "id_token": jwt(FRESH_UNTIL, "fresh"),
                       "refresh_token": "refresh-2"})
+
+
+#: the refreshed token's expiry: fixed, so that both imports get the same token
+FRESH_UNTIL = 4_102_444_800  # 2100-01-01
 
 
 class RecordingServer(ThreadingHTTPServer):
