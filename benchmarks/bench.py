@@ -9,7 +9,10 @@ moved every pod to its final state, tops the events up with kubelet-like Normal 
 ``--runs`` runs after a warm-up:
 
 * ``kubectl podwhy -A -o json`` against ``kubectl get pods -A -o json`` (wall time, peak RSS);
-* ``kubectl podwhy POD -n NS`` (table) against ``kubectl describe pod POD -n NS``;
+* ``kubectl podwhy POD -n NS`` (table) against ``kubectl describe pod POD -n NS``, for both
+  installs: the pip install (the venv's ``kubectl-podwhy``) and the packaged one-folder
+  PyInstaller binary of ``make dist`` (``--binary``; reported as not measured when it is not
+  there), with the ``--version`` start-up time of each (interpreter and imports);
 * ``kubectl podwhy -A -o json`` at each ``--scaling`` size (the cluster grows between sizes);
 * the rollout gate (benchmarks/rollout_gate.py), on the grown cluster: ``kubectl podwhy
   deploy/NAME --wait`` against ``kubectl rollout status`` on broken and good rollouts (time
@@ -60,11 +63,13 @@ DEFAULT_OUT = BENCH_DIR / "results.json"
 QUICK_OUT = BENCH_DIR / "results-quick.json"
 GATE_OUT = BENCH_DIR / "results-gate.json"
 VENV_BIN = Path(sys.executable).parent
+#: the packaged install `make dist` builds (PyInstaller, one folder), measured beside the pip one
+DEFAULT_BINARY = ROOT / "dist" / "kubectl-podwhy_linux_amd64" / "kubectl-podwhy"
 
 #: Issue targets (reported, never asserted).
 TARGET_RATIO_ALL = 2.0
 TARGET_RSS_MB = 300.0
-TARGET_RATIO_SINGLE = 1.5
+TARGET_RATIO_SINGLE = 2.0    # issue 11, "fast start": one pod within 2x kubectl describe pod
 TARGET_RATIO_YAML = 2.0      # 20,000 pods from YAML against the same from JSON
 TARGET_BIG_RSS_MB = 1024.0   # 20,000 pods from YAML
 
@@ -571,6 +576,10 @@ class Runner:
     def __init__(self, kubeconfig: Path, work: Path, runs: int) -> None:
         self.env = dict(os.environ, KUBECONFIG=str(kubeconfig), NO_COLOR="1")
         self.env["PATH"] = f"{VENV_BIN}{os.pathsep}{self.env.get('PATH', '')}"
+        # podwhy runs as from a pip install, with its byte code cached (compile_product): a
+        # PYTHONDONTWRITEBYTECODE inherited from a CI or sandbox shell would make an editable
+        # install compile every module on every run (measured: half of --version's time)
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.work = work
         self.runs = runs
 
@@ -680,6 +689,90 @@ def big_input(runner: Runner, kubectl: str, podwhy: list[str], work: Path, pods:
 def podwhy_cmd() -> list[str]:
     exe = VENV_BIN / "kubectl-podwhy"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "kubectl_podwhy"]
+
+
+def compile_product() -> JSON:
+    """Byte-compile the package the venv runs (an editable install runs it from the source
+    tree, where nothing compiled it), as pip does at install time."""
+    import kubectl_podwhy
+
+    where = Path(kubectl_podwhy.__file__).parent
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    r = subprocess.run([sys.executable, "-m", "compileall", "-q", str(where)], env=env,
+                       capture_output=True, text=True, timeout=300, check=False)
+    return {"package": str(where), "compiled": r.returncode == 0,
+            **({"error": r.stdout[-500:] + r.stderr[-500:]} if r.returncode else {})}
+
+
+def packaged_cmd(binary: Path, env: dict[str, str]) -> tuple[list[str] | None, JSON]:
+    """The packaged binary's command, and what is known of it (its path, size, build time
+    and --version); None and the reason when it cannot be measured."""
+    info: JSON = {"binary": str(binary)}
+    if not binary.is_file():
+        return None, {**info, "reason": f"{binary} does not exist (make dist builds it; "
+                                        "--binary PATH names another)"}
+    if not os.access(binary, os.X_OK):
+        return None, {**info, "reason": f"{binary} is not executable"}
+    try:
+        r = subprocess.run([str(binary), "--version"], capture_output=True, text=True,
+                           env=env, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as e:
+        return None, {**info, "reason": f"{binary} --version failed: {e}"}
+    if r.returncode != 0:
+        return None, {**info, "reason": f"{binary} --version exited {r.returncode}: "
+                                        f"{(r.stderr or r.stdout).strip()[-300:]}"}
+    st = binary.stat()
+    tree = binary.parent
+    return [str(binary)], {
+        **info, "version": r.stdout.strip(),
+        "built": datetime.fromtimestamp(st.st_mtime, timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"),
+        "folder_mb": round(sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
+                           / 2**20, 1)}
+
+
+def installs(results: JSON, podwhy: list[str], packaged_info: JSON) -> JSON:
+    """Both installs side by side: one pod against kubectl describe pod in the same rounds
+    (the failing pod), and --version start-up. ``packaged`` is None, with ``reason``, when
+    the binary could not be measured."""
+    single, boot = results["single_pod"], results["start_up"]
+    out: JSON = {
+        "target_ratio": TARGET_RATIO_SINGLE,
+        "kubectl_describe_s": single["kubectl_describe_s"],
+        "python_s": boot["python_s"],
+        "pip": {"command": " ".join(podwhy), "single_pod_s": single["podwhy_s"],
+                "ratio_vs_kubectl_describe": single["ratio_vs_kubectl_describe"],
+                "version_s": boot["pip"]["version_s"]},
+        "packaged": None}
+    if single.get("packaged") is None or boot.get("packaged") is None:
+        out["reason"] = packaged_info.get("reason", "not measured")
+        return out
+    out["packaged"] = {**packaged_info, "single_pod_s": single["packaged"]["podwhy_s"],
+                       "ratio_vs_kubectl_describe":
+                           single["packaged"]["ratio_vs_kubectl_describe"],
+                       "version_s": boot["packaged"]["version_s"]}
+    return out
+
+
+def start_up(runner: Runner, podwhy: list[str], packaged: list[str] | None) -> JSON:
+    """``--version`` of each install (interpreter start-up and the CLI's imports; no
+    cluster), and the venv's bare interpreter (``python -c pass``) for scale."""
+    series = [Series("python-c-pass", [str(VENV_BIN / "python"), "-c", "pass"], (0,)),
+              Series("podwhy-version", [*podwhy, "--version"], (0,))]
+    if packaged is not None:
+        series.append(Series("packaged-version", [*packaged, "--version"], (0,)))
+    log("start-up: --version of each install")
+    runner.compare(*series)
+    out: JSON = {"python_s": round(series[0].median_s, 4),
+                 "pip": {"version_s": round(series[1].median_s, 4),
+                         "samples_s": series[1].summary()["samples_s"],
+                         "command": series[1].summary()["command"]},
+                 "packaged": None}
+    if packaged is not None:
+        out["packaged"] = {"version_s": round(series[2].median_s, 4),
+                           "samples_s": series[2].summary()["samples_s"],
+                           "command": series[2].summary()["command"]}
+    return out
 
 
 def direct_kubectl(kubectl: str) -> str | None:
@@ -904,6 +997,10 @@ def main(argv: list[str] | None = None) -> int:
                          "status), on a fresh 3-node cluster or --dir's: no pods are built "
                          "(~3 minutes)")
     ap.add_argument("--no-gate", action="store_true", help="skip the rollout-gate section")
+    ap.add_argument("--binary", default=str(DEFAULT_BINARY),
+                    help="the packaged (PyInstaller one-folder) kubectl-podwhy measured beside "
+                         "the pip install (default dist/kubectl-podwhy_linux_amd64/"
+                         "kubectl-podwhy, from make dist; not there: reported as not measured)")
     ap.add_argument("--out", help="results file (default benchmarks/results.json; "
                                   "benchmarks/results-quick.json with --quick, "
                                   "benchmarks/results-gate.json with --gate-only)")
@@ -961,6 +1058,10 @@ def main(argv: list[str] | None = None) -> int:
         kubectl = shutil.which(args.kubectl) or args.kubectl
         direct = direct_kubectl(args.kubectl)
         podwhy = podwhy_cmd()
+        byte_code = compile_product()
+        packaged, packaged_info = packaged_cmd(Path(args.binary), runner.env)
+        if packaged is None and sizes:
+            log(f"packaged install not measured: {packaged_info['reason']}")
         product = product_state()
         log(f"measuring podwhy at {product['commit'][:12]}"
             + (f" with uncommitted changes in {', '.join(product['uncommitted_product_files'])}"
@@ -1031,14 +1132,22 @@ def main(argv: list[str] | None = None) -> int:
                 pw1 = Series(f"podwhy-{label}-pod", [*podwhy, name, "-n", ns], (0, 1))
                 kd1 = Series(f"kubectl-describe-{label}", [kubectl, "describe", "pod", name,
                                                            "-n", ns], (0,))
-                runner.compare(pw1, kd1)
+                # the packaged binary in the same rounds: both installs against the same
+                # kubectl describe
+                pk1 = Series(f"packaged-{label}-pod", [*packaged, name, "-n", ns], (0, 1)) \
+                    if packaged is not None else None
+                runner.compare(pw1, *([pk1] if pk1 is not None else []), kd1)
                 single[label] = {
                     "pod": f"{ns}/{name}", "podwhy_s": round(pw1.median_s, 4),
                     "kubectl_describe_s": round(kd1.median_s, 4),
                     "ratio_vs_kubectl_describe": round(pw1.median_s / kd1.median_s, 3),
                     "podwhy_peak_rss_mb": round(pw1.median_rss_mb, 1),
                     "kubectl_describe_peak_rss_mb": round(kd1.median_rss_mb, 1),
-                    "podwhy": pw1.summary(), "kubectl_describe": kd1.summary()}
+                    "podwhy": pw1.summary(), "kubectl_describe": kd1.summary(),
+                    "packaged": None if pk1 is None else {
+                        "podwhy_s": round(pk1.median_s, 4),
+                        "ratio_vs_kubectl_describe": round(pk1.median_s / kd1.median_s, 3),
+                        "peak_rss_mb": round(pk1.median_rss_mb, 1), "podwhy": pk1.summary()}}
                 if direct and label == "failing":
                     dd = Series("kubectl-direct-describe", [direct, "describe", "pod", name,
                                                             "-n", ns], (0,))
@@ -1055,6 +1164,8 @@ def main(argv: list[str] | None = None) -> int:
                                                                      "kubectl_describe_s",
                                                                      "ratio_vs_kubectl_describe")},
                 "healthy_pod": single["healthy"]}
+            results["start_up"] = start_up(runner, podwhy, packaged)
+            results["installs"] = installs(results, podwhy, packaged_info)
             results["raw_fetch"] = raw_fetch(runner, kubectl, podwhy)
             if args.big_pods:
                 results["big_input"] = big_input(runner, kubectl, podwhy, work,
@@ -1090,12 +1201,14 @@ def main(argv: list[str] | None = None) -> int:
         if product["changed_during_run"]:
             log("warning: the product changed while it was being measured (see product.at_end)")
         results["product"] = product
+        results["byte_code"] = byte_code
         results["rss_method"] = ("GNU time %M (ru_maxrss of the command's process tree)"
                                  if GNU_TIME else "wait4 ru_maxrss straight from bench.py: "
                                  "inflated to at least bench.py's own RSS; install GNU time")
         results["date"] = now_rfc3339()
         ordered: JSON = {k: results[k] for k in ("pods", "events", "all_namespaces",
-                                                 "single_pod", "scaling", "rollout_gate")
+                                                 "installs", "single_pod", "start_up",
+                                                 "scaling", "rollout_gate")
                          if k in results}
         ordered.update({k: v for k, v in results.items() if k not in ordered})
         out = Path(args.out)
@@ -1113,6 +1226,26 @@ def main(argv: list[str] | None = None) -> int:
         if own_dir is not None and not keep:
             shutil.rmtree(own_dir, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def install_lines(inst: JSON, s: JSON, verdict: Callable[[bool], str]) -> list[str]:
+    """The single-pod and start-up lines of the summary, one per install."""
+    target = f"target <= {TARGET_RATIO_SINGLE:g}x"
+    lines = [f"  single pod     kubectl describe pod {s['kubectl_describe_s']:.3f}s; podwhy "
+             f"(pip) {s['podwhy_s']:.3f}s, ratio {s['ratio_vs_kubectl_describe']:.2f}x "
+             f"({target}: {verdict(s['ratio_vs_kubectl_describe'] <= TARGET_RATIO_SINGLE)})"]
+    pk = inst.get("packaged")
+    if pk is not None:
+        lines.append(f"                 podwhy (packaged) {pk['single_pod_s']:.3f}s, ratio "
+                     f"{pk['ratio_vs_kubectl_describe']:.2f}x ({target}: "
+                     f"{verdict(pk['ratio_vs_kubectl_describe'] <= TARGET_RATIO_SINGLE)})")
+    else:
+        lines.append(f"                 packaged: not measured ({inst.get('reason', '?')})")
+    if inst:
+        lines.append(f"  start-up       --version: pip {inst['pip']['version_s']:.3f}s"
+                     + (f", packaged {pk['version_s']:.3f}s" if pk is not None else "")
+                     + f" (python -c pass {inst['python_s']:.3f}s)")
+    return lines
 
 
 def summary(r: JSON, out: Path) -> str:
@@ -1136,10 +1269,7 @@ def summary(r: JSON, out: Path) -> str:
         f"                 peak RSS podwhy {a['peak_rss_mb']:.0f} MB "
         f"(target < {TARGET_RSS_MB:g} MB: {verdict(a['peak_rss_mb'] < TARGET_RSS_MB)}), "
         f"kubectl {a['kubectl_get_peak_rss_mb']:.0f} MB",
-        f"  single pod     podwhy {s['podwhy_s']:.3f}s   kubectl describe pod "
-        f"{s['kubectl_describe_s']:.3f}s   ratio {s['ratio_vs_kubectl_describe']:.2f}x "
-        f"(target <= {TARGET_RATIO_SINGLE:g}x: "
-        f"{verdict(s['ratio_vs_kubectl_describe'] <= TARGET_RATIO_SINGLE)})",
+        *install_lines(r.get("installs") or {}, s, verdict),
         "  scaling (podwhy -A -o json):",
     ]
     for e in r["scaling"]:

@@ -8,11 +8,12 @@ main steps, and prints one JSON object::
     python benchmarks/stages.py POD -n NS          # table output
 
 Measured: interpreter start-up (exec until this script's first line); importing the CLI
-(click, yaml, tabulate, rules, render); importing the cluster source (the ``kubernetes``
-package); the lazy imports of generated ``kubernetes.client.*Api`` classes (with their pydantic
-models) if ``ClusterSource`` uses any; then inside ``cli.main``: ``open_source`` (kubeconfig),
-``ClusterSource.gather`` (split into the client's ``ApiClient.call_api``: send a request, wait
-for the response headers; ``json.loads``; each helper function of the cluster module, e.g.
+(click, flag parsing); importing the cluster source (the modules of the ``kubernetes`` client
+it uses, urllib3); importing the engine (rules, render); the lazy imports of generated
+``kubernetes.client.*Api`` classes (with their pydantic models) if ``ClusterSource`` uses any;
+then inside ``cli.main``: ``open_source`` (kubeconfig),
+``ClusterSource.gather`` (split into the request call, ``RawApi.call_api``: send a request,
+wait for the response headers; ``json.loads``; each helper function of the cluster module, e.g.
 slimming; and gather's own rest: reading the bodies, paging), snapshot building, the rules,
 rendering and writing the output; and the cyclic garbage collector's pauses during
 ``cli.main``. Each step has ``total_s`` (inclusive) and ``self_s`` (minus the wrapped steps it
@@ -162,13 +163,12 @@ def main() -> int:
     t = time.perf_counter()
     from kubectl_podwhy import cli
 
-    timers.add("import kubectl_podwhy.cli (click, yaml, tabulate, rules, render)",
-               time.perf_counter() - t)
+    timers.add("import kubectl_podwhy.cli (click, flag parsing)", time.perf_counter() - t)
     t = time.perf_counter()
     from kubectl_podwhy.sources import cluster
 
-    timers.add("import kubectl_podwhy.sources.cluster (kubernetes package, urllib3)",
-               time.perf_counter() - t)
+    timers.add("import kubectl_podwhy.sources.cluster (the kubernetes client's modules, urllib3, "
+               "yaml, snapshot)", time.perf_counter() - t)
     # The generated API classes ClusterSource.__init__ may instantiate are imported lazily by
     # the client (kubernetes.client.__getattr__), each with its group's pydantic models.
     api_classes = sorted(set(re.findall(r"\bclient\.(\w+Api)\b", inspect.getsource(cluster))))
@@ -179,9 +179,12 @@ def main() -> int:
             getattr(client_mod, name)
         timers.add(f"import kubernetes.client.{{{','.join(api_classes)}}} (lazy, in "
                    "ClusterSource.__init__; pydantic models)", time.perf_counter() - t)
-    # Import whatever else the CLI imports lazily, so that its functions can be wrapped.
+    # Import whatever else the CLI imports when it runs, so that its functions can be wrapped.
+    t = time.perf_counter()
     for extra in ("kubectl_podwhy.snapshot", "kubectl_podwhy.verdict", "kubectl_podwhy.render"):
         __import__(extra)
+    timers.add("import the engine (kubectl_podwhy.verdict: rules, crashlog; render)",
+               time.perf_counter() - t)
 
     # JSON decoding of API responses inside the cluster source
     decoded = {"bytes": 0}
@@ -204,8 +207,9 @@ def main() -> int:
             targets[id(fn)] = (label, fn)
 
     want("kubectl_podwhy.sources.cluster", "open_source",
-         "open_source (kubeconfig, ApiClient)")
-    want("kubectl_podwhy.cli", "assemble", "assemble (snapshots + rules + workloads)")
+         "open_source (kubeconfig, RawApi)")
+    # the CLI imports these when it runs: patched where it finds them
+    want("kubectl_podwhy.verdict", "assemble", "assemble (snapshots + rules + workloads)")
     want("kubectl_podwhy.snapshot", "build_snapshots", "build_snapshots")
     want("kubectl_podwhy.verdict", "diagnose_all", "diagnose_all (rules)")
     want("kubectl_podwhy.sources.files", "write_dump", "write_dump")
@@ -216,17 +220,17 @@ def main() -> int:
         if (inspect.isfunction(fn) and fn.__module__ == cluster.__name__
                 and name not in ("open_source",) and id(fn) not in targets):
             setattr(cluster, name, timers.wrap(f"gather: cluster.{name}", fn))
-    api_client = getattr(cluster, "ApiClient", None)
-    if api_client is not None and hasattr(api_client, "call_api"):
-        api_client.call_api = timers.wrap(
-            "gather: ApiClient.call_api (send request, wait for the response headers)",
-            api_client.call_api)
+    api_class = getattr(cluster, "RawApi", None) or getattr(cluster, "ApiClient", None)
+    if api_class is not None and hasattr(api_class, "call_api"):
+        api_class.call_api = timers.wrap(
+            f"gather: {api_class.__name__}.call_api (send request, wait for the response "
+            "headers)", api_class.call_api)
     src_cls = getattr(cluster, "ClusterSource", None)
     if src_cls is not None and hasattr(src_cls, "gather"):
         src_cls.gather = timers.wrap("gather (self: reading response bodies, paging, the rest)",
                                      src_cls.gather)
         patched.append("gather")
-    renderers = getattr(cli, "RENDERERS", None)
+    renderers = getattr(sys.modules.get("kubectl_podwhy.render"), "RENDERERS", None)
     if isinstance(renderers, dict):
         for key in list(renderers):
             renderers[key] = timers.wrap(f"render -o {key}", renderers[key])

@@ -2,31 +2,28 @@
 from __future__ import annotations
 
 import gc
-import json
-import logging
 import os
 import re
 import sys
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from kubectl_podwhy import __version__, completion, follow
-from kubectl_podwhy.crashlog import DEFAULT_LOG_LINES
+from kubectl_podwhy import __version__, completion
+from kubectl_podwhy.defaults import DEFAULT_LOG_LINES, DEFAULT_MAX_RESTARTS, OUTPUT_FORMATS
 from kubectl_podwhy.errors import ExitCode, PodwhyError, UsageError
-from kubectl_podwhy.gate import DEFAULT_MAX_RESTARTS
-from kubectl_podwhy.render import API_VERSION, RENDERERS, RenderOptions, change_line, sanitize
-from kubectl_podwhy.rules.docs import rule_docs, rules_document, rules_listing
 from kubectl_podwhy.selector import parse_selector
-from kubectl_podwhy.snapshot import reference
-from kubectl_podwhy.sources import Source
 from kubectl_podwhy.targets import Target, check_namespace, parse_targets
 from kubectl_podwhy.timeutil import parse_time
-from kubectl_podwhy.verdict import assemble, exit_code
-from kubectl_podwhy.yamlout import dump_yaml
+
+# Start-up time is most of a one-pod run, so the CLI imports at module level only what every
+# run needs (click, flag parsing). The engine and the renderers are imported in the functions
+# that use them: --help, --version and a usage error never load them, -f never loads the
+# cluster source (the kubernetes client), and only --wait / --watch load kubectl_podwhy.follow.
+if TYPE_CHECKING:
+    from kubectl_podwhy.sources import Source
 
 PROG = "kubectl podwhy"
 
@@ -86,9 +83,15 @@ Examples:
 MAX_ERROR_CHARS = 400
 
 
-def fail(message: str, code: ExitCode) -> NoReturn:
-    click.echo(f"error: {sanitize(message, single_line=True, limit=MAX_ERROR_CHARS)}",
-               err=True)
+def fail(message: str, code: ExitCode, own: bool = False) -> NoReturn:
+    """One error line and exit ``code``. The message is sanitised (it may quote input),
+    unless it is podwhy's ``own`` fixed text: Ctrl-C may come while the renderer that
+    sanitises is still being imported, and its one line must not need that import."""
+    if not own:
+        from kubectl_podwhy.render import sanitize
+
+        message = sanitize(message, single_line=True, limit=MAX_ERROR_CHARS)
+    click.echo(f"error: {message}", err=True)
     sys.exit(int(code))
 
 
@@ -118,11 +121,19 @@ def parse_timeout(text: str, flag: str = "--request-timeout") -> float | None:
 def rules_text(output: str, explain: str | None) -> str:
     """--list-rules and --explain in the -o format: text for table/wide; for json and yaml
     one rule's document, or a kubectl-style List of them."""
+    from kubectl_podwhy.rules.docs import rule_docs, rules_document, rules_listing
+
     if output not in ("json", "yaml"):
         return rule_docs(explain) if explain is not None else rules_listing()
+    from kubectl_podwhy.render import API_VERSION
+
     doc = rules_document(explain, API_VERSION)
     if output == "json":
+        import json
+
         return json.dumps(doc, indent=2) + "\n"
+    from kubectl_podwhy.yamlout import dump_yaml
+
     text: str = dump_yaml(doc, width=120)
     return text
 
@@ -143,7 +154,7 @@ def rules_text(output: str, explain: str | None) -> str:
               shell_complete=completion.files)
 @click.option("--request-timeout", default="30s", show_default=True,
               help="Time to wait for each API request (0: no limit).")
-@click.option("-o", "--output", type=click.Choice(sorted(RENDERERS)), default="table",
+@click.option("-o", "--output", type=click.Choice(sorted(OUTPUT_FORMATS)), default="table",
               show_default=True, help="Output format.")
 @click.option("--no-headers", is_flag=True,
               help="Table and wide output: print the pod rows only (no header, workloads, "
@@ -241,6 +252,12 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
         if given is not None:
             raise UsageError(f"{flag} needs --wait" + (" or --watch" if flag == "--timeout"
                                                        else ""))
+    from datetime import datetime, timezone
+
+    from kubectl_podwhy.render import RENDERERS, RenderOptions, sanitize
+    from kubectl_podwhy.snapshot import reference
+    from kubectl_podwhy.verdict import assemble, exit_code
+
     clock = datetime.now(timezone.utc)
     src: Source
     if filename:
@@ -250,6 +267,7 @@ def command(targets: tuple[str, ...], namespace: str | None, all_namespaces: boo
     else:
         from kubectl_podwhy.sources import cluster
 
+        _quiet_library_logs()
         src = cluster.open_source(kubeconfig, context, request_seconds, lean=not dump)
     g = src.gather(namespace, wanted, all_namespaces, selector)
     ref, basis, warning = reference(g, flag_now, clock)
@@ -305,6 +323,9 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
     for flag, text in (("--timeout", flags.timeout), ("--fail-after", flags.fail_after)):
         if text is not None and not (text.strip() and text.isascii()):
             raise UsageError(f"invalid {flag} {text!r}: use e.g. 30s, 5m, or 0 for none")
+    from kubectl_podwhy import follow
+    from kubectl_podwhy.render import RENDERERS, RenderOptions, change_line, sanitize
+
     limit = parse_timeout(flags.timeout, "--timeout") if flags.timeout is not None else (
         None if flags.watch else follow.DEFAULT_TIMEOUT_SECONDS)
     fail_after = follow.DEFAULT_FAIL_AFTER_SECONDS
@@ -314,6 +335,7 @@ def follow_run(flags: FollowFlags, wanted: list[Target], namespace: str | None,
         else DEFAULT_MAX_RESTARTS
     from kubectl_podwhy.sources import watching
 
+    _quiet_library_logs()
     src = watching.open_following(kubeconfig, context, request_seconds)
     ns = namespace if namespace is not None else check_namespace(
         src.default_namespace, "the kubeconfig context's namespace")
@@ -405,10 +427,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     # them over and over (measured: 30% of a 5,000-pod run, growing faster than linearly).
     # The data are trees freed by reference counting, and the process is short-lived.
     gc.disable()
-    # Libraries that log to the root logger must not print stray "ERROR:root:" lines: the
-    # cluster source turns what they log into its one error line.
-    logging.getLogger().addHandler(logging.NullHandler())
-    # Nor Python warnings from libraries (urllib3's InsecureRequestWarning on every request
+    # No Python warnings from libraries (urllib3's InsecureRequestWarning on every request
     # to a server with insecure-skip-tls-verify, which kubectl accepts silently): two raw
     # lines with a file path each, nothing the user can act on.
     if not _debug():
@@ -427,11 +446,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except click.ClickException as exc:  # bad flags: one line, exit 2
         fail(exc.format_message(), ExitCode.USAGE)
     except click.exceptions.Abort:  # click's name for Ctrl-C (KeyboardInterrupt)
-        fail("interrupted", ExitCode.INTERRUPTED)
+        fail("interrupted", ExitCode.INTERRUPTED, own=True)
     except PodwhyError as exc:
         fail(exc.message, exc.exit_code)
     except KeyboardInterrupt:
-        fail("interrupted", ExitCode.INTERRUPTED)
+        fail("interrupted", ExitCode.INTERRUPTED, own=True)
     except BrokenPipeError:
         # the reader went away (| head): the verdict's code, never 0 for a failing pod; and
         # no second error when Python flushes stdout on the way out
@@ -442,6 +461,15 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:  # the last resort: a bug must not look like a verdict
         _internal(exc, "")
     sys.exit(0)
+
+
+def _quiet_library_logs() -> None:
+    """Libraries that log to the root logger (the kubernetes client, urllib3) must not print
+    stray "ERROR:root:" lines: the cluster source turns what they log into its one error line.
+    Called before a cluster source is opened (runs that read files never import logging)."""
+    import logging
+
+    logging.getLogger().addHandler(logging.NullHandler())
 
 
 def _debug() -> bool:
@@ -469,7 +497,7 @@ def kubectl_complete(argv: list[str] | None = None) -> NoReturn:
     fails offers nothing, never an error on the user's prompt."""
     args = list(sys.argv[1:] if argv is None else argv)
     incomplete = args.pop() if args else ""
-    logging.getLogger().addHandler(logging.NullHandler())
+    _quiet_library_logs()
     warnings.simplefilter("ignore")
     try:
         from click.shell_completion import ShellComplete

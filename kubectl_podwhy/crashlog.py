@@ -13,17 +13,17 @@ Pure: the reading is the source's (kubectl_podwhy.sources), the showing the rend
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from kubectl_podwhy.defaults import DEFAULT_LOG_LINES as DEFAULT_LOG_LINES  # noqa: PLC0414
 from kubectl_podwhy.rawjson import controller_uid
 from kubectl_podwhy.report import STATES, Evidence, PodReport, group_key
 from kubectl_podwhy.snapshot import ContainerLog, LogKey, LogRequest, object_key
 
-#: lines shown by default (--log-lines)
-DEFAULT_LOG_LINES = 10
 #: lines asked for (tailLines) at least: more than are shown, so that the telling line is
 #: found above a stack trace (a Go crash dumps every goroutine) or the shutdown lines that
 #: follow it; what is judged does not depend on --log-lines below this
@@ -121,38 +121,48 @@ def with_log(r: PodReport, log: ContainerLog, shown: int) -> PodReport:
 
 # --- the telling line -------------------------------------------------------------------------
 
+# The patterns that judge a log's lines are compiled on first use (_judges): a few ms of
+# start-up that runs without a crash log to judge do not need.
+
 #: what a line says, strongest first: the headline of a crash (a Go panic, a Java root
 #: cause); a fatal error or a named cause; an error or exception line; a generic failure word.
 #: A warning is no cause: it ranks with plain lines.
-_TIERS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (5, re.compile(r"^panic:|^fatal error:|^Caused by:")),
-    (4, re.compile(
-        r"\bpanic:|\bfatal\b|\bcritical\b|\bemerg(ency)?\b|segmentation fault"
+_TIERS: tuple[tuple[int, str, int], ...] = (  # (tier, pattern, flags)
+    (5, r"^panic:|^fatal error:|^Caused by:", 0),
+    (4, r"\bpanic:|\bfatal\b|\bcritical\b|\bemerg(ency)?\b|segmentation fault"
         r"|\bSIGSEGV\b|out of memory|permission denied|address already in use|EADDRINUSE"
         r"|connection refused|ECONNREFUSED|authentication failed|access denied"
-        r"|no such file or directory|no such host|unknown host|could not resolve", re.I)),
-    (3, re.compile(r"^[\w.$]*(Error|Exception)\b|^[Ee]rror\b|\b(ERROR|ERR|FATAL|Exception)\b"
-                   r"|^E\d{4} |\blevel=(error|fatal)\b")),
-    (2, re.compile(
-        r"\b(error|exception|failed|failure|unable to|cannot|can't|could not|refused|denied"
+        r"|no such file or directory|no such host|unknown host|could not resolve", re.I),
+    (3, r"^[\w.$]*(Error|Exception)\b|^[Ee]rror\b|\b(ERROR|ERR|FATAL|Exception)\b"
+        r"|^E\d{4} |\blevel=(error|fatal)\b", 0),
+    (2, r"\b(error|exception|failed|failure|unable to|cannot|can't|could not|refused|denied"
         r"|unauthorized|forbidden|invalid|missing|not found|timed out|timeout|killed"
-        r"|abort(ed|ing)?)\b", re.I)),
+        r"|abort(ed|ing)?)\b", re.I),
 )
 #: lines that name an error but only point elsewhere (npm's boilerplate around the real one)
-_BOILERPLATE = re.compile(r"^npm (ERR!|error) |^npm notice ")
+_BOILERPLATE = r"^npm (ERR!|error) |^npm notice "
 #: stack frames and their markers: never the telling line (the line above or below is)
-_FRAME = re.compile(r"^(\s|Traceback \(most recent call last\)|goroutine \d+ \[|\.\.\. \d+ "
-                    r"more|During handling of the above exception|The above exception"
-                    r"|created by |\S+\.go:\d+( \+0x[0-9a-f]+)?$"
-                    r"|[\w./*()-]+\(((0x[0-9a-f]+|\{[^}]*\}|\.\.\.)(, )?)*\)$)")
+_FRAME = (r"^(\s|Traceback \(most recent call last\)|goroutine \d+ \[|\.\.\. \d+ "
+          r"more|During handling of the above exception|The above exception"
+          r"|created by |\S+\.go:\d+( \+0x[0-9a-f]+)?$"
+          r"|[\w./*()-]+\(((0x[0-9a-f]+|\{[^}]*\}|\.\.\.)(, )?)*\)$)")
 #: a log level that says the line is routine
-_ROUTINE = re.compile(r"\blevel=(info|debug|trace)\b|\"level\":\s*\"(info|debug|trace)\""
-                      r"|^\S*\s*\[?(INFO|DEBUG|TRACE)\]?\b|\s\[?(INFO|DEBUG|TRACE)\]?\s"
-                      r"|^(info|debug|trace): ")
+_ROUTINE = (r"\blevel=(info|debug|trace)\b|\"level\":\s*\"(info|debug|trace)\""
+            r"|^\S*\s*\[?(INFO|DEBUG|TRACE)\]?\b|\s\[?(INFO|DEBUG|TRACE)\]?\s"
+            r"|^(info|debug|trace): ")
 #: a leading timestamp (RFC 3339, or date and time with a space; Python's logging writes a
 #: comma before the milliseconds), left off a lifted line
-_STAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d([.,]\d+)?(Z|[+-]\d\d:?\d\d)?"
-                    r"( UTC)?\]?\s+")
+_STAMP = (r"^\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d([.,]\d+)?(Z|[+-]\d\d:?\d\d)?"
+          r"( UTC)?\]?\s+")
+
+
+@functools.cache
+def _judges() -> tuple[tuple[tuple[int, re.Pattern[str]], ...], re.Pattern[str],
+                       re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(tiers, boilerplate, frame, routine, stamp), compiled."""
+    return (tuple((tier, re.compile(p, flags)) for tier, p, flags in _TIERS),
+            re.compile(_BOILERPLATE), re.compile(_FRAME), re.compile(_ROUTINE),
+            re.compile(_STAMP))
 #: colour (SGR) sequences, which many loggers write: left off before a line is judged
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -172,19 +182,22 @@ def telling_line(lines: Sequence[str]) -> str | None:
 
 def _telling(lines: Sequence[str]) -> tuple[str, int] | None:
     """telling_line and the strength of its kind (0: no line named a cause; the last)."""
+    if not lines:  # an empty log (no need for the patterns)
+        return None
     best: tuple[str, int] | None = None
     last = frame = None
+    tiers, boilerplate, frame_line, routine, _ = _judges()
     for raw in lines:
         plain = SGR.sub("", raw)
         text = _readable(plain)
         if not text:
             continue
-        if _FRAME.match(plain):
+        if frame_line.match(plain):
             frame = text
             continue
         last = text
-        tier = next((t for t, pattern in _TIERS if pattern.search(text)), 0)
-        if tier and (_ROUTINE.search(plain) or _BOILERPLATE.match(text)):
+        tier = next((t for t, pattern in tiers if pattern.search(text)), 0)
+        if tier and (routine.search(plain) or boilerplate.match(text)):
             tier = 1
         if tier and (best is None or tier >= best[1]):
             best = (text, tier)
@@ -211,7 +224,7 @@ def _readable(line: str) -> str:
                     and str(p).strip()]
             if said:
                 return ": ".join(said)
-    return _STAMP.sub("", text)
+    return _judges()[4].sub("", text)
 
 
 def _cut(text: str, limit: int) -> str:

@@ -21,14 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from kubectl_podwhy.defaults import DEFAULT_MAX_RESTARTS as DEFAULT_MAX_RESTARTS  # noqa: PLC0414
 from kubectl_podwhy.rawjson import as_dict, as_str
 from kubectl_podwhy.report import Finding, PodReport, Report, State
 from kubectl_podwhy.rules.catalog import RULES_BY_ID
 from kubectl_podwhy.snapshot import PodSnapshot, Workload
 from kubectl_podwhy.workloads import owner_standing
-
-#: --max-restarts' default
-DEFAULT_MAX_RESTARTS = 2
 
 #: a rollout stalled on its new pods' failure (PW303)
 ROLLOUT_STALLED = "PW303"

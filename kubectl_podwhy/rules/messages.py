@@ -5,6 +5,7 @@ table), so every parser here matches loosely and degrades to "unclassified" rath
 """
 from __future__ import annotations
 
+import functools
 import re
 import signal as _signal
 from dataclasses import dataclass
@@ -49,24 +50,29 @@ BUCKET_ORDER = ("volumes", "resources", "affinity", "host-ports", "topology", "t
                 "cordoned", "other")
 
 # (bucket, pattern) in match order; patterns cover every phrasing in the drift table.
-_BUCKETS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (b, re.compile(p, re.I)) for b, p in (
-        ("resources", r"^Insufficient |^Too many pods"),
-        ("taints", r"taint"),
-        ("volumes", r"persistentvolume|volume|pvc|storage|PersistentVolumeClaim"),
-        ("topology", r"pod affinity|anti-affinity|topology spread|affinity/anti-affinity"),
-        ("affinity", r"node affinity|node selector|node\(s\) didn't match.*selector|"
-                     r"requested node name|NodeAffinity|node label"),
-        ("host-ports", r"free ports|host port|hostport"),
-        ("cordoned", r"were unschedulable|node\(s\) were unschedulable"),
-    ))
+_BUCKETS: tuple[tuple[str, str], ...] = (
+    ("resources", r"^Insufficient |^Too many pods"),
+    ("taints", r"taint"),
+    ("volumes", r"persistentvolume|volume|pvc|storage|PersistentVolumeClaim"),
+    ("topology", r"pod affinity|anti-affinity|topology spread|affinity/anti-affinity"),
+    ("affinity", r"node affinity|node selector|node\(s\) didn't match.*selector|"
+                 r"requested node name|NodeAffinity|node label"),
+    ("host-ports", r"free ports|host port|hostport"),
+    ("cordoned", r"were unschedulable|node\(s\) were unschedulable"),
+)
+
+
+@functools.cache
+def _bucket_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    # compiled on first use: only a pod the scheduler cannot place needs them (start-up time)
+    return tuple((b, re.compile(p, re.I)) for b, p in _BUCKETS)
 
 _ENVELOPE = re.compile(r"^0/(\d+) nodes are available(?::\s*(.*))?$", re.S)
 _COUNTED = re.compile(r"^(\d+)\s+(.*)$", re.S)
 
 
 def bucket_of(text: str) -> str:
-    for bucket, pattern in _BUCKETS:
+    for bucket, pattern in _bucket_patterns():
         if pattern.search(text):
             return bucket
     return "other"

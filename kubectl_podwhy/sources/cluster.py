@@ -7,6 +7,8 @@ large lists fast and memory-light. Every transport or API failure is turned into
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -25,12 +28,6 @@ from urllib.parse import quote
 
 import urllib3
 import yaml
-from kubernetes import __version__ as CLIENT_VERSION
-from kubernetes.client.api_client import ApiClient
-from kubernetes.client.configuration import Configuration
-from kubernetes.client.exceptions import ApiException as ApiException  # noqa: PLC0414 (re-export)
-from kubernetes.config import kube_config
-from kubernetes.config.config_exception import ConfigException
 
 from kubectl_podwhy import __version__
 from kubectl_podwhy.crashlog import LIMIT_BYTES
@@ -58,6 +55,238 @@ from kubectl_podwhy.snapshot import (
     trim_pod,
 )
 from kubectl_podwhy.targets import Target, check_namespace
+
+# --- the kubernetes client, loaded lean ---------------------------------------------------------
+#
+# What a run uses of the client: the kubeconfig loader (kubernetes.config.kube_config, with its
+# exec and auth-provider plugins), Configuration, the urllib3 pool it configures
+# (kubernetes.client.rest) and ApiException. Importing them the usual way runs the package
+# __init__ files, which import the rest of the client: dynamic, watch, stream (websockets),
+# informers, leader election, utils.create_from_yaml, and ApiClient, whose module loads
+# pydantic and python-dateutil for the generated models podwhy never builds; and kube_config
+# imports oauthlib and requests_oauthlib (with requests) for one thing, refreshing an OIDC
+# token. Measured on kubernetes 37.0.2: 1,000M instructions (about 0.2 s) for the usual import,
+# 440M for what is used, most of the rest of a one-pod run's start-up.
+#
+# So the four packages are registered in sys.modules as what their __init__ would make (a
+# package object from the real spec: real __path__, so submodules import as usual) without
+# running the __init__; each runs it on first access of a name it would have defined (a PEP 562
+# module __getattr__), so code that later uses the package gets all of it. kube_config's
+# module-level ``from kubernetes.client import ApiClient, Configuration`` finds the real
+# Configuration and a stand-in for ApiClient; its ``import oauthlib.oauth2`` and ``from
+# requests_oauthlib import OAuth2Session`` find placeholder modules, in sys.modules only while
+# kube_config loads. Each stand-in imports the real thing when it is used (only an OIDC token
+# refresh uses them). Requests go through RawApi instead of ApiClient (below).
+#
+# Risk: this depends on the client's layout (those modules importing nothing but each other,
+# urllib3, yaml and those names, and using the names only when called). Any import error on
+# the way, or a package imported before (by anyone), falls back to the usual import: slower,
+# never different.
+# tests/test_cluster_client.py compares RawApi's requests with ApiClient's, the lean modules
+# with the usual ones, and refreshes an OIDC token through the stand-ins.
+
+_LEAN_PACKAGES = ("kubernetes", "kubernetes.client", "kubernetes.config", "kubernetes.utils")
+#: the modules the lean import loads (each imports the few others it needs)
+_CLIENT_MODULES = ("kubernetes.client.configuration", "kubernetes.client.exceptions",
+                   "kubernetes.client.rest", "kubernetes.config.config_exception",
+                   "kubernetes.config.kube_config")
+_INIT_LOCK = threading.RLock()
+
+
+class _ApiClientOnDemand:
+    """What kube_config finds as ``kubernetes.client.ApiClient`` in a lean import: it builds
+    an ApiClient only to refresh an OIDC token (auth-provider oidc), and gets the real one."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        from kubernetes.client.api_client import ApiClient
+
+        return ApiClient(*args, **kwargs)
+
+
+class _OAuth2SessionOnDemand:
+    """What kube_config finds as ``requests_oauthlib.OAuth2Session`` in a lean import: the
+    real one, made when an OIDC token is refreshed."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        from requests_oauthlib import OAuth2Session
+
+        return OAuth2Session(*args, **kwargs)
+
+
+class _PackageOnDemand(types.ModuleType):
+    """What kube_config finds as ``oauthlib`` in a lean import (it names
+    ``oauthlib.oauth2.rfc6749.errors.InvalidClientIdError`` when an OIDC refresh fails): each
+    attribute is the real package's, or its submodule's, imported on first use."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if sys.modules.get(self.__name__) is self:  # still a placeholder: no real package yet
+            raise AttributeError(f"placeholder module {self.__name__!r} has no {attr!r}")
+        real = importlib.import_module(self.__name__)
+        if hasattr(real, attr):
+            return getattr(real, attr)
+        return importlib.import_module(f"{self.__name__}.{attr}")
+
+
+def _placeholders() -> dict[str, types.ModuleType]:
+    """What kube_config imports at module level only for an OIDC token refresh."""
+    requests_oauthlib = types.ModuleType("requests_oauthlib")
+    requests_oauthlib.OAuth2Session = _OAuth2SessionOnDemand  # type: ignore[attr-defined]
+    oauthlib = _PackageOnDemand("oauthlib")
+    return {"oauthlib": oauthlib, "oauthlib.oauth2": _PackageOnDemand("oauthlib.oauth2"),
+            "requests_oauthlib": requests_oauthlib}
+
+
+def _import_client() -> bool:
+    """Load _CLIENT_MODULES without the packages' __init__ files; True if that worked. False
+    when a package was imported already or the lean import failed (everything it registered
+    is removed again): the imports below then run the usual way."""
+    if any(name in sys.modules for name in _LEAN_PACKAGES):
+        return False
+    packages: list[types.ModuleType] = []
+    try:
+        for name in _LEAN_PACKAGES:
+            spec = importlib.util.find_spec(name)
+            if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+                raise ImportError(f"{name} is not a package")
+            package = importlib.util.module_from_spec(spec)  # not executed
+            sys.modules[name] = package
+            packages.append(package)
+            parent, _, child = name.rpartition(".")
+            if parent:
+                setattr(sys.modules[parent], child, package)
+        client = sys.modules["kubernetes.client"]
+        client.Configuration = importlib.import_module(  # type: ignore[attr-defined]
+            "kubernetes.client.configuration").Configuration
+        client.ApiClient = _ApiClientOnDemand  # type: ignore[attr-defined]
+        placeholders = {name: module for name, module in _placeholders().items()
+                        if name.split(".")[0] not in sys.modules}
+        sys.modules.update(placeholders)
+        try:
+            for name in _CLIENT_MODULES:
+                importlib.import_module(name)
+        finally:
+            for name, module in placeholders.items():
+                if sys.modules.get(name) is module:
+                    del sys.modules[name]
+    except Exception:
+        for name in [m for m in sys.modules if m.split(".")[0] == "kubernetes"]:
+            del sys.modules[name]
+        return False
+    del client.ApiClient  # kube_config holds the stand-in; the package gets the real class
+    for package in packages:
+        package.__dict__["__getattr__"] = _init_on_demand(package)
+    return True
+
+
+def _init_on_demand(package: types.ModuleType) -> Callable[[str], Any]:
+    """A lean package's ``__getattr__``: the first name it lacks runs its real __init__ (once;
+    meanwhile, and after, a missing name is missing)."""
+    done = False
+
+    def __getattr__(attr: str) -> Any:
+        nonlocal done
+        with _INIT_LOCK:
+            if not done:
+                done = True
+                package.__spec__.loader.exec_module(package)  # type: ignore[union-attr]
+                return getattr(package, attr)
+            if attr in package.__dict__:  # defined by the __init__ another thread ran
+                return package.__dict__[attr]
+        raise AttributeError(f"module {package.__name__!r} has no attribute {attr!r}")
+
+    return __getattr__
+
+
+LEAN_CLIENT = _import_client()
+
+# the names, from the modules loaded above (or imported now, the usual way)
+from kubernetes.client.configuration import Configuration  # noqa: E402
+from kubernetes.client.exceptions import ApiException as ApiException  # noqa: E402, PLC0414
+from kubernetes.client.rest import RESTClientObject  # noqa: E402
+from kubernetes.config import kube_config  # noqa: E402
+from kubernetes.config.config_exception import ConfigException  # noqa: E402
+
+
+def _string_constant(code: types.CodeType, prefix: str) -> str | None:
+    for const in code.co_consts:
+        if isinstance(const, str) and const.startswith(prefix):
+            return const
+        if isinstance(const, types.CodeType) and (found := _string_constant(const, prefix)):
+            return found
+    return None
+
+
+def _generated_user_agent() -> str:
+    """The User-Agent the client's ApiClient sends ("OpenAPI-Generator/37.0.2/python"): a
+    constant of kubernetes/client/api_client.py, read from its compiled code without running
+    it. Only if it is not found there is the module imported, to ask an ApiClient."""
+    spec = importlib.util.find_spec("kubernetes.client.api_client")
+    get_code = getattr(spec.loader, "get_code", None) if spec is not None else None
+    code = get_code(spec.name) if get_code is not None and spec is not None else None
+    found = _string_constant(code, "OpenAPI-Generator/") if code is not None else None
+    if found is not None:
+        return found
+    from kubernetes.client.api_client import ApiClient
+
+    return str(ApiClient(Configuration()).user_agent)
+
+
+class RawApi:
+    """The two calls of the client's ApiClient podwhy makes, for raw GETs, without its module
+    (which loads pydantic and python-dateutil): :meth:`param_serialize` and :meth:`call_api`,
+    the same requests over the same urllib3 pool (kubernetes.client.rest: the kubeconfig's TLS,
+    proxy and client certificate settings), with the bearer token from the Configuration
+    (refreshed by an exec plugin's hook on expiry) and ApiClient's User-Agent.
+    tests/test_cluster_client.py checks that ApiClient builds the same requests."""
+
+    def __init__(self, configuration: Any) -> None:
+        self.configuration = configuration
+        self.rest_client = RESTClientObject(configuration)
+        self.default_headers: dict[str, str] = {"User-Agent": _generated_user_agent()}
+
+    @property
+    def user_agent(self) -> str:
+        return self.default_headers["User-Agent"]
+
+    @user_agent.setter
+    def user_agent(self, value: str) -> None:
+        self.default_headers["User-Agent"] = value
+
+    def set_default_header(self, name: str, value: str) -> None:
+        self.default_headers[name] = value
+
+    def param_serialize(self, method: str, resource_path: str,
+                        query_params: Sequence[tuple[str, str | int]] | None = None,
+                        header_params: dict[str, str] | None = None,
+                        auth_settings: Sequence[str] | None = None,
+                        ) -> tuple[str, str, dict[str, str], None, None]:
+        """ApiClient.param_serialize for a request without path parameters or a body:
+        (method, URL, headers, body None, post_params None). ``query_params`` values are
+        strings or ints, percent-encoded as ApiClient does (``quote``, ``/`` kept)."""
+        headers = dict(header_params or {})
+        headers.update(self.default_headers)
+        queries = list(query_params or ())
+        for name in auth_settings or ():
+            auth = self.configuration.auth_settings().get(name)
+            if not auth:
+                continue
+            if auth["in"] == "header" and auth["type"] != "http-signature":
+                headers[auth["key"]] = auth["value"]
+            elif auth["in"] == "query":
+                queries.append((auth["key"], auth["value"]))
+            else:  # ApiClient supports cookies too; no kubeconfig makes one
+                raise ValueError(f"unsupported credentials: {auth['type']} in {auth['in']}")
+        url = self.configuration.host + resource_path
+        if queries:
+            url += "?" + "&".join(f"{k}={quote(str(v))}" for k, v in queries)
+        return method, url, headers, None, None
+
+    def call_api(self, method: str, url: str, header_params: dict[str, str] | None = None,
+                 _request_timeout: float | tuple[float, float] | None = None) -> Any:
+        """ApiClient.call_api: the response (kubernetes.client.rest.RESTResponse: status,
+        reason, and the urllib3 response, not read yet)."""
+        return self.rest_client.request(method, url, headers=header_params,
+                                        _request_timeout=_request_timeout)
 
 #: namespace runs GET at most this many workloads named by FailedCreate events
 MAX_WORKLOAD_GETS = 50
@@ -106,7 +335,15 @@ def user_agent() -> str:
     fairness tell podwhy's requests from kubectl's (the client's default says only
     ``OpenAPI-Generator/<version>/python``)."""
     return (f"kubectl-podwhy/{__version__} ({go_platform(sys.platform, platform.machine())}) "
-            f"kubernetes-python/{CLIENT_VERSION}")
+            f"kubernetes-python/{_client_version()}")
+
+
+def _client_version() -> str:
+    """The kubernetes client's version ("37.0.2"), from its generated User-Agent: asking
+    importlib.metadata costs about 60 ms at start-up, the package's own ``__version__`` is not
+    loaded in a lean import."""
+    parts = _generated_user_agent().split("/")
+    return parts[1] if len(parts) >= 2 else "unknown"
 
 
 def _is_status(exc: ApiException) -> bool:
@@ -175,7 +412,7 @@ class ClusterSource:
         self.default_namespace = str(as_dict(ctx).get("namespace") or "default")
         cfg.retries = False  # fail fast: one attempt, bounded by --request-timeout
         self.server = str(cfg.host)
-        self._api = ApiClient(cfg)
+        self._api = RawApi(cfg)
         self._api.user_agent = user_agent()
 
     # --- plumbing ---------------------------------------------------------------------------
@@ -236,7 +473,7 @@ class ClusterSource:
         return self._fetch(path, **query)
 
     def _fetch(self, path: str, **query: str | int) -> JSON:
-        """GET a path through the official client's ApiClient (its config, auth and TLS), raw.
+        """GET a path through the official client's config, auth and TLS (RawApi), raw.
 
         The generated API classes are deliberately not used: importing them builds hundreds
         of pydantic models (over a second), and podwhy never uses models, only JSON.

@@ -18,8 +18,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-import yaml
-
 from kubectl_podwhy.errors import InputError, NotFoundError, UsageError
 from kubectl_podwhy.kinds import WORKLOAD_KINDS
 from kubectl_podwhy.rawjson import (
@@ -38,7 +36,6 @@ from kubectl_podwhy.snapshot import (
     keep_selected,
     object_key,
 )
-from kubectl_podwhy.sources import yamlread
 from kubectl_podwhy.targets import Target
 from kubectl_podwhy.timeutil import format_time, parse_time
 from kubectl_podwhy.yamlout import dump_yaml
@@ -177,6 +174,12 @@ def _documents(name: str, data: bytes) -> list[Any]:
                                  f"{exc.colno}: {exc.msg}") from None
             except _DuplicateKey as exc:
                 raise InputError(f"{name}: malformed JSON: {exc}") from None
+        # PyYAML (and its C loader) is imported only for YAML input: a tenth of the start-up
+        # of a run that reads JSON
+        import yaml
+
+        from kubectl_podwhy.sources import yamlread
+
         try:
             return [d for d in yamlread.load_all(data) if d is not None]
         except yamlread.YAMLInputError as exc:
