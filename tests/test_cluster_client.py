@@ -129,7 +129,9 @@ def get(api):
 out = {"lean": cluster.LEAN_CLIENT, "raw": get(src._api)}
 if os.environ.get("COMPARE"):
     from kubernetes.client.api_client import ApiClient
-    out["api_client"] = get(ApiClient(src._api.configuration))
+    api_client = ApiClient(src._api.configuration)
+    api_client.user_agent = src._api.user_agent  # podwhy's own, set on either client
+    out["api_client"] = get(api_client)
 print(json.dumps(out))
 """
 
@@ -141,7 +143,7 @@ def test_raw_api_sends_the_requests_api_client_sends(tmp_path: Path,
     assert out["lean"] is True
     assert out["raw"] == out["api_client"]
     assert out["raw"][2]["authorization"] == "Bearer t0ken"
-    assert out["raw"][2]["User-Agent"].startswith("OpenAPI-Generator/")
+    assert out["raw"][2]["User-Agent"].startswith("kubectl-podwhy/")
     raw, api_client = server.requests
     assert raw == api_client  # on the wire too: request line and every header
 
