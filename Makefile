@@ -33,7 +33,7 @@ demo: $(DEMO_STAMP)
 	if command -v kubectl >/dev/null 2>&1; then kubectl podwhy -f examples/; \
 	else kubectl-podwhy -f examples/; fi; \
 	code=$$?; [ $$code -eq 0 ] || [ $$code -eq 1 ] || [ $$code -eq 5 ] || exit $$code; \
-	echo "(exit code $$code: 0 all healthy, 1 one failing, 5 one progressing)"
+	echo "(exit code $$code: 0 all healthy, 1 at least one failing, 5 none failing but at least one progressing)"
 	@echo
 	@echo 'Run it yourself (kubectl finds the plugin on PATH):'
 	@echo '  export PATH="$(CURDIR)/$(DEMO_VENV)/bin:$$PATH"'
