@@ -436,8 +436,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     if instruction:  # a completion script asks (see kubectl_podwhy.completion)
         from click.shell_completion import shell_complete
 
-        sys.exit(shell_complete(command, {}, "kubectl-podwhy", completion.COMPLETE_VAR,
-                                instruction))
+        try:
+            code = shell_complete(command, {}, "kubectl-podwhy", completion.COMPLETE_VAR,
+                                  instruction)
+        except Exception:  # COMP_WORDS/COMP_CWORD missing or garbled: offer nothing, quietly
+            code = 0
+        sys.exit(code)
     try:
         command.main(args=kubectl_style(sys.argv[1:] if argv is None else argv),
                      prog_name=PROG, standalone_mode=False)

@@ -67,7 +67,7 @@ def contexts(ctx: click.Context, param: click.Parameter,
         names = context_names(ctx.params.get("kubeconfig"))
     except Exception:  # completion never fails loudly
         return []
-    return [_item(n) for n in names if n.startswith(incomplete)]
+    return [_item(n) for n in names if n.startswith(incomplete) and n.isprintable()]
 
 
 def namespaces(ctx: click.Context, param: click.Parameter,
@@ -98,9 +98,12 @@ def _names(ctx: click.Context, kind: str) -> list[str]:
     try:
         src = cluster.open_source(ctx.params.get("kubeconfig"), ctx.params.get("context"),
                                   COMPLETION_SECONDS)
-        return src.names(kind, ctx.params.get("namespace") or src.default_namespace)
+        names = src.names(kind, ctx.params.get("namespace") or src.default_namespace)
     except Exception:  # no kubeconfig, no cluster, forbidden, timed out: offer nothing
         return []
+    # a name with a control character (the server's to choose) would reach the terminal or,
+    # with a newline, split into a candidate of its own: it is not offered
+    return [n for n in names if n.isprintable()]
 
 
 def for_kubectl(items: Iterable[CompletionItem]) -> str:

@@ -25,6 +25,13 @@ def _int(v: object) -> int:
     return v if isinstance(v, int) and not isinstance(v, bool) else 0
 
 
+def _restarts(v: object) -> int:
+    """A restartCount as the API gives it (a non-negative int32); anything else counts as 0,
+    as snapshot's validation reads it as absent."""
+    n = _int(v)
+    return n if 0 <= n <= 2**31 - 1 else 0
+
+
 def _terminated_text(t: dict[str, Any], prefix: str = "") -> str:
     if t.get("reason"):
         return prefix + str(t["reason"])
@@ -86,10 +93,10 @@ def pod_columns(pod: dict[str, Any]) -> PodColumns:
         term = state.get("terminated")
         waiting = state.get("waiting")
         restartable = init_specs.get(str(cs.get("name")), {}).get("restartPolicy") == "Always"
-        restarts += _int(cs.get("restartCount"))
+        restarts += _restarts(cs.get("restartCount"))
         last = _later(last, cs)
         if restartable:
-            sidecar_restarts += _int(cs.get("restartCount"))
+            sidecar_restarts += _restarts(cs.get("restartCount"))
             last_sidecar = _later(last_sidecar, cs)
         if isinstance(term, dict) and _int(term.get("exitCode")) == 0:
             continue
@@ -112,7 +119,7 @@ def pod_columns(pod: dict[str, Any]) -> PodColumns:
         has_running = False
         for cs in reversed(as_list(status.get("containerStatuses"))):
             cs = as_dict(cs)
-            restarts += _int(cs.get("restartCount"))
+            restarts += _restarts(cs.get("restartCount"))
             last = _later(last, cs)
             state = as_dict(cs.get("state"))
             waiting = state.get("waiting")

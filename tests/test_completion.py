@@ -69,7 +69,8 @@ def test_contexts_come_from_the_kubeconfig_and_unprintable_names_are_left_out(
 
 
 #: the fake cluster's objects: (kind, namespace) -> names
-NAMES = {("Pod", "shop"): ["api-1", "web-1", "web-2"], ("Pod", "dev"): ["web-dev"],
+NAMES = {("Pod", "shop"): ["api-1", "web-1", "web-2"],
+         ("Pod", "dev"): ["web-dev", "web-\x1b]0;PWN\x07", "web-nl\nfake"],
          ("Deployment", "shop"): ["web", "worker"], ("Namespace", "shop"): ["dev", "shop"]}
 
 
@@ -144,3 +145,30 @@ def test_clicks_completion_scripts_are_for_the_kubectl_podwhy_command() -> None:
     assert (r.returncode, r.stdout) == (0, "plain,json\nplain,table\nplain,wide\nplain,yaml\n")
     r = bash_complete("-f", "")
     assert (r.returncode, r.stdout) == (0, "file,\n")
+
+
+def test_names_with_control_characters_from_the_server_are_not_offered_by_clicks_completion(
+        fake_cluster: list[tuple[Any, ...]]) -> None:
+    from click.shell_completion import ShellComplete
+
+    from kubectl_podwhy.cli import command
+    comp = ShellComplete(command, {}, "kubectl-podwhy", "_KUBECTL_PODWHY_COMPLETE")
+    offered = [c.value for c in comp.get_completions(["-n", "dev"], "web")]
+    assert offered == ["web-dev"]
+
+
+@pytest.mark.parametrize("env", [{"COMP_CWORD": "abc"}, {"COMP_CWORD": None},
+                                 {"COMP_WORDS": None}])
+def test_a_garbled_completion_request_offers_nothing_and_no_traceback(
+        env: dict[str, str | None]) -> None:
+    full = {**{k: v for k, v in os.environ.items() if k != "KUBECONFIG"},
+            "_KUBECTL_PODWHY_COMPLETE": "bash_complete",
+            "COMP_WORDS": "kubectl-podwhy -o ", "COMP_CWORD": "2"}
+    for k, v in env.items():
+        if v is None:
+            del full[k]
+        else:
+            full[k] = v
+    r = subprocess.run([sys.executable, "-m", "kubectl_podwhy"], capture_output=True,
+                       text=True, env=full, cwd=ROOT, timeout=60, check=False)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")

@@ -78,3 +78,11 @@ def test_an_init_container_still_failing_counts_every_init_restart_and_no_app_co
 def test_restarts_without_a_recorded_termination_have_no_time() -> None:
     p = pf.pod(statuses=[status("app", True, 3)])
     assert pod_columns(p) == PodColumns(1, 1, "Running", 3, None)
+
+
+@pytest.mark.parametrize("count", [-5, 10**40, 2**31])
+def test_a_restart_count_that_is_not_an_int32_counts_as_zero_as_the_warning_says(
+        count: int) -> None:
+    p = pf.pod(statuses=[status("app", True, 3)])
+    p["status"]["containerStatuses"][0]["restartCount"] = count
+    assert pod_columns(p) == PodColumns(1, 1, "Running", 0, None)
