@@ -15,12 +15,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.test_hostile_server import Hostile, HostileServer
 
 ROOT = Path(__file__).parent.parent
 
@@ -33,24 +34,16 @@ def python(code: str, env: dict[str, str] | None = None) -> Any:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-class Recorder(BaseHTTPRequestHandler):
+class Recorder(Hostile):
     """Records each request (line and headers) and answers like an API server and an OIDC
     identity provider would, enough for the kubeconfig loader and one GET."""
 
     server: RecordingServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
     def _answer(self, doc: dict[str, Any], code: int = 200) -> None:
         self.server.requests.append({"line": self.requestline,
                                      "headers": sorted(self.headers.items())})
-        body = json.dumps(doc).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(code, json.dumps(doc).encode())
 
     def do_GET(self) -> None:
         if self.path.endswith("/.well-known/openid-configuration"):
@@ -73,7 +66,7 @@ class Recorder(BaseHTTPRequestHandler):
 FRESH_UNTIL = 4_102_444_800  # 2100-01-01
 
 
-class RecordingServer(ThreadingHTTPServer):
+class RecordingServer(HostileServer):
     requests: list[dict[str, Any]]
     url: str
     refuse_refresh = False
@@ -117,6 +110,7 @@ import json, os, sys
 if os.environ.get("USUAL"):
     import kubernetes
 from kubectl_podwhy.sources import cluster
+from tests.test_hostile_server import Hostile, HostileServer
 src = cluster.open_source(None, None, 10.0)
 query = [("labelSelector", "app in (web,api),tier!=db"), ("fieldSelector", "a=b/c"),
          ("continue", "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MX0+/="), ("limit", 2000)]
@@ -189,6 +183,7 @@ def test_lean_packages_become_whole_on_first_use() -> None:
     out = python("""
 import json, sys
 from kubectl_podwhy.sources import cluster
+from tests.test_hostile_server import Hostile, HostileServer
 assert cluster.LEAN_CLIENT
 before = sorted(m for m in sys.modules if m.startswith("kubernetes.client.api_client"))
 import kubernetes
@@ -216,6 +211,7 @@ class FailOnce:
             raise ImportError("a client with another layout")
 sys.meta_path.insert(0, FailOnce())
 from kubectl_podwhy.sources import cluster
+from tests.test_hostile_server import Hostile, HostileServer
 import kubernetes
 print(json.dumps({"lean": cluster.LEAN_CLIENT, "version": kubernetes.__version__,
                   "kube_config": cluster.kube_config is sys.modules[
